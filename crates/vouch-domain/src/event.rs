@@ -1,0 +1,63 @@
+//! What the merchant reports.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The friend created an account.
+    Signup,
+    /// The friend paid; the first qualifying purchase converts the referral.
+    Purchase,
+    /// A purchase was refunded: its rewards are cancelled or reversed.
+    Refund,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Signup => "signup",
+            Self::Purchase => "purchase",
+            Self::Refund => "refund",
+        }
+    }
+}
+
+/// The key that makes a retried event a no-op: the client's `Idempotency-Key`, else the
+/// order id for purchases and refunds. `None` means every request is a new event.
+pub fn idempotency_key(
+    kind: EventKind,
+    header_key: Option<&str>,
+    order_id: Option<&str>,
+) -> Option<String> {
+    match (header_key, order_id, kind) {
+        (Some(k), _, _) => Some(format!("key:{k}")),
+        (None, Some(o), EventKind::Purchase | EventKind::Refund) => {
+            Some(format!("{}:order:{o}", kind.as_str()))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_key_wins_and_orders_key_purchases_and_refunds_apart() {
+        assert_eq!(
+            idempotency_key(EventKind::Purchase, Some("k1"), Some("o")).as_deref(),
+            Some("key:k1")
+        );
+        assert_eq!(
+            idempotency_key(EventKind::Purchase, None, Some("o")).as_deref(),
+            Some("purchase:order:o")
+        );
+        assert_eq!(
+            idempotency_key(EventKind::Refund, None, Some("o")).as_deref(),
+            Some("refund:order:o")
+        );
+        assert_eq!(idempotency_key(EventKind::Signup, None, Some("o")), None);
+    }
+}

@@ -1,0 +1,102 @@
+//! Typed, prefixed identifiers (`prg_01j…`). A ULID after the prefix keeps ids sortable
+//! by creation time, which is what cursor pagination orders by.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            /// A fresh id.
+            pub fn new() -> Self {
+                Self(format!("{}{}", $prefix, ulid::Ulid::new().to_string().to_ascii_lowercase()))
+            }
+
+            /// Accepts a client-supplied id only when it has this type's prefix and shape,
+            /// so a malformed id is rejected before any query.
+            pub fn parse(s: &str) -> Option<Self> {
+                let rest = s.strip_prefix($prefix)?;
+                (rest.len() == 26 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+                    .then(|| Self(s.to_owned()))
+            }
+
+            /// Wraps an id read back from the store (trusted).
+            pub fn from_trusted(s: String) -> Self {
+                Self(s)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+id_type!(/// A merchant (tenant).
+    WorkspaceId, "ws_");
+id_type!(/// An API key's public identifier.
+    ApiKeyId, "key_");
+id_type!(/// A referral program.
+    ProgramId, "prg_");
+id_type!(/// An advocate enrolled in a program.
+    ParticipantId, "prt_");
+id_type!(/// One visit of a referral link.
+    ClickId, "clk_");
+id_type!(/// A friend the merchant reported, as known to one program.
+    CustomerId, "cus_");
+id_type!(/// The relationship advocate → friend.
+    ReferralId, "ref_");
+id_type!(/// A signup, purchase or refund reported by the merchant.
+    EventId, "evt_");
+id_type!(/// Value owed to a participant.
+    RewardId, "rwd_");
+id_type!(/// One balanced ledger transaction.
+    LedgerTxId, "ltx_");
+id_type!(/// A durable background job.
+    JobId, "job_");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_ids_parse_back() {
+        let id = ProgramId::new();
+        assert_eq!(ProgramId::parse(id.as_str()), Some(id.clone()));
+        assert!(id.as_str().starts_with("prg_"));
+    }
+
+    #[test]
+    fn wrong_prefix_or_shape_is_rejected() {
+        let id = ProgramId::new();
+        assert_eq!(ParticipantId::parse(id.as_str()), None);
+        assert_eq!(ProgramId::parse("prg_short"), None);
+        assert_eq!(ProgramId::parse("prg_0123456789012345678901234'"), None);
+    }
+}

@@ -1,0 +1,25 @@
+//! Vouch's pure rules: the glossary's types, referral codes, attribution, reward
+//! decisions and the ledger's postings. Nothing here does I/O; the server gathers the
+//! facts, calls these functions, and hands the decisions to the store.
+#![forbid(unsafe_code)]
+
+pub mod attribution;
+pub mod code;
+pub mod email;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod ledger;
+pub mod money;
+pub mod program;
+pub mod redirect;
+pub mod reward;
+
+pub use error::{DomainError, Result};
+
+/// Milliseconds since the Unix epoch: the one time representation stored and compared.
+/// Integers keep SQLite and PostgreSQL identical and make window arithmetic exact.
+pub type Millis = i64;
+
+/// Milliseconds in one day.
+pub const DAY_MS: Millis = 86_400_000;

@@ -1,0 +1,159 @@
+//! Money: integer minor units plus an ISO 4217 currency. Never floats, never converted.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{DomainError, Result};
+
+/// Active ISO 4217 codes. Kept as data because the list changes rarely and no small,
+/// maintained crate offers just the codes.
+const ISO_4217: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD",
+    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ",
+    "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD",
+    "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR",
+    "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
+    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN",
+    "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR",
+    "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
+    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS",
+    "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG",
+];
+
+/// An ISO 4217 currency code such as `USD` or `SAR`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "USD")]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub fn parse(field: &str, raw: &str) -> Result<Self> {
+        let upper = raw.trim().to_ascii_uppercase();
+        if !ISO_4217.contains(&upper.as_str()) {
+            return Err(DomainError::invalid(
+                field,
+                format!("'{raw}' is not an ISO 4217 currency code"),
+            ));
+        }
+        let b = upper.as_bytes();
+        Ok(Self([b[0], b[1], b[2]]))
+    }
+
+    /// Digits after the decimal point (ISO 4217 minor unit): 2 for USD, 0 for JPY, 3 for KWD.
+    pub fn exponent(&self) -> u32 {
+        match self.as_str() {
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+            _ => 2,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // The bytes come from ISO_4217, which is ASCII.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = DomainError;
+    fn try_from(s: String) -> Result<Self> {
+        Self::parse("currency", &s)
+    }
+}
+
+impl From<Currency> for String {
+    fn from(c: Currency) -> String {
+        c.as_str().to_owned()
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An amount in minor units (cents, halalas) of one currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Money {
+    /// Minor units (e.g. cents). Never a float.
+    pub amount: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub fn new(amount: i64, currency: Currency) -> Self {
+        Self { amount, currency }
+    }
+}
+
+impl fmt::Display for Money {
+    /// `12.50 USD`, `1000 JPY`, `1.250 KWD`: exact, from integers.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let exp = self.currency.exponent();
+        let sign = if self.amount < 0 { "-" } else { "" };
+        let abs = self.amount.unsigned_abs();
+        if exp == 0 {
+            return write!(f, "{sign}{abs} {}", self.currency);
+        }
+        let div = 10u64.pow(exp);
+        write!(
+            f,
+            "{sign}{}.{:0width$} {}",
+            abs / div,
+            abs % div,
+            self.currency,
+            width = exp as usize
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_known_codes_case_insensitively() {
+        assert_eq!(Currency::parse("c", "usd").unwrap().as_str(), "USD");
+        assert_eq!(Currency::parse("c", "SAR").unwrap().as_str(), "SAR");
+    }
+
+    #[test]
+    fn rejects_unknown_codes() {
+        assert!(Currency::parse("c", "XYZ").is_err());
+        assert!(Currency::parse("c", "US").is_err());
+        assert!(Currency::parse("c", "").is_err());
+    }
+
+    #[test]
+    fn money_displays_in_major_units() {
+        let usd = Currency::parse("c", "USD").unwrap();
+        assert_eq!(Money::new(1250, usd).to_string(), "12.50 USD");
+        assert_eq!(Money::new(-5, usd).to_string(), "-0.05 USD");
+        assert_eq!(
+            Money::new(1000, Currency::parse("c", "JPY").unwrap()).to_string(),
+            "1000 JPY"
+        );
+        assert_eq!(
+            Money::new(1250, Currency::parse("c", "KWD").unwrap()).to_string(),
+            "1.250 KWD"
+        );
+    }
+
+    #[test]
+    fn list_is_sorted_and_three_letters() {
+        assert!(ISO_4217.windows(2).all(|w| w[0] < w[1]));
+        assert!(ISO_4217.iter().all(|c| c.len() == 3));
+    }
+}

@@ -1,0 +1,223 @@
+//! Events: `POST /api/v1/events`, the merchant reporting signups, purchases and refunds.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vouch_domain::code::ReferralCode;
+use vouch_domain::email::Email;
+use vouch_domain::event::EventKind;
+use vouch_domain::ids::{ClickId, EventId, ProgramId};
+use vouch_domain::money::{Currency, Money};
+use vouch_store::Program;
+
+use super::common::{field_id, parse_time, rfc3339};
+use super::participants::clean_external_id;
+use super::programs::find_program;
+use super::referrals::ReferralOut;
+use super::rewards::RewardOut;
+use crate::auth::Auth;
+use crate::engine::events::{record_event, EventInput, Outcome};
+use crate::error::{ApiError, Problem, Result};
+use crate::extract::ApiJson;
+use crate::state::{now_ms, AppState};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_event))
+}
+
+/// The friend the event is about: an email, the merchant's customer id, or both.
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+pub struct CustomerIn {
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+}
+
+/// A signup, purchase or refund.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EventIn {
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    pub program_id: String,
+    /// Required for signups and purchases.
+    pub customer: Option<CustomerIn>,
+    /// The `vouch_click` value the friend arrived with (strongest attribution).
+    pub click_id: Option<String>,
+    /// A referral code the friend entered or arrived with.
+    pub referral_code: Option<String>,
+    /// The merchant's order id: the same order twice has one effect. Required for refunds.
+    pub order_id: Option<String>,
+    /// Order amount in minor units.
+    pub amount: Option<i64>,
+    /// ISO 4217; required with `amount`.
+    pub currency: Option<String>,
+    /// RFC 3339; default now. Holds and windows count from it.
+    pub occurred_at: Option<String>,
+}
+
+/// What an event did.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EventOut {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    pub program_id: String,
+    pub order_id: Option<String>,
+    pub occurred_at: String,
+    /// The referral the event was attributed to, or null.
+    pub referral: Option<ReferralOut>,
+    /// Rewards this event created or changed.
+    pub rewards: Vec<RewardOut>,
+}
+
+impl EventOut {
+    pub fn new(id: &EventId, program: &Program, input: &EventInput, outcome: &Outcome) -> Self {
+        Self {
+            id: id.to_string(),
+            kind: input.kind,
+            program_id: program.id.to_string(),
+            order_id: input.order_id.clone(),
+            occurred_at: rfc3339(input.occurred_at),
+            referral: outcome.referral.clone().map(ReferralOut::from),
+            rewards: outcome
+                .rewards
+                .iter()
+                .cloned()
+                .map(RewardOut::from)
+                .collect(),
+        }
+    }
+}
+
+fn validate(input: EventIn, headers: &HeaderMap) -> Result<(ProgramId, EventInput)> {
+    let program_id = ProgramId::parse(input.program_id.trim())
+        .ok_or_else(|| ApiError::invalid("program_id", "is not a valid program id"))?;
+    let customer = input.customer.unwrap_or_default();
+    let email = customer
+        .email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| Email::parse("customer.email", e))
+        .transpose()?;
+    let external_id = clean_external_id("customer.external_id", customer.external_id)?;
+    if input.kind != EventKind::Refund && email.is_none() && external_id.is_none() {
+        return Err(ApiError::invalid(
+            "customer",
+            "needs an email or an external_id",
+        ));
+    }
+    let click_id = field_id(
+        "click_id",
+        input.click_id.as_deref().filter(|s| !s.is_empty()),
+        ClickId::parse,
+    )?;
+    let referral_code = match input.referral_code.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(c) => Some(
+            ReferralCode::lookup_key(c)
+                .ok_or_else(|| ApiError::invalid("referral_code", "is not a referral code"))?,
+        ),
+    };
+    let order_id = input
+        .order_id
+        .map(|o| o.trim().to_owned())
+        .filter(|o| !o.is_empty());
+    if order_id.as_ref().is_some_and(|o| o.len() > 255) {
+        return Err(ApiError::invalid(
+            "order_id",
+            "must be at most 255 characters",
+        ));
+    }
+    if input.kind == EventKind::Refund && order_id.is_none() {
+        return Err(ApiError::invalid("order_id", "is required for a refund"));
+    }
+    let amount = match (input.amount, input.currency.as_deref()) {
+        (None, None) => None,
+        (Some(_), None) => return Err(ApiError::invalid("currency", "is required with amount")),
+        (None, Some(_)) => return Err(ApiError::invalid("amount", "is required with currency")),
+        (Some(a), Some(c)) => {
+            if a < 0 {
+                return Err(ApiError::invalid("amount", "must not be negative"));
+            }
+            Some(Money::new(a, Currency::parse("currency", c)?))
+        }
+    };
+    let occurred_at = match input.occurred_at.as_deref() {
+        Some(t) => parse_time("occurred_at", t)?,
+        None => now_ms(),
+    };
+    let idempotency_key = match headers.get("idempotency-key") {
+        Some(v) => {
+            let k = v
+                .to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|k| !k.is_empty() && k.len() <= 255)
+                .ok_or_else(|| {
+                    ApiError::invalid("Idempotency-Key", "must be 1 to 255 visible characters")
+                })?;
+            Some(k.to_owned())
+        }
+        None => None,
+    };
+    Ok((
+        program_id,
+        EventInput {
+            kind: input.kind,
+            email,
+            external_id,
+            click_id,
+            referral_code,
+            order_id,
+            amount,
+            occurred_at,
+            idempotency_key,
+        },
+    ))
+}
+
+/// Record a signup, purchase or refund.
+///
+/// Attributes by click id, then referral code, then the friend's earlier attributed
+/// signup. The first qualifying purchase rewards both sides. Sending the same
+/// `order_id` (or `Idempotency-Key` header) again returns the first answer unchanged,
+/// with `Idempotent-Replayed: true`. Publishable keys may record signups only.
+#[utoipa::path(post, path = "/events", tag = "events",
+    request_body = EventIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 201, description = "Recorded (or replayed)", body = EventOut),
+        (status = 403, description = "A publishable key sent something other than a signup", body = Problem),
+        (status = 404, description = "No such program in this workspace", body = Problem),
+        (status = 409, description = "The same event is being recorded right now", body = Problem)),
+    security(("secret_key" = []), ("publishable_key" = [])))]
+async fn create_event(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<EventIn>,
+) -> Result<Response> {
+    if input.kind != EventKind::Signup {
+        auth.require_secret()?;
+    }
+    let (program_id, input) = validate(input, &headers)?;
+    let program = find_program(&state, &auth, &program_id).await?;
+    let recorded = record_event(state.store.as_ref(), &program, &input).await?;
+    let status = StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::CREATED);
+    let mut resp = (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        recorded.body,
+    )
+        .into_response();
+    if recorded.replayed {
+        resp.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(resp)
+}

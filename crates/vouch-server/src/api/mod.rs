@@ -1,0 +1,129 @@
+//! The REST API under `/api/v1`, and its OpenAPI 3.1 description, generated from the
+//! handlers' annotations so the two cannot drift.
+
+pub mod common;
+mod docs;
+pub mod events;
+pub mod participants;
+pub mod programs;
+pub mod referrals;
+pub mod rewards;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::error::Problem;
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Vouch API",
+        description = "Referral programs: advocates, links, events, referrals and rewards.\n\n\
+            Authenticate with `Authorization: Bearer sk_…`. Errors are RFC 9457 \
+            `application/problem+json` documents with a stable `code` and, for \
+            validation errors, the `field` at fault. Lists are newest first and \
+            paginated with `limit` and `cursor` (`next_cursor` of the previous page).",
+        license(name = "Apache-2.0")
+    ),
+    components(schemas(Problem)),
+    modifiers(&Conventions)
+)]
+struct ApiDoc;
+
+/// Security schemes, and the error responses every operation can give.
+struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, doc: &mut OpenApiDoc) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        let bearer = || {
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("sk_… or pk_…")
+                    .build(),
+            )
+        };
+        components.add_security_scheme("secret_key", bearer());
+        components.add_security_scheme("publishable_key", bearer());
+        let common = [
+            ("400", "Malformed request (`invalid_json`)"),
+            ("401", "Missing or unknown API key (`unauthorized`)"),
+            ("422", "Invalid field (`validation_failed`, with `field`)"),
+            (
+                "500",
+                "Internal error (`internal_error`); details are logged, not returned",
+            ),
+        ];
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (status, description) in common {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| {
+                            ResponseBuilder::new()
+                                .description(description)
+                                .content(
+                                    "application/problem+json",
+                                    ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("Problem")))
+                                        .build(),
+                                )
+                                .build()
+                                .into()
+                        });
+                }
+            }
+        }
+    }
+}
+
+/// The API routes and the OpenAPI document describing them.
+pub fn router() -> (Router<AppState>, OpenApiDoc) {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest(
+            "/api/v1",
+            OpenApiRouter::new()
+                .merge(programs::router())
+                .merge(participants::router())
+                .merge(events::router())
+                .merge(referrals::router())
+                .merge(rewards::router()),
+        )
+        .split_for_parts();
+    let mut doc = doc;
+    Conventions.modify(&mut doc);
+    (router, doc)
+}
+
+/// `/api/openapi.json` and the `/api/docs` page.
+pub fn docs_router(doc: OpenApiDoc) -> Router<AppState> {
+    let json = serde_json::to_value(&doc).unwrap_or_default();
+    let page = docs::render(&doc);
+    Router::new()
+        .route("/api/openapi.json", get(move || async move { Json(json) }))
+        .route(
+            "/api/docs",
+            get(move || async move { axum::response::Html(page) }),
+        )
+}
+
+/// The OpenAPI document (for `vouch openapi` and the snapshot test).
+pub fn openapi() -> OpenApiDoc {
+    router().1
+}

@@ -1,0 +1,250 @@
+//! Participants (advocates): `/api/v1/programs/{id}/participants`, `/api/v1/participants/{id}`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vouch_domain::code::ReferralCode;
+use vouch_domain::email::Email;
+use vouch_domain::ids::{ParticipantId, ProgramId};
+use vouch_store::{Balance, Enrolment, Participant, ParticipantStats};
+
+use super::common::{path_id, rfc3339, List, PageParams};
+use super::programs::find_program;
+use crate::auth::SecretAuth;
+use crate::engine::enrolment::{enroll, EnrolmentInput};
+use crate::error::{ApiError, Problem, Result};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_participant, list_participants))
+        .routes(routes!(get_participant))
+}
+
+/// An advocate joining a program.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ParticipantIn {
+    #[schema(example = "sara@example.com")]
+    pub email: String,
+    pub name: Option<String>,
+    /// The merchant's own customer id.
+    pub external_id: Option<String>,
+    /// `ar` or `en` (default `en`): the language of their pages and messages.
+    pub locale: Option<String>,
+    /// A vanity code (3–32 letters, digits, `-`, `_`); generated when omitted.
+    pub referral_code: Option<String>,
+}
+
+/// Counts of what an advocate's sharing produced.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsOut {
+    pub clicks: i64,
+    pub signups: i64,
+    pub conversions: i64,
+}
+
+/// Credit in one currency, in minor units.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalanceOut {
+    pub currency: String,
+    /// Approved and spendable.
+    pub available: i64,
+    /// Earned, still inside the hold period.
+    pub pending: i64,
+}
+
+/// An advocate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParticipantOut {
+    pub id: String,
+    pub program_id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub external_id: Option<String>,
+    pub locale: String,
+    /// `active` or `blocked`.
+    pub status: String,
+    pub referral_code: String,
+    /// The link to share.
+    pub referral_url: String,
+    /// The link as an SVG QR code.
+    pub qr_code_url: String,
+    pub created_at: String,
+    /// Only on `GET /participants/{id}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stats: Option<StatsOut>,
+    /// Credit balances by currency; only on `GET /participants/{id}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balance: Option<Vec<BalanceOut>>,
+}
+
+impl ParticipantOut {
+    pub fn new(p: Participant, public_url: &str) -> Self {
+        Self {
+            referral_url: format!("{public_url}/r/{}", p.referral_code),
+            qr_code_url: format!("{public_url}/r/{}/qr.svg", p.referral_code),
+            id: p.id.to_string(),
+            program_id: p.program_id.to_string(),
+            email: p.email,
+            name: p.name,
+            external_id: p.external_id,
+            locale: p.locale,
+            status: p.status.as_str().to_owned(),
+            referral_code: p.referral_code,
+            created_at: rfc3339(p.created_at),
+            stats: None,
+            balance: None,
+        }
+    }
+
+    fn with_details(mut self, stats: ParticipantStats, balances: Vec<Balance>) -> Self {
+        self.stats = Some(StatsOut {
+            clicks: stats.clicks,
+            signups: stats.signups,
+            conversions: stats.conversions,
+        });
+        self.balance = Some(
+            balances
+                .into_iter()
+                .map(|b| BalanceOut {
+                    currency: b.currency.to_string(),
+                    available: b.available,
+                    pending: b.pending,
+                })
+                .collect(),
+        );
+        self
+    }
+}
+
+/// Validates the fields an advocate gives, from the API or the join page.
+pub fn enrolment_input(input: ParticipantIn) -> Result<EnrolmentInput> {
+    let email = Email::parse("email", &input.email)?;
+    let name = input
+        .name
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    if name.as_ref().is_some_and(|n| n.chars().count() > 200) {
+        return Err(ApiError::invalid("name", "must be at most 200 characters"));
+    }
+    let external_id = clean_external_id("external_id", input.external_id)?;
+    let locale = match input.locale.as_deref().map(str::trim) {
+        None | Some("") => "en".to_owned(),
+        Some(l) if l.eq_ignore_ascii_case("ar") || l.to_ascii_lowercase().starts_with("ar-") => {
+            "ar".into()
+        }
+        Some(l) if l.eq_ignore_ascii_case("en") || l.to_ascii_lowercase().starts_with("en-") => {
+            "en".into()
+        }
+        Some(_) => return Err(ApiError::invalid("locale", "must be `ar` or `en`")),
+    };
+    let vanity_code = input
+        .referral_code
+        .as_deref()
+        .map(|c| ReferralCode::parse_vanity("referral_code", c))
+        .transpose()?;
+    Ok(EnrolmentInput {
+        email: Some(email),
+        name,
+        external_id,
+        locale,
+        vanity_code,
+        referred_by: None,
+    })
+}
+
+pub fn clean_external_id(field: &str, raw: Option<String>) -> Result<Option<String>> {
+    let v = raw.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    if v.as_ref().is_some_and(|s| s.len() > 255) {
+        return Err(ApiError::invalid(field, "must be at most 255 characters"));
+    }
+    Ok(v)
+}
+
+/// Enrol an advocate.
+///
+/// 201 when new; 200 with the existing participant when the email (or external id) is
+/// already enrolled in the program.
+#[utoipa::path(post, path = "/programs/{id}/participants", tag = "participants",
+    params(("id" = String, Path, description = "Program id")),
+    request_body = ParticipantIn,
+    responses((status = 201, description = "Enrolled", body = ParticipantOut),
+        (status = 200, description = "Already enrolled", body = ParticipantOut),
+        (status = 404, description = "No such program in this workspace", body = Problem),
+        (status = 409, description = "The vanity code is taken (`referral_code_taken`)", body = Problem)),
+    security(("secret_key" = [])))]
+async fn create_participant(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ParticipantIn>,
+) -> Result<(StatusCode, Json<ParticipantOut>)> {
+    let id = path_id(&id, ProgramId::parse, "program")?;
+    let program = find_program(&state, &auth, &id).await?;
+    let input = enrolment_input(input)?;
+    let (status, p) = match enroll(state.store.as_ref(), &program, &input).await? {
+        Enrolment::Created(p) => (StatusCode::CREATED, p),
+        Enrolment::Existing(p) => (StatusCode::OK, p),
+    };
+    Ok((
+        status,
+        Json(ParticipantOut::new(p, &state.config.public_url)),
+    ))
+}
+
+/// List a program's advocates.
+#[utoipa::path(get, path = "/programs/{id}/participants", tag = "participants",
+    params(("id" = String, Path, description = "Program id"), PageParams),
+    responses((status = 200, description = "A page of participants", body = List<ParticipantOut>),
+        (status = 404, description = "No such program in this workspace", body = Problem)),
+    security(("secret_key" = [])))]
+async fn list_participants(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    Path(id): Path<String>,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<List<ParticipantOut>>> {
+    let id = path_id(&id, ProgramId::parse, "program")?;
+    let program = find_program(&state, &auth, &id).await?;
+    let mut q = page.query()?;
+    q.program_id = Some(program.id);
+    let page = state
+        .store
+        .list_participants(&auth.workspace_id, &q)
+        .await?;
+    let url = state.config.public_url.clone();
+    Ok(Json(List::from_page(page, |p| {
+        ParticipantOut::new(p, &url)
+    })))
+}
+
+/// Get an advocate, with their stats and credit balance.
+#[utoipa::path(get, path = "/participants/{id}", tag = "participants",
+    params(("id" = String, Path, description = "Participant id")),
+    responses((status = 200, description = "The participant", body = ParticipantOut),
+        (status = 404, description = "No such participant in this workspace", body = Problem)),
+    security(("secret_key" = [])))]
+async fn get_participant(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    Path(id): Path<String>,
+) -> Result<Json<ParticipantOut>> {
+    let id = path_id(&id, ParticipantId::parse, "participant")?;
+    let p = state
+        .store
+        .get_participant(&auth.workspace_id, &id)
+        .await?
+        .ok_or(ApiError::NotFound {
+            what: "participant",
+        })?;
+    let stats = state.store.participant_stats(&p.id).await?;
+    let balances = state.store.balances(&p.id).await?;
+    Ok(Json(
+        ParticipantOut::new(p, &state.config.public_url).with_details(stats, balances),
+    ))
+}

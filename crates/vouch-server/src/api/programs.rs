@@ -1,0 +1,303 @@
+//! Programs: `/api/v1/programs`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vouch_domain::ids::ProgramId;
+use vouch_domain::program::{slugify, AttributionModel, ProgramConfig, RewardRule};
+use vouch_store::{Program, ProgramStatus, StoreError};
+
+use super::common::{path_id, rfc3339, List, PageParams};
+use crate::auth::SecretAuth;
+use crate::error::{ApiError, Problem, Result};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::{now_ms, AppState};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_program, list_programs))
+        .routes(routes!(get_program, update_program))
+}
+
+/// Whether a program's links and sign-up page work.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgramStatusDto {
+    Active,
+    Paused,
+}
+
+impl From<ProgramStatus> for ProgramStatusDto {
+    fn from(s: ProgramStatus) -> Self {
+        match s {
+            ProgramStatus::Active => Self::Active,
+            ProgramStatus::Paused => Self::Paused,
+        }
+    }
+}
+
+impl From<ProgramStatusDto> for ProgramStatus {
+    fn from(s: ProgramStatusDto) -> Self {
+        match s {
+            ProgramStatusDto::Active => Self::Active,
+            ProgramStatusDto::Paused => Self::Paused,
+        }
+    }
+}
+
+/// A new program.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProgramIn {
+    /// Shown to advocates and friends.
+    pub name: String,
+    /// Where referral links send friends (http or https).
+    #[schema(example = "https://shop.example.com/welcome")]
+    pub destination_url: String,
+    /// Hosts links may redirect to; `*.example.com` allows subdomains. Default: the
+    /// destination's host.
+    pub allowed_domains: Option<Vec<String>>,
+    /// Days after a click during which a signup or purchase is attributed (default 30).
+    pub attribution_window_days: Option<i64>,
+    /// `last_click` (default) or `first_click`.
+    pub attribution_model: Option<AttributionModel>,
+    /// Days a reward stays pending before it is approved (default 0: no hold).
+    pub hold_days: Option<i64>,
+    /// What the advocate earns per converted friend.
+    pub referrer_reward: Option<RewardRule>,
+    /// What the friend earns on their first purchase.
+    pub referee_reward: Option<RewardRule>,
+    pub status: Option<ProgramStatusDto>,
+}
+
+/// Changes to a program; omitted fields stay as they are. A reward set to `null` is
+/// removed. Rewards already earned keep the rule that produced them.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ProgramPatch {
+    pub name: Option<String>,
+    pub destination_url: Option<String>,
+    pub allowed_domains: Option<Vec<String>>,
+    pub attribution_window_days: Option<i64>,
+    pub attribution_model: Option<AttributionModel>,
+    pub hold_days: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RewardRule>)]
+    pub referrer_reward: Option<Option<RewardRule>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RewardRule>)]
+    pub referee_reward: Option<Option<RewardRule>>,
+    pub status: Option<ProgramStatusDto>,
+}
+
+/// Tells "absent" (`None`) from "null" (`Some(None)`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A program.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramOut {
+    #[schema(example = "prg_01jd2x3y4z5a6b7c8d9e0f1g2h")]
+    pub id: String,
+    /// Used in the landing page URL.
+    pub slug: String,
+    pub name: String,
+    pub status: ProgramStatusDto,
+    pub destination_url: String,
+    pub allowed_domains: Vec<String>,
+    pub attribution_window_days: i64,
+    pub attribution_model: AttributionModel,
+    pub hold_days: i64,
+    pub referrer_reward: Option<RewardRule>,
+    pub referee_reward: Option<RewardRule>,
+    /// Increases on every change.
+    pub version: i64,
+    /// The program's public page where advocates join.
+    pub landing_url: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl ProgramOut {
+    pub fn new(p: Program, public_url: &str) -> Self {
+        Self {
+            landing_url: format!("{public_url}/p/{}", p.slug),
+            id: p.id.to_string(),
+            slug: p.slug,
+            name: p.config.name,
+            status: p.status.into(),
+            destination_url: p.config.destination_url,
+            allowed_domains: p.config.allowed_domains,
+            attribution_window_days: p.config.attribution_window_days,
+            attribution_model: p.config.attribution_model,
+            hold_days: p.config.hold_days,
+            referrer_reward: p.config.referrer_reward,
+            referee_reward: p.config.referee_reward,
+            version: p.version,
+            created_at: rfc3339(p.created_at),
+            updated_at: rfc3339(p.updated_at),
+        }
+    }
+}
+
+/// Looks a program up within the caller's workspace.
+pub async fn find_program(
+    state: &AppState,
+    auth: &crate::auth::Auth,
+    id: &ProgramId,
+) -> Result<Program> {
+    state
+        .store
+        .get_program(&auth.workspace_id, id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "program" })
+}
+
+/// Create a program.
+#[utoipa::path(post, path = "/programs", tag = "programs",
+    request_body = ProgramIn,
+    responses((status = 201, description = "Created", body = ProgramOut)),
+    security(("secret_key" = [])))]
+async fn create_program(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    ApiJson(input): ApiJson<ProgramIn>,
+) -> Result<(StatusCode, Json<ProgramOut>)> {
+    let config = ProgramConfig {
+        name: input.name,
+        destination_url: input.destination_url,
+        allowed_domains: input.allowed_domains.unwrap_or_default(),
+        attribution_window_days: input.attribution_window_days.unwrap_or(30),
+        attribution_model: input.attribution_model.unwrap_or_default(),
+        hold_days: input.hold_days.unwrap_or(0),
+        referrer_reward: input.referrer_reward,
+        referee_reward: input.referee_reward,
+    }
+    .validate()?;
+    let now = now_ms();
+    let base = slugify(&config.name);
+    let mut program = Program {
+        id: ProgramId::new(),
+        workspace_id: auth.workspace_id.clone(),
+        slug: base.clone(),
+        status: input
+            .status
+            .map(Into::into)
+            .unwrap_or(ProgramStatus::Active),
+        config,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    // Slugs are global; on a clash, add a short random suffix.
+    for _ in 0..8 {
+        match state.store.insert_program(&program).await {
+            Ok(()) => {
+                return Ok((
+                    StatusCode::CREATED,
+                    Json(ProgramOut::new(program, &state.config.public_url)),
+                ))
+            }
+            Err(StoreError::Conflict { what: "slug" }) => {
+                let suffix = vouch_domain::code::ReferralCode::generate();
+                program.slug = format!("{base}-{}", &suffix.as_str()[..5].to_ascii_lowercase());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Internal(anyhow::anyhow!(
+        "no free slug for {base}"
+    )))
+}
+
+/// List programs.
+#[utoipa::path(get, path = "/programs", tag = "programs",
+    params(PageParams),
+    responses((status = 200, description = "A page of programs", body = List<ProgramOut>)),
+    security(("secret_key" = [])))]
+async fn list_programs(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<List<ProgramOut>>> {
+    let q = page.query()?;
+    let page = state.store.list_programs(&auth.workspace_id, &q).await?;
+    let url = state.config.public_url.clone();
+    Ok(Json(List::from_page(page, |p| ProgramOut::new(p, &url))))
+}
+
+/// Get a program.
+#[utoipa::path(get, path = "/programs/{id}", tag = "programs",
+    params(("id" = String, Path, description = "Program id")),
+    responses((status = 200, description = "The program", body = ProgramOut),
+        (status = 404, description = "No such program in this workspace", body = Problem)),
+    security(("secret_key" = [])))]
+async fn get_program(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    Path(id): Path<String>,
+) -> Result<Json<ProgramOut>> {
+    let id = path_id(&id, ProgramId::parse, "program")?;
+    let program = find_program(&state, &auth, &id).await?;
+    Ok(Json(ProgramOut::new(program, &state.config.public_url)))
+}
+
+/// Update a program.
+#[utoipa::path(patch, path = "/programs/{id}", tag = "programs",
+    params(("id" = String, Path, description = "Program id")),
+    request_body = ProgramPatch,
+    responses((status = 200, description = "The updated program", body = ProgramOut),
+        (status = 404, description = "No such program in this workspace", body = Problem)),
+    security(("secret_key" = [])))]
+async fn update_program(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<ProgramPatch>,
+) -> Result<Json<ProgramOut>> {
+    let id = path_id(&id, ProgramId::parse, "program")?;
+    let mut program = find_program(&state, &auth, &id).await?;
+    let mut c = program.config.clone();
+    if let Some(v) = patch.name {
+        c.name = v;
+    }
+    if let Some(v) = patch.destination_url {
+        c.destination_url = v;
+        // A new destination host should not silently keep the old allow list.
+        if patch.allowed_domains.is_none() {
+            c.allowed_domains.clear();
+        }
+    }
+    if let Some(v) = patch.allowed_domains {
+        c.allowed_domains = v;
+    }
+    if let Some(v) = patch.attribution_window_days {
+        c.attribution_window_days = v;
+    }
+    if let Some(v) = patch.attribution_model {
+        c.attribution_model = v;
+    }
+    if let Some(v) = patch.hold_days {
+        c.hold_days = v;
+    }
+    if let Some(v) = patch.referrer_reward {
+        c.referrer_reward = v;
+    }
+    if let Some(v) = patch.referee_reward {
+        c.referee_reward = v;
+    }
+    program.config = c.validate()?;
+    if let Some(s) = patch.status {
+        program.status = s.into();
+    }
+    program.version += 1;
+    program.updated_at = now_ms();
+    state.store.update_program(&program).await?;
+    state.links.clear();
+    Ok(Json(ProgramOut::new(program, &state.config.public_url)))
+}

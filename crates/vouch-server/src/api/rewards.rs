@@ -1,0 +1,108 @@
+//! Rewards: `/api/v1/rewards`.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vouch_domain::ids::RewardId;
+use vouch_domain::program::RewardKind;
+use vouch_domain::reward::{RewardStatus, Role};
+use vouch_store::Reward;
+
+use super::common::{path_id, rfc3339, List};
+use super::referrals::ListFilter;
+use crate::auth::SecretAuth;
+use crate::error::{ApiError, Problem, Result};
+use crate::extract::ApiQuery;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_rewards))
+        .routes(routes!(get_reward))
+}
+
+/// Value owed to a participant.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RewardOut {
+    pub id: String,
+    pub program_id: String,
+    pub participant_id: String,
+    pub referral_id: String,
+    /// The event that earned it.
+    pub event_id: String,
+    pub role: Role,
+    pub kind: RewardKind,
+    /// Minor units.
+    pub amount: i64,
+    pub currency: String,
+    pub status: RewardStatus,
+    /// When the hold ends (approval).
+    pub approve_at: String,
+    /// The rule that produced it, as it was then.
+    #[schema(value_type = Object)]
+    pub rule: serde_json::Value,
+    /// The program version whose rule produced it.
+    pub program_version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<Reward> for RewardOut {
+    fn from(r: Reward) -> Self {
+        Self {
+            id: r.id.to_string(),
+            program_id: r.program_id.to_string(),
+            participant_id: r.participant_id.to_string(),
+            referral_id: r.referral_id.to_string(),
+            event_id: r.event_id.to_string(),
+            role: r.role,
+            kind: r.kind,
+            amount: r.amount,
+            currency: r.currency.to_string(),
+            status: r.status,
+            approve_at: rfc3339(r.approve_at),
+            rule: r.rule,
+            program_version: r.program_version,
+            created_at: rfc3339(r.created_at),
+            updated_at: rfc3339(r.updated_at),
+        }
+    }
+}
+
+/// List rewards.
+#[utoipa::path(get, path = "/rewards", tag = "rewards",
+    params(ListFilter),
+    responses((status = 200, description = "A page of rewards", body = List<RewardOut>)),
+    security(("secret_key" = [])))]
+async fn list_rewards(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    ApiQuery(filter): ApiQuery<ListFilter>,
+) -> Result<Json<List<RewardOut>>> {
+    let q = filter.query(|s| RewardStatus::parse(s).is_some())?;
+    let page = state.store.list_rewards(&auth.workspace_id, &q).await?;
+    Ok(Json(List::from_page(page, RewardOut::from)))
+}
+
+/// Get a reward.
+#[utoipa::path(get, path = "/rewards/{id}", tag = "rewards",
+    params(("id" = String, Path, description = "Reward id")),
+    responses((status = 200, description = "The reward", body = RewardOut),
+        (status = 404, description = "No such reward in this workspace", body = Problem)),
+    security(("secret_key" = [])))]
+async fn get_reward(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    Path(id): Path<String>,
+) -> Result<Json<RewardOut>> {
+    let id = path_id(&id, RewardId::parse, "reward")?;
+    let r = state
+        .store
+        .get_reward(&auth.workspace_id, &id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "reward" })?;
+    Ok(Json(r.into()))
+}

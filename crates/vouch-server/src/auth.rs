@@ -1,0 +1,109 @@
+//! API keys: `sk_…` (secret, server-side, full access) and `pk_…` (publishable,
+//! browser-safe, may only record clicks and signups). Keys are stored as SHA-256
+//! hashes: they are 32 random characters, so a slow password hash would add latency
+//! without adding safety.
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use rand::distributions::{Alphanumeric, DistString};
+use sha2::{Digest, Sha256};
+use vouch_domain::ids::{ApiKeyId, WorkspaceId};
+use vouch_store::{KeyKind, NewApiKey};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A freshly minted key: the clear text is shown once, only the hash is kept.
+pub struct MintedKey {
+    pub clear: String,
+    pub record: NewApiKey,
+}
+
+pub fn mint_key(kind: KeyKind) -> MintedKey {
+    let prefix = match kind {
+        KeyKind::Secret => "sk_",
+        KeyKind::Publishable => "pk_",
+    };
+    let clear = format!(
+        "{prefix}{}",
+        Alphanumeric.sample_string(&mut rand::thread_rng(), 32)
+    );
+    let record = NewApiKey {
+        id: ApiKeyId::new(),
+        kind,
+        key_hash: hash_key(&clear),
+        key_hint: clear[clear.len() - 4..].to_owned(),
+    };
+    MintedKey { clear, record }
+}
+
+pub fn hash_key(clear: &str) -> String {
+    hex::encode(Sha256::digest(clear.as_bytes()))
+}
+
+/// The caller, authenticated by any key of a workspace.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub workspace_id: WorkspaceId,
+    pub kind: KeyKind,
+}
+
+impl Auth {
+    /// Refuses publishable keys for what only the merchant's server may do.
+    pub fn require_secret(&self) -> Result<(), ApiError> {
+        match self.kind {
+            KeyKind::Secret => Ok(()),
+            KeyKind::Publishable => Err(ApiError::Forbidden {
+                code: "secret_key_required",
+                message: "this operation needs a secret key (sk_…); publishable keys may only record clicks and signups".into(),
+            }),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| (t.starts_with("sk_") || t.starts_with("pk_")) && t.len() <= 128)
+            .ok_or(ApiError::Unauthorized)?;
+        let key = state
+            .store
+            .find_api_key(&hash_key(token))
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(Auth {
+            workspace_id: key.workspace_id,
+            kind: key.kind,
+        })
+    }
+}
+
+/// A caller holding a secret key.
+pub struct SecretAuth(pub Auth);
+
+impl FromRequestParts<AppState> for SecretAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_request_parts(parts, state).await?;
+        auth.require_secret()?;
+        Ok(SecretAuth(auth))
+    }
+}

@@ -1,0 +1,27 @@
+//! Server configuration, assembled by the CLI from flags and `VOUCH_*` variables.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Base URL that advocates' links and QR codes point to (`http://127.0.0.1:8080`).
+    pub public_url: String,
+    /// Take the client address from `X-Forwarded-For` (behind a trusted proxy only).
+    pub trust_proxy: bool,
+    /// How often the job worker looks for due jobs.
+    pub job_poll: Duration,
+    /// Run the background job worker in this process.
+    pub run_jobs: bool,
+}
+
+impl Config {
+    pub fn for_listen(addr: SocketAddr) -> Self {
+        Self {
+            public_url: format!("http://{addr}"),
+            trust_proxy: false,
+            job_poll: Duration::from_millis(500),
+            run_jobs: true,
+        }
+    }
+}

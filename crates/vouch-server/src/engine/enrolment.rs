@@ -1,0 +1,77 @@
+//! Enrolling an advocate: one participant per person per program, with a referral code.
+
+use vouch_domain::code::ReferralCode;
+use vouch_domain::email::Email;
+use vouch_domain::ids::{ParticipantId, ReferralId};
+use vouch_store::{Enrolment, NewParticipant, Program, StoreError, StoreTx};
+
+use crate::error::{ApiError, Result};
+use crate::state::now_ms;
+
+pub struct EnrolmentInput {
+    pub email: Option<Email>,
+    pub name: Option<String>,
+    pub external_id: Option<String>,
+    pub locale: String,
+    pub vanity_code: Option<ReferralCode>,
+    pub referred_by: Option<ReferralId>,
+}
+
+/// Generated codes collide about once in 10^11; a few tries are plenty.
+const CODE_ATTEMPTS: usize = 5;
+
+/// Enrols inside the caller's transaction. An already enrolled email or external id
+/// gives back the existing participant.
+pub async fn enroll_in(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    input: &EnrolmentInput,
+) -> Result<Enrolment> {
+    let new = NewParticipant {
+        id: ParticipantId::new(),
+        workspace_id: program.workspace_id.clone(),
+        program_id: program.id.clone(),
+        email: input.email.as_ref().map(|e| e.as_str().to_owned()),
+        email_normalized: input.email.as_ref().map(|e| e.normalized().to_owned()),
+        name: input.name.clone(),
+        external_id: input.external_id.clone(),
+        locale: input.locale.clone(),
+        referred_by_referral_id: input.referred_by.clone(),
+        created_at: now_ms(),
+    };
+    if let Some(code) = &input.vanity_code {
+        return match tx.enroll(&new, code.as_str()).await {
+            Err(StoreError::Conflict {
+                what: "referral_code",
+            }) => Err(ApiError::Conflict {
+                code: "referral_code_taken",
+                field: Some("referral_code".into()),
+                message: format!("the referral code {} is already taken", code.as_str()),
+            }),
+            other => Ok(other?),
+        };
+    }
+    for _ in 0..CODE_ATTEMPTS {
+        match tx.enroll(&new, ReferralCode::generate().as_str()).await {
+            Err(StoreError::Conflict {
+                what: "referral_code",
+            }) => continue,
+            other => return Ok(other?),
+        }
+    }
+    Err(ApiError::Internal(anyhow::anyhow!(
+        "could not find a free referral code"
+    )))
+}
+
+/// Enrols in a transaction of its own.
+pub async fn enroll(
+    store: &dyn vouch_store::Store,
+    program: &Program,
+    input: &EnrolmentInput,
+) -> Result<Enrolment> {
+    let mut tx = store.begin().await?;
+    let out = enroll_in(tx.as_mut(), program, input).await?;
+    tx.commit().await?;
+    Ok(out)
+}

@@ -1,0 +1,510 @@
+//! Recording a signup, purchase or refund: attribution, the referral's status, the
+//! rewards and their ledger entries, all in one transaction, exactly once.
+
+use vouch_domain::attribution::{
+    self, judge_referral, strongest_touch, ClickTouch, Identity, ReferralStatus, RejectReason,
+};
+use vouch_domain::email::Email;
+use vouch_domain::event::{idempotency_key, EventKind};
+use vouch_domain::ids::{ClickId, CustomerId, EventId, LedgerTxId, ReferralId, RewardId};
+use vouch_domain::ledger;
+use vouch_domain::money::Money;
+use vouch_domain::reward::{plan_conversion, RewardStatus, Role};
+use vouch_domain::Millis;
+use vouch_store::{
+    Customer, CustomerAttribution, Enrolment, NewCustomer, NewEvent, NewLedgerTx, Program,
+    ProgramStatus, Referral, Reward, Store, StoreError, StoreTx, StoredResponse,
+};
+
+use super::approval::approve_job;
+use super::enrolment::{enroll_in, EnrolmentInput};
+use super::move_reward;
+use crate::api::events::EventOut;
+use crate::error::{ApiError, Result};
+use crate::state::now_ms;
+
+/// An event as the merchant reported it, already validated.
+#[derive(Debug, Clone)]
+pub struct EventInput {
+    pub kind: EventKind,
+    pub email: Option<Email>,
+    pub external_id: Option<String>,
+    pub click_id: Option<ClickId>,
+    /// Canonical (upper-case) referral code.
+    pub referral_code: Option<String>,
+    pub order_id: Option<String>,
+    pub amount: Option<Money>,
+    pub occurred_at: Millis,
+    pub idempotency_key: Option<String>,
+}
+
+/// The answer to an event request: fresh, or replayed from the first time.
+pub struct Recorded {
+    pub status: u16,
+    pub body: String,
+    pub replayed: bool,
+}
+
+/// Concurrent transactions on PostgreSQL can lose a race on a unique key; the loser
+/// retries from the start and then sees the winner's rows.
+const ATTEMPTS: usize = 4;
+
+pub async fn record_event(
+    store: &dyn Store,
+    program: &Program,
+    input: &EventInput,
+) -> Result<Recorded> {
+    let key = idempotency_key(
+        input.kind,
+        input.idempotency_key.as_deref(),
+        input.order_id.as_deref(),
+    );
+    if let Some(key) = &key {
+        if let Some(stored) = store.get_event_response(&program.id, key).await? {
+            return Ok(replay(stored));
+        }
+    }
+    let mut last_err = None;
+    for _ in 0..ATTEMPTS {
+        match attempt(store, program, input, key.as_deref()).await {
+            Ok(r) => return Ok(r),
+            Err(ApiError::Store(e)) if e.is_retryable() => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_err
+        .map(ApiError::Store)
+        .unwrap_or_else(|| ApiError::Internal(anyhow::anyhow!("event retries exhausted"))))
+}
+
+fn replay(stored: StoredResponse) -> Recorded {
+    Recorded {
+        status: stored.status,
+        body: stored.body,
+        replayed: true,
+    }
+}
+
+async fn attempt(
+    store: &dyn Store,
+    program: &Program,
+    input: &EventInput,
+    key: Option<&str>,
+) -> Result<Recorded> {
+    let now = now_ms();
+    let event_id = EventId::new();
+    let mut tx = store.begin().await?;
+    let claimed = tx
+        .claim_event(&NewEvent {
+            id: event_id.clone(),
+            workspace_id: program.workspace_id.clone(),
+            program_id: program.id.clone(),
+            kind: input.kind.as_str().into(),
+            idempotency_key: key
+                .map(str::to_owned)
+                .unwrap_or_else(|| event_id.to_string()),
+            order_id: input.order_id.clone(),
+            amount: input.amount.map(|m| m.amount),
+            currency: input.amount.map(|m| m.currency),
+            occurred_at: input.occurred_at,
+            created_at: now,
+        })
+        .await?;
+    if !claimed {
+        // The same event was recorded first by another request (or instance).
+        drop(tx);
+        let stored = store
+            .get_event_response(&program.id, key.unwrap_or_default())
+            .await?
+            .ok_or(ApiError::Conflict {
+                code: "event_in_progress",
+                field: None,
+                message: "the same event is being recorded by another request; retry".into(),
+            })?;
+        return Ok(replay(stored));
+    }
+    let outcome = match input.kind {
+        EventKind::Signup | EventKind::Purchase => {
+            attribute(tx.as_mut(), program, input, &event_id, now).await?
+        }
+        EventKind::Refund => refund(tx.as_mut(), program, input, now).await?,
+    };
+    let out = EventOut::new(&event_id, program, input, &outcome);
+    let body = serde_json::to_string(&out).map_err(|e| ApiError::Internal(e.into()))?;
+    let response = StoredResponse { status: 201, body };
+    tx.finish_event(
+        &event_id,
+        outcome.customer.as_ref(),
+        outcome.referral.as_ref().map(|r| &r.id),
+        &response,
+    )
+    .await?;
+    tx.commit().await?;
+    metrics::counter!("vouch_events_total", "type" => input.kind.as_str()).increment(1);
+    for r in &outcome.rewards {
+        if r.event_id == event_id {
+            metrics::counter!("vouch_rewards_total", "role" => r.role.as_str()).increment(1);
+        }
+    }
+    Ok(Recorded {
+        status: response.status,
+        body: response.body,
+        replayed: false,
+    })
+}
+
+/// What an event did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub customer: Option<CustomerId>,
+    pub referral: Option<Referral>,
+    /// Rewards created or changed by this event.
+    pub rewards: Vec<Reward>,
+}
+
+fn friend_identity(input: &EventInput) -> Identity<'_> {
+    Identity {
+        email: input.email.as_ref().map(|e| e.normalized()),
+        external_id: input.external_id.as_deref(),
+    }
+}
+
+/// The customer row for the friend, created on first sight.
+async fn customer_for(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    input: &EventInput,
+    now: Millis,
+) -> Result<Customer> {
+    let friend = friend_identity(input);
+    // Serialize events of one friend so two first events cannot both create them.
+    let lock_key = format!(
+        "customer:{}:{}",
+        program.id,
+        friend.external_id.or(friend.email).unwrap_or_default()
+    );
+    tx.lock(&lock_key).await?;
+    if let Some(c) = tx
+        .find_customer(&program.id, friend.email, friend.external_id)
+        .await?
+    {
+        tx.complete_customer_identity(&c.id, friend.email, friend.external_id)
+            .await?;
+        return Ok(c);
+    }
+    let id = CustomerId::new();
+    tx.insert_customer(&NewCustomer {
+        id: id.clone(),
+        workspace_id: program.workspace_id.clone(),
+        program_id: program.id.clone(),
+        email_normalized: friend.email.map(str::to_owned),
+        external_id: friend.external_id.map(str::to_owned),
+        created_at: now,
+    })
+    .await?;
+    Ok(Customer {
+        id,
+        email_normalized: friend.email.map(str::to_owned),
+        external_id: friend.external_id.map(str::to_owned),
+        referral_id: None,
+        first_purchase_at: None,
+    })
+}
+
+/// Signup or purchase: find or decide the friend's attribution, then move the referral.
+async fn attribute(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    input: &EventInput,
+    event_id: &EventId,
+    now: Millis,
+) -> Result<Outcome> {
+    let customer = customer_for(tx, program, input, now).await?;
+    let mut outcome = Outcome {
+        customer: Some(customer.id.clone()),
+        ..Outcome::default()
+    };
+    let existing = match &customer.referral_id {
+        Some(id) => tx.get_referral_for_update(id).await?,
+        None => None,
+    };
+    let mut referral = match existing {
+        // Decided once: later events inherit the customer's attribution.
+        Some(r) => r,
+        // A customer who already bought without a referral is not a new referral.
+        None if customer.first_purchase_at.is_some() => {
+            mark_purchase(tx, &customer, input, now).await?;
+            return Ok(outcome);
+        }
+        None => match new_referral(tx, program, input, &customer, now).await? {
+            Some(r) => r,
+            None => {
+                mark_purchase(tx, &customer, input, now).await?;
+                return Ok(outcome);
+            }
+        },
+    };
+    match input.kind {
+        EventKind::Signup => {
+            referral.status = referral.status.after_signup();
+            referral.signed_up_at.get_or_insert(input.occurred_at);
+        }
+        EventKind::Purchase if referral.status.awaits_conversion() => {
+            convert(
+                tx,
+                program,
+                input,
+                event_id,
+                &mut referral,
+                &mut outcome,
+                now,
+            )
+            .await?;
+        }
+        _ => {}
+    }
+    referral.updated_at = now;
+    tx.update_referral(&referral).await?;
+    mark_purchase(tx, &customer, input, now).await?;
+    outcome.referral = Some(referral);
+    Ok(outcome)
+}
+
+async fn mark_purchase(
+    tx: &mut dyn StoreTx,
+    customer: &Customer,
+    input: &EventInput,
+    _now: Millis,
+) -> Result<()> {
+    if input.kind == EventKind::Purchase {
+        tx.mark_first_purchase(&customer.id, input.occurred_at)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A referral for a friend seen for the first time with a click or a code; `None` when
+/// the event carries neither (or they point nowhere in this program).
+async fn new_referral(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    input: &EventInput,
+    customer: &Customer,
+    now: Millis,
+) -> Result<Option<Referral>> {
+    let click = match &input.click_id {
+        Some(id) => tx.get_click(&program.id, id).await?.map(|c| ClickTouch {
+            click_id: c.id,
+            participant_id: c.participant_id,
+            clicked_at: c.occurred_at,
+        }),
+        None => None,
+    };
+    let code_owner = match &input.referral_code {
+        Some(code) => tx.find_code_owner(&program.id, code).await?.map(|p| p.id),
+        None => None,
+    };
+    let Some(touch) = strongest_touch(click, code_owner, input.occurred_at) else {
+        return Ok(None);
+    };
+    let Some(advocate) = tx.get_participant(&touch.referrer).await? else {
+        return Ok(None);
+    };
+    let active = advocate.status == vouch_store::ParticipantStatus::Active
+        && program.status == ProgramStatus::Active;
+    let verdict = judge_referral(
+        Identity {
+            email: advocate.email_normalized.as_deref(),
+            external_id: advocate.external_id.as_deref(),
+        },
+        active,
+        friend_identity(input),
+        &touch,
+        input.occurred_at,
+        program.config.attribution_window_days,
+    );
+    let referral = Referral {
+        id: ReferralId::new(),
+        workspace_id: program.workspace_id.clone(),
+        program_id: program.id.clone(),
+        referrer_participant_id: advocate.id.clone(),
+        referee_participant_id: None,
+        customer_id: customer.id.clone(),
+        status: if verdict.is_some() {
+            ReferralStatus::Rejected
+        } else {
+            ReferralStatus::Clicked
+        },
+        reason: verdict,
+        source: touch.source,
+        click_id: touch.click_id.clone(),
+        touched_at: touch.touched_at,
+        signed_up_at: None,
+        converted_at: None,
+        conversion_event_id: None,
+        created_at: now,
+        updated_at: now,
+    };
+    tx.insert_referral(&referral).await?;
+    tx.attribute_customer(
+        &customer.id,
+        &CustomerAttribution {
+            referral_id: referral.id.clone(),
+            source: touch.source,
+            model: program.config.attribution_model,
+            window_days: program.config.attribution_window_days,
+            attributed_at: now,
+        },
+    )
+    .await?;
+    Ok(Some(referral))
+}
+
+/// The first qualifying purchase: the friend becomes a participant, both sides are
+/// rewarded (pending their hold), and the ledger records it.
+async fn convert(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    input: &EventInput,
+    event_id: &EventId,
+    referral: &mut Referral,
+    outcome: &mut Outcome,
+    now: Millis,
+) -> Result<()> {
+    // A friend who signed up inside the window but buys after it has closed.
+    if !attribution::within_window(
+        referral.touched_at,
+        input.occurred_at,
+        program.config.attribution_window_days,
+    ) {
+        referral.status = ReferralStatus::Rejected;
+        referral.reason = Some(RejectReason::OutsideWindow);
+        return Ok(());
+    }
+    // Rules that read an advocate's totals are evaluated one event at a time.
+    tx.lock(&format!("participant:{}", referral.referrer_participant_id))
+        .await?;
+    let referrer = tx
+        .get_participant(&referral.referrer_participant_id)
+        .await?
+        .ok_or_else(|| StoreError::corrupt("referral without its referrer"))?;
+    let referee = match enroll_in(
+        tx,
+        program,
+        &EnrolmentInput {
+            email: input.email.clone(),
+            name: None,
+            external_id: input.external_id.clone(),
+            locale: referrer.locale.clone(),
+            vanity_code: None,
+            referred_by: Some(referral.id.clone()),
+        },
+    )
+    .await?
+    {
+        Enrolment::Created(p) | Enrolment::Existing(p) => p,
+    };
+    referral.referee_participant_id = Some(referee.id.clone());
+    referral.status = ReferralStatus::Converted;
+    referral.converted_at = Some(input.occurred_at);
+    referral.conversion_event_id = Some(event_id.clone());
+
+    for plan in plan_conversion(&program.config, input.occurred_at) {
+        let participant = match plan.role {
+            Role::Referrer => &referrer,
+            Role::Referee => &referee,
+        };
+        let mut reward = Reward {
+            id: RewardId::new(),
+            workspace_id: program.workspace_id.clone(),
+            program_id: program.id.clone(),
+            participant_id: participant.id.clone(),
+            referral_id: referral.id.clone(),
+            event_id: event_id.clone(),
+            role: plan.role,
+            trigger: "first_purchase".into(),
+            kind: plan.kind,
+            amount: plan.money.amount,
+            currency: plan.money.currency,
+            status: RewardStatus::Pending,
+            rule: serde_json::to_value(&plan.rule).map_err(|e| ApiError::Internal(e.into()))?,
+            program_version: program.version,
+            approve_at: plan.approve_at,
+            created_at: now,
+            updated_at: now,
+        };
+        if !tx.insert_reward(&reward).await? {
+            continue;
+        }
+        if let Some(postings) = ledger::reward_transition(
+            &program.id,
+            &participant.id,
+            plan.money,
+            None,
+            RewardStatus::Pending,
+        ) {
+            tx.post_ledger(&NewLedgerTx {
+                id: LedgerTxId::new(),
+                workspace_id: program.workspace_id.clone(),
+                idempotency_key: format!("reward:{}:earned", reward.id),
+                kind: "reward_earned".into(),
+                reward_id: Some(reward.id.clone()),
+                postings,
+                created_at: now,
+            })
+            .await?;
+        }
+        if plan.approve_at <= now {
+            move_reward(tx, &mut reward, RewardStatus::Approved, now).await?;
+        } else {
+            tx.enqueue_job(&approve_job(&reward.id, plan.approve_at))
+                .await?;
+        }
+        outcome.rewards.push(reward);
+    }
+    if !outcome.rewards.is_empty()
+        && outcome
+            .rewards
+            .iter()
+            .all(|r| r.status == RewardStatus::Approved)
+    {
+        referral.status = ReferralStatus::Rewarded;
+    }
+    Ok(())
+}
+
+/// A refund of an order: pending rewards are cancelled, approved ones reversed with a
+/// ledger entry, and the referral that order converted is reversed.
+async fn refund(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    input: &EventInput,
+    now: Millis,
+) -> Result<Outcome> {
+    let mut outcome = Outcome::default();
+    let Some(order_id) = &input.order_id else {
+        return Err(ApiError::invalid("order_id", "is required for a refund"));
+    };
+    let Some(purchase) = tx.find_purchase(&program.id, order_id).await? else {
+        return Ok(outcome);
+    };
+    for mut reward in tx.rewards_for_event(&purchase).await? {
+        if let Some(next) = reward.status.after_refund() {
+            move_reward(tx, &mut reward, next, now).await?;
+            outcome.rewards.push(reward);
+        }
+    }
+    let referral_id = outcome.rewards.first().map(|r| r.referral_id.clone());
+    if let Some(id) = referral_id {
+        if let Some(mut referral) = tx.get_referral_for_update(&id).await? {
+            if referral.conversion_event_id.as_ref() == Some(&purchase) {
+                referral.status = referral.status.after_refund();
+                referral.updated_at = now;
+                tx.update_referral(&referral).await?;
+            }
+            outcome.customer = Some(referral.customer_id.clone());
+            outcome.referral = Some(referral);
+        }
+    }
+    Ok(outcome)
+}

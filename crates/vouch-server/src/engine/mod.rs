@@ -1,0 +1,47 @@
+//! Where the server composes: it gathers facts from the store, asks the domain to
+//! decide, and writes the decisions back in one transaction. Handlers, the advocate
+//! pages, the job worker and `vouch demo` all go through here.
+
+pub mod approval;
+pub mod enrolment;
+pub mod events;
+pub mod workspaces;
+
+use vouch_domain::ids::LedgerTxId;
+use vouch_domain::ledger;
+use vouch_domain::money::Money;
+use vouch_domain::reward::RewardStatus;
+use vouch_domain::Millis;
+use vouch_store::{NewLedgerTx, Reward, StoreTx};
+
+/// Moves a reward to `to`, posting the matching ledger transaction (once: its key is
+/// the reward and the new status).
+pub(crate) async fn move_reward(
+    tx: &mut dyn StoreTx,
+    reward: &mut Reward,
+    to: RewardStatus,
+    now: Millis,
+) -> vouch_store::Result<()> {
+    let from = reward.status;
+    if let Some(postings) = ledger::reward_transition(
+        &reward.program_id,
+        &reward.participant_id,
+        Money::new(reward.amount, reward.currency),
+        Some(from),
+        to,
+    ) {
+        tx.post_ledger(&NewLedgerTx {
+            id: LedgerTxId::new(),
+            workspace_id: reward.workspace_id.clone(),
+            idempotency_key: format!("reward:{}:{}", reward.id, to.as_str()),
+            kind: format!("reward_{}", to.as_str()),
+            reward_id: Some(reward.id.clone()),
+            postings,
+            created_at: now,
+        })
+        .await?;
+    }
+    reward.status = to;
+    reward.updated_at = now;
+    tx.set_reward_status(reward).await
+}

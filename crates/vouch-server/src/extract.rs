@@ -1,0 +1,91 @@
+//! Extractors that turn bad input into problem responses naming the field, instead of
+//! axum's plain-text rejections.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// A JSON body. Malformed JSON is a 400 (`invalid_json`); well-formed JSON of the wrong
+/// shape is a 422 naming the field (`customer.email`).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge)?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let field = if path == "." { String::new() } else { path };
+                let message = clean_serde_message(&inner.to_string());
+                // A missing field is reported by serde on the parent; name the field.
+                match message.strip_prefix("missing field `") {
+                    Some(rest) => {
+                        let name = rest.split('`').next().unwrap_or_default();
+                        let full = if field.is_empty() {
+                            name.to_owned()
+                        } else {
+                            format!("{field}.{name}")
+                        };
+                        ApiError::invalid(full, "is required")
+                    }
+                    None => ApiError::invalid(
+                        if field.is_empty() {
+                            "body".into()
+                        } else {
+                            field
+                        },
+                        message,
+                    ),
+                }
+            }
+            _ => ApiError::BadRequest {
+                code: "invalid_json",
+                message: format!("the body is not valid JSON: {inner}"),
+            },
+        }
+    })
+}
+
+/// serde's messages end with " at line 1 column 42"; the field path says more.
+fn clean_serde_message(m: &str) -> String {
+    match m.rfind(" at line ") {
+        Some(i) => m[..i].to_owned(),
+        None => m.to_owned(),
+    }
+}
+
+/// A query string; a bad value is a 422 naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                ApiError::invalid(
+                    if path == "." { "query".into() } else { path },
+                    e.into_inner().to_string(),
+                )
+            })
+    }
+}

@@ -1,0 +1,141 @@
+//! Vouch's HTTP server: the REST API (`api`), referral links (`links`), advocate pages
+//! (`portal`), operations endpoints (`ops`) and the background job worker (`jobs`).
+//! `engine` composes domain decisions with store transactions for all of them.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod extract;
+pub mod jobs;
+pub mod links;
+pub mod ops;
+pub mod portal;
+pub mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use vouch_store::Store;
+
+pub use config::Config;
+pub use state::AppState;
+
+use crate::error::ApiError;
+use crate::portal::{not_found_page, Lang, Pages};
+
+/// Request bodies larger than this are refused (413): events and forms are small.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// Builds the state and the full router. The click writer task starts here.
+pub fn build(store: Arc<dyn Store>, config: Config) -> anyhow::Result<(AppState, Router)> {
+    let (clicks, _writer) = links::ClickWriter::spawn(store.clone());
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+        clicks,
+        links: links::LinkCache::default(),
+        pages: Arc::new(Pages::load()?),
+        metrics: ops::metrics_handle(),
+    };
+    let router = router(state.clone(), Router::new());
+    Ok((state, router))
+}
+
+/// The application's routes, plus `extra` routes sharing the same layers (the redirect
+/// benchmark mounts its baseline handler this way).
+pub fn router(state: AppState, extra: Router<AppState>) -> Router {
+    let (api, doc) = api::router();
+    Router::new()
+        .route("/", get(home))
+        .merge(api)
+        .merge(api::docs_router(doc))
+        .merge(links::router())
+        .merge(portal::router())
+        .merge(ops::router())
+        .merge(extra)
+        .fallback(fallback)
+        .layer(axum::middleware::from_fn(ops::track_requests))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let id = req
+                        .headers()
+                        .get(ops::REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                })
+                // One line per request at debug: at link-redirect rates, info would
+                // spend more time logging than serving.
+                .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+        )
+        .layer(PropagateRequestIdLayer::new(ops::REQUEST_ID))
+        .layer(SetRequestIdLayer::new(ops::REQUEST_ID, ops::UlidRequestId))
+        .with_state(state)
+}
+
+async fn home() -> Html<&'static str> {
+    Html(concat!(
+        "<!doctype html><html lang=en><meta charset=utf-8>",
+        "<meta name=viewport content=\"width=device-width, initial-scale=1\">",
+        "<title>Vouch</title><body style=\"font-family:system-ui;max-width:40rem;margin:2rem auto;padding:0 1rem\">",
+        "<h1>Vouch</h1><p>Referral programs: links, codes, attribution and rewards.</p>",
+        "<ul><li><a href=\"/api/docs\">API reference</a></li>",
+        "<li><a href=\"/api/openapi.json\">OpenAPI document</a></li>",
+        "<li><a href=\"/healthz\">Health</a></li></ul></body></html>"
+    ))
+}
+
+async fn fallback(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return ApiError::NotFound { what: "route" }.into_response();
+    }
+    let lang = Lang::from_headers(None, req.headers());
+    let mut resp = not_found_page(&state, lang);
+    *resp.status_mut() = StatusCode::NOT_FOUND;
+    resp
+}
+
+/// Serves until `shutdown` resolves, with the job worker alongside when configured.
+pub async fn serve(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let run_jobs = config.run_jobs;
+    let poll = config.job_poll;
+    let (state, app) = build(store.clone(), config)?;
+    let cancel = CancellationToken::new();
+    let worker = run_jobs.then(|| tokio::spawn(jobs::run_worker(store, poll, cancel.clone())));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    cancel.cancel();
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
+    drop(state);
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! The referral link, `GET /r/{code}`: record the click, then redirect to the program's
+//! destination with `ref` and `vouch_click` added and the click id in a first-party
+//! cookie. Also the link as a QR code.
+
+mod cache;
+mod qr;
+mod writer;
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use vouch_domain::code::ReferralCode;
+use vouch_domain::ids::ClickId;
+use vouch_domain::program::AttributionModel;
+use vouch_domain::redirect::redirect_target;
+use vouch_domain::{attribution, DAY_MS};
+use vouch_store::{LinkTarget, NewClick};
+
+pub use cache::LinkCache;
+pub use writer::ClickWriter;
+
+use crate::portal::{not_found_page, Lang};
+use crate::state::{now_ms, AppState};
+
+pub const CLICK_COOKIE: &str = "vouch_click";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/r/{code}", get(follow_link))
+        .route("/r/{code}/qr.svg", get(qr::link_qr))
+}
+
+/// Resolves a code through the cache; `None` for unknown codes.
+pub(crate) async fn resolve(state: &AppState, raw: &str) -> Option<std::sync::Arc<LinkTarget>> {
+    let code = ReferralCode::lookup_key(raw)?;
+    state.links.get(state.store.as_ref(), &code).await
+}
+
+/// Follow a referral link.
+async fn follow_link(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::from_headers(None, &headers);
+    let Some(target) = resolve(&state, &code).await.filter(|t| t.active) else {
+        return not_found_page(&state, lang);
+    };
+    let now = now_ms();
+    let new_click = ClickId::new();
+    // First-click programs keep an earlier, still-valid click of the same program.
+    let carried = match target.model {
+        AttributionModel::FirstClick => earlier_click(&state, &headers, &target, now).await,
+        AttributionModel::LastClick => None,
+    };
+    let attributed = carried.unwrap_or_else(|| new_click.clone());
+    let location = match redirect_target(
+        &target.destination_url,
+        &target.allowed_domains,
+        &target.code,
+        attributed.as_str(),
+    ) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(code = %target.code, error = %e, "link destination refused");
+            return not_found_page(&state, lang);
+        }
+    };
+    let click = NewClick {
+        id: new_click,
+        workspace_id: target.workspace_id.clone(),
+        program_id: target.program_id.clone(),
+        participant_id: target.participant_id.clone(),
+        code: target.code.clone(),
+        occurred_at: now,
+        ip_hash: Some(hash_ip(
+            &target.hash_key,
+            &client_ip(&state, &headers, peer),
+        )),
+        user_agent: header_text(&headers, header::USER_AGENT, 512),
+        referer: header_text(&headers, header::REFERER, 1024),
+    };
+    // The redirect waits for the click's commit: an answered click is never lost.
+    if !state.clicks.record(click).await {
+        // The store is down: still send the friend on, attributed by code alone, and
+        // hand out no click id that the store does not hold.
+        return redirect_without_click(&target);
+    }
+    metrics::counter!("vouch_clicks_total").increment(1);
+    let max_age = target.window_days.saturating_mul(DAY_MS / 1000);
+    let cookie =
+        format!("{CLICK_COOKIE}={attributed}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax");
+    let mut resp = StatusCode::FOUND.into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        h.insert(header::LOCATION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        h.insert(header::SET_COOKIE, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer-when-downgrade"),
+    );
+    resp
+}
+
+fn redirect_without_click(target: &LinkTarget) -> Response {
+    let mut url = match url::Url::parse(&target.destination_url) {
+        Ok(u) => u,
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    };
+    url.query_pairs_mut().append_pair("ref", &target.code);
+    let mut resp = StatusCode::FOUND.into_response();
+    if let Ok(v) = HeaderValue::from_str(url.as_str()) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+async fn earlier_click(
+    state: &AppState,
+    headers: &HeaderMap,
+    target: &LinkTarget,
+    now: i64,
+) -> Option<ClickId> {
+    let raw = cookie_value(headers, CLICK_COOKIE)?;
+    let id = ClickId::parse(&raw)?;
+    let click = state.store.get_click(&id).await.ok()??;
+    (click.program_id == target.program_id
+        && attribution::within_window(click.occurred_at, now, target.window_days))
+    .then_some(click.id)
+}
+
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName, max: usize) -> Option<String> {
+    let v = headers.get(name)?.to_str().ok()?;
+    let mut end = v.len().min(max);
+    while !v.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(v[..end].to_owned())
+}
+
+fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
+    if state.config.trust_proxy {
+        if let Some(first) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            return first.trim().to_owned();
+        }
+    }
+    peer.ip().to_string()
+}
+
+/// Keyed per workspace, so hashes cannot be joined across merchants or reversed by
+/// hashing the IPv4 space.
+pub fn hash_ip(key: &str, ip: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.as_bytes()) else {
+        return String::new();
+    };
+    mac.update(ip.as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}

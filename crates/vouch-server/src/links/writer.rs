@@ -1,0 +1,56 @@
+//! Group commit for clicks. Redirect handlers queue their click and wait; one writer
+//! task commits everything queued in a single transaction as soon as it is free, then
+//! wakes the waiters. Under load, batches grow by themselves; when idle, a click is
+//! committed at once (no timer, which would add its period to every redirect).
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use vouch_store::{NewClick, Store};
+
+const MAX_BATCH: usize = 512;
+const QUEUE: usize = 16_384;
+
+type Pending = (NewClick, oneshot::Sender<bool>);
+
+#[derive(Clone)]
+pub struct ClickWriter {
+    tx: mpsc::Sender<Pending>,
+}
+
+impl ClickWriter {
+    /// Starts the writer task. It ends when every `ClickWriter` clone is dropped, after
+    /// committing what was queued.
+    pub fn spawn(store: Arc<dyn Store>) -> (Self, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let handle = tokio::spawn(run(store, rx));
+        (Self { tx }, handle)
+    }
+
+    /// Queues a click and waits until it is committed: `true` once durable.
+    pub async fn record(&self, click: NewClick) -> bool {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send((click, done)).await.is_err() {
+            return false;
+        }
+        wait.await.unwrap_or(false)
+    }
+}
+
+async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Pending>) {
+    let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let clicks: Vec<NewClick> = batch.iter().map(|(c, _)| c.clone()).collect();
+        let ok = match store.insert_clicks(&clicks).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, clicks = clicks.len(), "click batch failed");
+                false
+            }
+        };
+        metrics::histogram!("vouch_click_batch_size").record(clicks.len() as f64);
+        for (_, done) in batch.drain(..) {
+            let _ = done.send(ok);
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! The program page: `/p/{slug}` to join and share, `/p/{slug}/join` to enrol.
+//!
+//! The join form creates no session and grants nothing beyond the public share link,
+//! so there is no ambient authority for a cross-site request to abuse.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::{Deserialize, Serialize};
+use vouch_domain::email::Email;
+use vouch_domain::money::Money;
+use vouch_store::{Enrolment, Program, ProgramStatus};
+
+use super::{not_found_page, Lang};
+use crate::engine::enrolment::{enroll, EnrolmentInput};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    lang: Option<String>,
+    code: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct JoinForm {
+    email: String,
+    name: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Share {
+    id: &'static str,
+    label: &'static str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Shown {
+    url: String,
+    code: String,
+    qr: String,
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn share_links(text: &str, subject: &str, link: &str) -> Vec<Share> {
+    let both = format!("{text} {link}");
+    vec![
+        Share {
+            id: "whatsapp",
+            label: "WhatsApp",
+            url: format!("https://wa.me/?text={}", enc(&both)),
+        },
+        Share {
+            id: "x",
+            label: "X",
+            url: format!(
+                "https://x.com/intent/tweet?text={}&url={}",
+                enc(text),
+                enc(link)
+            ),
+        },
+        Share {
+            id: "facebook",
+            label: "Facebook",
+            url: format!("https://www.facebook.com/sharer/sharer.php?u={}", enc(link)),
+        },
+        Share {
+            id: "telegram",
+            label: "Telegram",
+            url: format!(
+                "https://t.me/share/url?url={}&text={}",
+                enc(link),
+                enc(text)
+            ),
+        },
+        Share {
+            id: "linkedin",
+            label: "LinkedIn",
+            url: format!(
+                "https://www.linkedin.com/sharing/share-offsite/?url={}",
+                enc(link)
+            ),
+        },
+        Share {
+            id: "email",
+            label: "Email",
+            url: format!("mailto:?subject={}&body={}", enc(subject), enc(&both)),
+        },
+        Share {
+            id: "sms",
+            label: "SMS",
+            url: format!("sms:?&body={}", enc(&both)),
+        },
+    ]
+}
+
+struct PageInput<'a> {
+    program: &'a Program,
+    lang: Lang,
+    shown: Option<Shown>,
+    error: Option<String>,
+    email: String,
+    name: String,
+}
+
+fn render(state: &AppState, status: StatusCode, p: PageInput<'_>) -> Response {
+    let cat = state.pages.i18n();
+    let lang = p.lang;
+    let name = p.program.config.name.clone();
+    let money = |r: &Option<vouch_domain::program::RewardRule>| {
+        r.as_ref()
+            .map(|r| Money::new(r.amount, r.currency).to_string())
+    };
+    let offer = match (
+        money(&p.program.config.referrer_reward),
+        money(&p.program.config.referee_reward),
+    ) {
+        (Some(referrer), Some(referee)) => Some(cat.format(
+            lang,
+            "hero-give-get",
+            &[("referrer", referrer), ("referee", referee)],
+        )),
+        (Some(referrer), None) => Some(cat.format(lang, "hero-get", &[("referrer", referrer)])),
+        (None, Some(referee)) => Some(cat.format(lang, "hero-give", &[("referee", referee)])),
+        (None, None) => None,
+    };
+    let share = p.shown.as_ref().map(|s| {
+        share_links(
+            &cat.format(lang, "share-text", &[("program", name.clone())]),
+            &cat.format(lang, "email-subject", &[("program", name.clone())]),
+            &s.url,
+        )
+    });
+    let other = lang.other();
+    let mut other_url = format!("/p/{}?lang={}", p.program.slug, other.code());
+    if let Some(s) = &p.shown {
+        other_url.push_str(&format!("&code={}", enc(&s.code)));
+    }
+    let ctx = minijinja::context! {
+        lang => lang.code(),
+        dir => lang.dir(),
+        other_lang => other.code(),
+        other_lang_url => other_url,
+        title => cat.format(lang, "page-title", &[("program", name.clone())]),
+        brand => name.clone(),
+        hero_title => cat.format(lang, "hero-title", &[("program", name)]),
+        offer => offer,
+        slug => p.program.slug.clone(),
+        open => p.program.status == ProgramStatus::Active,
+        participant => p.shown,
+        share => share,
+        error => p.error,
+        email => p.email,
+        name => p.name,
+        t => cat.messages(lang),
+    };
+    let mut resp = state.pages.render(status, "program.html", ctx);
+    resp.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        header::HeaderValue::from_static(lang.code()),
+    );
+    resp
+}
+
+async fn program_by_slug(state: &AppState, slug: &str) -> Option<Program> {
+    if slug.len() > 80 {
+        return None;
+    }
+    match state.store.get_program_by_slug(slug).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "program lookup failed");
+            None
+        }
+    }
+}
+
+/// The program page, or the share panel when `?code=` names one of its advocates.
+pub async fn show_program(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::from_headers(q.lang.as_deref(), &headers);
+    let Some(program) = program_by_slug(&state, &slug).await else {
+        return not_found_page(&state, lang);
+    };
+    let mut shown = None;
+    if let Some(code) = q.code.as_deref() {
+        if let Some(target) = crate::links::resolve(&state, code).await {
+            if target.program_id == program.id {
+                shown = Some(shown_for(&state, &target.code));
+            }
+        }
+    }
+    render(
+        &state,
+        StatusCode::OK,
+        PageInput {
+            program: &program,
+            lang,
+            shown,
+            error: None,
+            email: String::new(),
+            name: String::new(),
+        },
+    )
+}
+
+fn shown_for(state: &AppState, code: &str) -> Shown {
+    let base = &state.config.public_url;
+    Shown {
+        url: format!("{base}/r/{code}"),
+        code: code.to_owned(),
+        qr: format!("/r/{code}/qr.svg"),
+    }
+}
+
+/// Enrols from the form, then shows the link (post/redirect/get).
+pub async fn join_program(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<JoinForm>,
+) -> Response {
+    let lang = Lang::from_headers(form.lang.as_deref(), &headers);
+    let Some(program) = program_by_slug(&state, &slug).await else {
+        return not_found_page(&state, lang);
+    };
+    let retry = |state: &AppState, status, error: String| {
+        render(
+            state,
+            status,
+            PageInput {
+                program: &program,
+                lang,
+                shown: None,
+                error: Some(error),
+                email: form.email.clone(),
+                name: form.name.clone().unwrap_or_default(),
+            },
+        )
+    };
+    if program.status != ProgramStatus::Active {
+        let msg = state
+            .pages
+            .i18n()
+            .messages(lang)
+            .get("join_closed")
+            .cloned()
+            .unwrap_or_default();
+        return retry(&state, StatusCode::CONFLICT, msg);
+    }
+    let Ok(email) = Email::parse("email", &form.email) else {
+        let msg = state
+            .pages
+            .i18n()
+            .messages(lang)
+            .get("join_error_email")
+            .cloned()
+            .unwrap_or_default();
+        return retry(&state, StatusCode::UNPROCESSABLE_ENTITY, msg);
+    };
+    let name = form
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| n.chars().take(200).collect());
+    let input = EnrolmentInput {
+        email: Some(email),
+        name,
+        external_id: None,
+        locale: lang.code().to_owned(),
+        vanity_code: None,
+        referred_by: None,
+    };
+    match enroll(state.store.as_ref(), &program, &input).await {
+        Ok(Enrolment::Created(p) | Enrolment::Existing(p)) => Redirect::to(&format!(
+            "/p/{}?lang={}&code={}#your-link",
+            program.slug,
+            lang.code(),
+            enc(&p.referral_code)
+        ))
+        .into_response(),
+        Err(e) => e.into_response(),
+    }
+}

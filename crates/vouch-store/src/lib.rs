@@ -1,0 +1,165 @@
+//! The store: one trait, [`Store`], with its transactional half, [`StoreTx`], and a
+//! sqlx implementation that runs on SQLite (embedded, the default) and PostgreSQL (for
+//! many stateless instances). Each backend has its own migrations; one contract test
+//! suite (`tests/contract.rs`) runs against both.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod model;
+mod sql;
+
+use async_trait::async_trait;
+use vouch_domain::ids::*;
+use vouch_domain::Millis;
+
+pub use error::{Result, StoreError};
+pub use model::*;
+pub use sql::{connect, redact as sql_redact, Backend, SqlStore};
+
+/// Reads and single-statement writes, plus [`Store::begin`] for everything that must
+/// happen in one transaction.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Applies this backend's pending migrations.
+    async fn migrate(&self) -> Result<()>;
+
+    /// Whether the database answers (for `/readyz`).
+    async fn ping(&self) -> Result<()>;
+
+    /// Starts a transaction. On SQLite it holds the single writer connection; on
+    /// PostgreSQL, row and advisory locks taken through it serialize competing instances.
+    async fn begin(&self) -> Result<Box<dyn StoreTx>>;
+
+    // Workspaces and keys.
+    async fn count_workspaces(&self) -> Result<i64>;
+    async fn create_workspace(&self, workspace: &Workspace, keys: &[NewApiKey]) -> Result<()>;
+    async fn get_workspace(&self, id: &WorkspaceId) -> Result<Option<Workspace>>;
+    async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>>;
+
+    // Programs.
+    /// Fails with `Conflict { what: "slug" }` when the slug is taken.
+    async fn insert_program(&self, program: &Program) -> Result<()>;
+    async fn update_program(&self, program: &Program) -> Result<()>;
+    async fn get_program(&self, ws: &WorkspaceId, id: &ProgramId) -> Result<Option<Program>>;
+    async fn get_program_by_slug(&self, slug: &str) -> Result<Option<Program>>;
+    async fn list_programs(&self, ws: &WorkspaceId, q: &ListQuery) -> Result<Page<Program>>;
+
+    // Participants.
+    async fn get_participant(
+        &self,
+        ws: &WorkspaceId,
+        id: &ParticipantId,
+    ) -> Result<Option<Participant>>;
+    async fn list_participants(&self, ws: &WorkspaceId, q: &ListQuery)
+        -> Result<Page<Participant>>;
+    async fn participant_stats(&self, id: &ParticipantId) -> Result<ParticipantStats>;
+    async fn balances(&self, id: &ParticipantId) -> Result<Vec<Balance>>;
+
+    // Links and clicks.
+    async fn link_target(&self, code: &str) -> Result<Option<LinkTarget>>;
+    /// Appends clicks in one transaction (the group commit).
+    async fn insert_clicks(&self, clicks: &[NewClick]) -> Result<()>;
+    async fn get_click(&self, id: &ClickId) -> Result<Option<Click>>;
+
+    // Events, referrals, rewards.
+    async fn get_event_response(
+        &self,
+        program: &ProgramId,
+        idempotency_key: &str,
+    ) -> Result<Option<StoredResponse>>;
+    async fn get_referral(&self, ws: &WorkspaceId, id: &ReferralId) -> Result<Option<Referral>>;
+    async fn list_referrals(&self, ws: &WorkspaceId, q: &ListQuery) -> Result<Page<Referral>>;
+    async fn get_reward(&self, ws: &WorkspaceId, id: &RewardId) -> Result<Option<Reward>>;
+    async fn list_rewards(&self, ws: &WorkspaceId, q: &ListQuery) -> Result<Page<Reward>>;
+
+    // Jobs.
+    /// Leases up to `limit` due jobs until `now + lease_ms`; another instance skips them.
+    async fn claim_jobs(&self, now: Millis, limit: i64, lease_ms: i64) -> Result<Vec<Job>>;
+    async fn retry_job(&self, id: &JobId, run_at: Millis, error: &str) -> Result<()>;
+    async fn count_jobs(&self) -> Result<i64>;
+}
+
+/// Work inside one transaction. Dropping it without [`StoreTx::commit`] rolls back.
+#[async_trait]
+pub trait StoreTx: Send {
+    async fn commit(self: Box<Self>) -> Result<()>;
+
+    /// Serializes transactions that name the same key until this one ends (a
+    /// PostgreSQL advisory lock; SQLite's single writer already serializes).
+    async fn lock(&mut self, key: &str) -> Result<()>;
+
+    // Participants.
+    /// Enrols a participant with `code`. An email or external id already enrolled in the
+    /// program returns `Existing`; a taken code fails with `Conflict { what: "referral_code" }`.
+    async fn enroll(&mut self, p: &NewParticipant, code: &str) -> Result<Enrolment>;
+    async fn get_participant(&mut self, id: &ParticipantId) -> Result<Option<Participant>>;
+    async fn find_participant(
+        &mut self,
+        program: &ProgramId,
+        email_normalized: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<Option<Participant>>;
+    /// The participant who owns `code` in `program`.
+    async fn find_code_owner(
+        &mut self,
+        program: &ProgramId,
+        code: &str,
+    ) -> Result<Option<Participant>>;
+    async fn get_click(&mut self, program: &ProgramId, id: &ClickId) -> Result<Option<Click>>;
+
+    // Events.
+    /// Claims the event's idempotency key: `false` when an event already holds it
+    /// (on PostgreSQL this waits for a concurrent holder to finish first).
+    async fn claim_event(&mut self, event: &NewEvent) -> Result<bool>;
+    async fn finish_event(
+        &mut self,
+        id: &EventId,
+        customer: Option<&CustomerId>,
+        referral: Option<&ReferralId>,
+        response: &StoredResponse,
+    ) -> Result<()>;
+    /// The purchase event that carried `order_id`.
+    async fn find_purchase(
+        &mut self,
+        program: &ProgramId,
+        order_id: &str,
+    ) -> Result<Option<EventId>>;
+
+    // Customers and referrals.
+    async fn find_customer(
+        &mut self,
+        program: &ProgramId,
+        email_normalized: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<Option<Customer>>;
+    async fn insert_customer(&mut self, c: &NewCustomer) -> Result<()>;
+    /// Fills in an email or external id the customer row did not have yet.
+    async fn complete_customer_identity(
+        &mut self,
+        id: &CustomerId,
+        email_normalized: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<()>;
+    async fn attribute_customer(&mut self, id: &CustomerId, a: &CustomerAttribution) -> Result<()>;
+    async fn mark_first_purchase(&mut self, id: &CustomerId, at: Millis) -> Result<()>;
+    async fn insert_referral(&mut self, r: &Referral) -> Result<()>;
+    /// Reads the referral and, on PostgreSQL, locks its row until commit.
+    async fn get_referral_for_update(&mut self, id: &ReferralId) -> Result<Option<Referral>>;
+    async fn update_referral(&mut self, r: &Referral) -> Result<()>;
+
+    // Rewards and the ledger.
+    /// `false` when the reward already exists (same referral, role and trigger).
+    async fn insert_reward(&mut self, r: &Reward) -> Result<bool>;
+    async fn rewards_for_event(&mut self, event: &EventId) -> Result<Vec<Reward>>;
+    async fn rewards_for_referral(&mut self, referral: &ReferralId) -> Result<Vec<Reward>>;
+    async fn get_reward_for_update(&mut self, id: &RewardId) -> Result<Option<Reward>>;
+    async fn set_reward_status(&mut self, r: &Reward) -> Result<()>;
+    /// Posts a balanced transaction; `false` when its idempotency key was posted before.
+    async fn post_ledger(&mut self, tx: &NewLedgerTx) -> Result<bool>;
+
+    // Jobs.
+    async fn enqueue_job(&mut self, job: &NewJob) -> Result<()>;
+    async fn finish_job(&mut self, id: &JobId) -> Result<()>;
+}

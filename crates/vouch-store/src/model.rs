@@ -1,0 +1,342 @@
+//! Rows as the server sees them: typed ids and the domain's enums, never raw strings.
+
+use vouch_domain::attribution::{AttributionSource, ReferralStatus, RejectReason};
+use vouch_domain::ids::*;
+use vouch_domain::money::Currency;
+use vouch_domain::program::{AttributionModel, ProgramConfig, RewardKind};
+use vouch_domain::reward::{RewardStatus, Role};
+use vouch_domain::Millis;
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub id: WorkspaceId,
+    pub name: String,
+    pub hash_key: String,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// `sk_…`: server-side, full access.
+    Secret,
+    /// `pk_…`: browser-safe, may only record clicks and signups.
+    Publishable,
+}
+
+impl KeyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Secret => "secret",
+            Self::Publishable => "publishable",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub id: ApiKeyId,
+    pub kind: KeyKind,
+    pub key_hash: String,
+    pub key_hint: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub workspace_id: WorkspaceId,
+    pub kind: KeyKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgramStatus {
+    Active,
+    Paused,
+}
+
+impl ProgramStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Paused => "paused",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "paused" => Some(Self::Paused),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub id: ProgramId,
+    pub workspace_id: WorkspaceId,
+    pub slug: String,
+    pub status: ProgramStatus,
+    pub config: ProgramConfig,
+    /// Bumped on every edit; rewards record the version that produced them.
+    pub version: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticipantStatus {
+    Active,
+    Blocked,
+}
+
+impl ParticipantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Blocked => "blocked",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewParticipant {
+    pub id: ParticipantId,
+    pub workspace_id: WorkspaceId,
+    pub program_id: ProgramId,
+    pub email: Option<String>,
+    pub email_normalized: Option<String>,
+    pub name: Option<String>,
+    pub external_id: Option<String>,
+    pub locale: String,
+    pub referred_by_referral_id: Option<ReferralId>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct Participant {
+    pub id: ParticipantId,
+    pub workspace_id: WorkspaceId,
+    pub program_id: ProgramId,
+    pub email: Option<String>,
+    pub email_normalized: Option<String>,
+    pub name: Option<String>,
+    pub external_id: Option<String>,
+    pub locale: String,
+    pub status: ParticipantStatus,
+    /// The participant's first (primary) referral code.
+    pub referral_code: String,
+    pub created_at: Millis,
+}
+
+/// Whether an enrolment created the participant or found them already enrolled.
+#[derive(Debug, Clone)]
+pub enum Enrolment {
+    Created(Participant),
+    Existing(Participant),
+}
+
+/// Everything `/r/{code}` needs, in one read (and cached by the server).
+#[derive(Debug, Clone)]
+pub struct LinkTarget {
+    pub code: String,
+    pub workspace_id: WorkspaceId,
+    pub program_id: ProgramId,
+    pub participant_id: ParticipantId,
+    pub destination_url: String,
+    pub allowed_domains: Vec<String>,
+    pub window_days: i64,
+    pub model: AttributionModel,
+    /// Program active and participant not blocked.
+    pub active: bool,
+    pub hash_key: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewClick {
+    pub id: ClickId,
+    pub workspace_id: WorkspaceId,
+    pub program_id: ProgramId,
+    pub participant_id: ParticipantId,
+    pub code: String,
+    pub occurred_at: Millis,
+    pub ip_hash: Option<String>,
+    pub user_agent: Option<String>,
+    pub referer: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Click {
+    pub id: ClickId,
+    pub program_id: ProgramId,
+    pub participant_id: ParticipantId,
+    pub occurred_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub email_normalized: Option<String>,
+    pub external_id: Option<String>,
+    pub referral_id: Option<ReferralId>,
+    pub first_purchase_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCustomer {
+    pub id: CustomerId,
+    pub workspace_id: WorkspaceId,
+    pub program_id: ProgramId,
+    pub email_normalized: Option<String>,
+    pub external_id: Option<String>,
+    pub created_at: Millis,
+}
+
+/// The attribution recorded on a customer: decided once, with the rules applied.
+#[derive(Debug, Clone)]
+pub struct CustomerAttribution {
+    pub referral_id: ReferralId,
+    pub source: AttributionSource,
+    pub model: AttributionModel,
+    pub window_days: i64,
+    pub attributed_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct Referral {
+    pub id: ReferralId,
+    pub workspace_id: WorkspaceId,
+    pub program_id: ProgramId,
+    pub referrer_participant_id: ParticipantId,
+    pub referee_participant_id: Option<ParticipantId>,
+    pub customer_id: CustomerId,
+    pub status: ReferralStatus,
+    pub reason: Option<RejectReason>,
+    pub source: AttributionSource,
+    pub click_id: Option<ClickId>,
+    pub touched_at: Millis,
+    pub signed_up_at: Option<Millis>,
+    pub converted_at: Option<Millis>,
+    pub conversion_event_id: Option<EventId>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: EventId,
+    pub workspace_id: WorkspaceId,
+    pub program_id: ProgramId,
+    pub kind: String,
+    pub idempotency_key: String,
+    pub order_id: Option<String>,
+    pub amount: Option<i64>,
+    pub currency: Option<Currency>,
+    pub occurred_at: Millis,
+    pub created_at: Millis,
+}
+
+/// A stored answer to a request, replayed when the request is retried.
+#[derive(Debug, Clone)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reward {
+    pub id: RewardId,
+    pub workspace_id: WorkspaceId,
+    pub program_id: ProgramId,
+    pub participant_id: ParticipantId,
+    pub referral_id: ReferralId,
+    pub event_id: EventId,
+    pub role: Role,
+    pub trigger: String,
+    pub kind: RewardKind,
+    pub amount: i64,
+    pub currency: Currency,
+    pub status: RewardStatus,
+    pub rule: serde_json::Value,
+    pub program_version: i64,
+    pub approve_at: Millis,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// A balanced ledger transaction to post; skipped when its key was already posted.
+#[derive(Debug, Clone)]
+pub struct NewLedgerTx {
+    pub id: LedgerTxId,
+    pub workspace_id: WorkspaceId,
+    pub idempotency_key: String,
+    pub kind: String,
+    pub reward_id: Option<RewardId>,
+    pub postings: Vec<vouch_domain::ledger::Posting>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParticipantStats {
+    pub clicks: i64,
+    pub signups: i64,
+    pub conversions: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balance {
+    pub currency: Currency,
+    pub pending: i64,
+    pub available: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub id: JobId,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// At most one unfinished job per key.
+    pub dedupe_key: Option<String>,
+    pub run_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: JobId,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub attempts: i64,
+}
+
+/// Filters and cursor for list endpoints. Lists are newest first; the cursor is the
+/// last id of the previous page.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub program_id: Option<ProgramId>,
+    pub participant_id: Option<ParticipantId>,
+    pub status: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` rows: the extra row only says there is more.
+    pub fn from_rows(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> String) -> Self {
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let next_cursor = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(&id)
+        } else {
+            None
+        };
+        Self {
+            items: rows,
+            next_cursor,
+        }
+    }
+}

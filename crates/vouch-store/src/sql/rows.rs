@@ -1,0 +1,225 @@
+//! Decoding rows into the model, with column lists shared by every query that reads them.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use vouch_domain::attribution::{AttributionSource, ReferralStatus, RejectReason};
+use vouch_domain::ids::*;
+use vouch_domain::money::Currency;
+use vouch_domain::program::{AttributionModel, ProgramConfig, RewardKind};
+use vouch_domain::reward::{RewardStatus, Role};
+
+use crate::error::{Result, StoreError};
+use crate::model::*;
+
+pub(crate) const PROGRAM_COLS: &str =
+    "id, workspace_id, slug, status, config, version, created_at, updated_at";
+
+/// Participants with their primary (first) referral code.
+pub(crate) const PARTICIPANT_SELECT: &str = "SELECT p.id, p.workspace_id, p.program_id, \
+    p.email, p.email_normalized, p.name, p.external_id, p.locale, p.status, p.created_at, \
+    (SELECT c.code FROM referral_codes c WHERE c.participant_id = p.id \
+     ORDER BY c.created_at, c.code LIMIT 1) AS referral_code FROM participants p";
+
+pub(crate) const REFERRAL_COLS: &str = "id, workspace_id, program_id, referrer_participant_id, \
+    referee_participant_id, customer_id, status, reason, source, click_id, touched_at, \
+    signed_up_at, converted_at, conversion_event_id, created_at, updated_at";
+
+pub(crate) const REWARD_COLS: &str = "id, workspace_id, program_id, participant_id, \
+    referral_id, event_id, role, trigger, kind, amount, currency, status, rule, \
+    program_version, approve_at, created_at, updated_at";
+
+pub(crate) const CUSTOMER_COLS: &str =
+    "id, email_normalized, external_id, referral_id, first_purchase_at";
+
+fn s(row: &AnyRow, col: &str) -> Result<String> {
+    Ok(row.try_get::<String, _>(col)?)
+}
+
+fn os(row: &AnyRow, col: &str) -> Result<Option<String>> {
+    Ok(row.try_get::<Option<String>, _>(col)?)
+}
+
+fn i(row: &AnyRow, col: &str) -> Result<i64> {
+    Ok(row.try_get::<i64, _>(col)?)
+}
+
+fn oi(row: &AnyRow, col: &str) -> Result<Option<i64>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?)
+}
+
+fn parsed<T>(row: &AnyRow, col: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
+    let raw = s(row, col)?;
+    parse(&raw).ok_or_else(|| StoreError::corrupt(format!("{col} = {raw:?}")))
+}
+
+fn currency(raw: &str) -> Option<Currency> {
+    Currency::parse("currency", raw).ok()
+}
+
+pub(crate) fn workspace(row: &AnyRow) -> Result<Workspace> {
+    Ok(Workspace {
+        id: WorkspaceId::from_trusted(s(row, "id")?),
+        name: s(row, "name")?,
+        hash_key: s(row, "hash_key")?,
+        created_at: i(row, "created_at")?,
+    })
+}
+
+pub(crate) fn api_key(row: &AnyRow) -> Result<ApiKey> {
+    Ok(ApiKey {
+        id: ApiKeyId::from_trusted(s(row, "id")?),
+        workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
+        kind: parsed(row, "kind", |k| match k {
+            "secret" => Some(KeyKind::Secret),
+            "publishable" => Some(KeyKind::Publishable),
+            _ => None,
+        })?,
+    })
+}
+
+pub(crate) fn program(row: &AnyRow) -> Result<Program> {
+    let config: ProgramConfig = serde_json::from_str(&s(row, "config")?)
+        .map_err(|e| StoreError::corrupt(format!("program config: {e}")))?;
+    Ok(Program {
+        id: ProgramId::from_trusted(s(row, "id")?),
+        workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
+        slug: s(row, "slug")?,
+        status: parsed(row, "status", ProgramStatus::parse)?,
+        config,
+        version: i(row, "version")?,
+        created_at: i(row, "created_at")?,
+        updated_at: i(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn participant(row: &AnyRow) -> Result<Participant> {
+    Ok(Participant {
+        id: ParticipantId::from_trusted(s(row, "id")?),
+        workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
+        program_id: ProgramId::from_trusted(s(row, "program_id")?),
+        email: os(row, "email")?,
+        email_normalized: os(row, "email_normalized")?,
+        name: os(row, "name")?,
+        external_id: os(row, "external_id")?,
+        locale: s(row, "locale")?,
+        status: parsed(row, "status", |v| match v {
+            "active" => Some(ParticipantStatus::Active),
+            "blocked" => Some(ParticipantStatus::Blocked),
+            _ => None,
+        })?,
+        referral_code: os(row, "referral_code")?.unwrap_or_default(),
+        created_at: i(row, "created_at")?,
+    })
+}
+
+pub(crate) fn link_target(row: &AnyRow) -> Result<LinkTarget> {
+    let config: ProgramConfig = serde_json::from_str(&s(row, "config")?)
+        .map_err(|e| StoreError::corrupt(format!("program config: {e}")))?;
+    let active = s(row, "program_status")? == "active" && s(row, "participant_status")? == "active";
+    Ok(LinkTarget {
+        code: s(row, "code")?,
+        workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
+        program_id: ProgramId::from_trusted(s(row, "program_id")?),
+        participant_id: ParticipantId::from_trusted(s(row, "participant_id")?),
+        destination_url: config.destination_url,
+        allowed_domains: config.allowed_domains,
+        window_days: config.attribution_window_days,
+        model: config.attribution_model,
+        active,
+        hash_key: s(row, "hash_key")?,
+    })
+}
+
+pub(crate) fn click(row: &AnyRow) -> Result<Click> {
+    Ok(Click {
+        id: ClickId::from_trusted(s(row, "id")?),
+        program_id: ProgramId::from_trusted(s(row, "program_id")?),
+        participant_id: ParticipantId::from_trusted(s(row, "participant_id")?),
+        occurred_at: i(row, "occurred_at")?,
+    })
+}
+
+pub(crate) fn customer(row: &AnyRow) -> Result<Customer> {
+    Ok(Customer {
+        id: CustomerId::from_trusted(s(row, "id")?),
+        email_normalized: os(row, "email_normalized")?,
+        external_id: os(row, "external_id")?,
+        referral_id: os(row, "referral_id")?.map(ReferralId::from_trusted),
+        first_purchase_at: oi(row, "first_purchase_at")?,
+    })
+}
+
+pub(crate) fn referral(row: &AnyRow) -> Result<Referral> {
+    let reason = match os(row, "reason")? {
+        Some(r) => Some(
+            RejectReason::parse(&r).ok_or_else(|| StoreError::corrupt(format!("reason {r:?}")))?,
+        ),
+        None => None,
+    };
+    Ok(Referral {
+        id: ReferralId::from_trusted(s(row, "id")?),
+        workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
+        program_id: ProgramId::from_trusted(s(row, "program_id")?),
+        referrer_participant_id: ParticipantId::from_trusted(s(row, "referrer_participant_id")?),
+        referee_participant_id: os(row, "referee_participant_id")?.map(ParticipantId::from_trusted),
+        customer_id: CustomerId::from_trusted(s(row, "customer_id")?),
+        status: parsed(row, "status", ReferralStatus::parse)?,
+        reason,
+        source: parsed(row, "source", AttributionSource::parse)?,
+        click_id: os(row, "click_id")?.map(ClickId::from_trusted),
+        touched_at: i(row, "touched_at")?,
+        signed_up_at: oi(row, "signed_up_at")?,
+        converted_at: oi(row, "converted_at")?,
+        conversion_event_id: os(row, "conversion_event_id")?.map(EventId::from_trusted),
+        created_at: i(row, "created_at")?,
+        updated_at: i(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn reward(row: &AnyRow) -> Result<Reward> {
+    let rule = serde_json::from_str(&s(row, "rule")?)
+        .map_err(|e| StoreError::corrupt(format!("reward rule: {e}")))?;
+    Ok(Reward {
+        id: RewardId::from_trusted(s(row, "id")?),
+        workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
+        program_id: ProgramId::from_trusted(s(row, "program_id")?),
+        participant_id: ParticipantId::from_trusted(s(row, "participant_id")?),
+        referral_id: ReferralId::from_trusted(s(row, "referral_id")?),
+        event_id: EventId::from_trusted(s(row, "event_id")?),
+        role: parsed(row, "role", Role::parse)?,
+        trigger: s(row, "trigger")?,
+        kind: parsed(row, "kind", RewardKind::parse)?,
+        amount: i(row, "amount")?,
+        currency: parsed(row, "currency", currency)?,
+        status: parsed(row, "status", RewardStatus::parse)?,
+        rule,
+        program_version: i(row, "program_version")?,
+        approve_at: i(row, "approve_at")?,
+        created_at: i(row, "created_at")?,
+        updated_at: i(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn job(row: &AnyRow) -> Result<Job> {
+    let payload = serde_json::from_str(&s(row, "payload")?)
+        .map_err(|e| StoreError::corrupt(format!("job payload: {e}")))?;
+    Ok(Job {
+        id: JobId::from_trusted(s(row, "id")?),
+        kind: s(row, "kind")?,
+        payload,
+        attempts: i(row, "attempts")?,
+    })
+}
+
+pub(crate) fn balance(row: &AnyRow) -> Result<Balance> {
+    Ok(Balance {
+        currency: parsed(row, "currency", currency)?,
+        pending: i(row, "pending")?,
+        available: i(row, "available")?,
+    })
+}
+
+/// `AttributionModel` as stored on customers.
+pub(crate) fn model_str(m: AttributionModel) -> &'static str {
+    m.as_str()
+}

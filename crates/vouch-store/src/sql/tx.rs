@@ -1,0 +1,584 @@
+//! [`StoreTx`] for [`SqlStore`](super::SqlStore): everything that must commit together.
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+use vouch_domain::ids::*;
+use vouch_domain::Millis;
+
+use super::{rows, Backend};
+use crate::error::{Result, StoreError};
+use crate::model::*;
+use crate::StoreTx;
+
+pub(crate) struct SqlTx {
+    backend: Backend,
+    tx: Transaction<'static, Any>,
+}
+
+impl SqlTx {
+    pub(crate) fn new(backend: Backend, tx: Transaction<'static, Any>) -> Self {
+        Self { backend, tx }
+    }
+
+    async fn opt(&mut self, sql: String, args: &[&str]) -> Result<Option<AnyRow>> {
+        let sql = self.backend.sql_owned(sql);
+        let mut q = sqlx::query(&sql);
+        for a in args {
+            q = q.bind(*a);
+        }
+        Ok(q.fetch_optional(&mut *self.tx).await?)
+    }
+
+    async fn all(&mut self, sql: String, args: &[&str]) -> Result<Vec<AnyRow>> {
+        let sql = self.backend.sql_owned(sql);
+        let mut q = sqlx::query(&sql);
+        for a in args {
+            q = q.bind(*a);
+        }
+        Ok(q.fetch_all(&mut *self.tx).await?)
+    }
+
+    /// A row matched by email or external id, whichever the caller has; external id
+    /// first, because the merchant's own id is the stronger identity.
+    async fn by_identity(
+        &mut self,
+        select: &str,
+        program_col: &str,
+        program: &ProgramId,
+        email: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<Option<AnyRow>> {
+        let prefix = program_col.strip_suffix("program_id").unwrap_or("");
+        if let Some(ext) = external_id {
+            let sql = format!("{select} WHERE {program_col} = ? AND {prefix}external_id = ?");
+            if let Some(row) = self.opt(sql, &[program.as_str(), ext]).await? {
+                return Ok(Some(row));
+            }
+        }
+        if let Some(email) = email {
+            let sql = format!("{select} WHERE {program_col} = ? AND {prefix}email_normalized = ?");
+            if let Some(row) = self.opt(sql, &[program.as_str(), email]).await? {
+                return Ok(Some(row));
+            }
+        }
+        Ok(None)
+    }
+}
+
+#[async_trait]
+impl StoreTx for SqlTx {
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    async fn lock(&mut self, key: &str) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1)::BIGINT)")
+                .bind(key)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn enroll(&mut self, p: &NewParticipant, code: &str) -> Result<Enrolment> {
+        if let Some(existing) = self
+            .find_participant(
+                &p.program_id,
+                p.email_normalized.as_deref(),
+                p.external_id.as_deref(),
+            )
+            .await?
+        {
+            return Ok(Enrolment::Existing(existing));
+        }
+        let taken = self
+            .opt(
+                "SELECT code FROM referral_codes WHERE code = ?".into(),
+                &[code],
+            )
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict {
+                what: "referral_code",
+            });
+        }
+        let sql = self.backend.sql(
+            "INSERT INTO participants (id, workspace_id, program_id, email, email_normalized, \
+             name, external_id, locale, status, referred_by_referral_id, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?) ON CONFLICT DO NOTHING",
+        );
+        let inserted = sqlx::query(&sql)
+            .bind(p.id.as_str())
+            .bind(p.workspace_id.as_str())
+            .bind(p.program_id.as_str())
+            .bind(p.email.as_deref())
+            .bind(p.email_normalized.as_deref())
+            .bind(p.name.as_deref())
+            .bind(p.external_id.as_deref())
+            .bind(p.locale.as_str())
+            .bind(p.referred_by_referral_id.as_ref().map(|r| r.as_str()))
+            .bind(p.created_at)
+            .execute(&mut *self.tx)
+            .await?;
+        if inserted.rows_affected() == 0 {
+            // A concurrent enrolment of the same person won the race.
+            return match self
+                .find_participant(
+                    &p.program_id,
+                    p.email_normalized.as_deref(),
+                    p.external_id.as_deref(),
+                )
+                .await?
+            {
+                Some(existing) => Ok(Enrolment::Existing(existing)),
+                None => Err(StoreError::Conflict {
+                    what: "participant",
+                }),
+            };
+        }
+        let sql = self.backend.sql(
+            "INSERT INTO referral_codes (code, workspace_id, program_id, participant_id, created_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        );
+        let inserted = sqlx::query(&sql)
+            .bind(code)
+            .bind(p.workspace_id.as_str())
+            .bind(p.program_id.as_str())
+            .bind(p.id.as_str())
+            .bind(p.created_at)
+            .execute(&mut *self.tx)
+            .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(StoreError::Conflict {
+                what: "referral_code",
+            });
+        }
+        let created = self
+            .get_participant(&p.id)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("participant vanished after insert"))?;
+        Ok(Enrolment::Created(created))
+    }
+
+    async fn get_participant(&mut self, id: &ParticipantId) -> Result<Option<Participant>> {
+        let sql = format!("{} WHERE p.id = ?", rows::PARTICIPANT_SELECT);
+        self.opt(sql, &[id.as_str()])
+            .await?
+            .map(|r| rows::participant(&r))
+            .transpose()
+    }
+
+    async fn find_participant(
+        &mut self,
+        program: &ProgramId,
+        email: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<Option<Participant>> {
+        self.by_identity(
+            rows::PARTICIPANT_SELECT,
+            "p.program_id",
+            program,
+            email,
+            external_id,
+        )
+        .await?
+        .map(|r| rows::participant(&r))
+        .transpose()
+    }
+
+    async fn find_code_owner(
+        &mut self,
+        program: &ProgramId,
+        code: &str,
+    ) -> Result<Option<Participant>> {
+        let sql = format!(
+            "{} WHERE p.id = (SELECT participant_id FROM referral_codes WHERE code = ? AND program_id = ?)",
+            rows::PARTICIPANT_SELECT
+        );
+        self.opt(sql, &[code, program.as_str()])
+            .await?
+            .map(|r| rows::participant(&r))
+            .transpose()
+    }
+
+    async fn get_click(&mut self, program: &ProgramId, id: &ClickId) -> Result<Option<Click>> {
+        self.opt(
+            "SELECT id, program_id, participant_id, occurred_at FROM clicks \
+             WHERE id = ? AND program_id = ?"
+                .into(),
+            &[id.as_str(), program.as_str()],
+        )
+        .await?
+        .map(|r| rows::click(&r))
+        .transpose()
+    }
+
+    async fn claim_event(&mut self, e: &NewEvent) -> Result<bool> {
+        let sql = self.backend.sql(
+            "INSERT INTO events (id, workspace_id, program_id, type, idempotency_key, order_id, \
+             amount, currency, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (program_id, idempotency_key) DO NOTHING",
+        );
+        let done = sqlx::query(&sql)
+            .bind(e.id.as_str())
+            .bind(e.workspace_id.as_str())
+            .bind(e.program_id.as_str())
+            .bind(e.kind.as_str())
+            .bind(e.idempotency_key.as_str())
+            .bind(e.order_id.as_deref())
+            .bind(e.amount)
+            .bind(e.currency.map(|c| c.as_str().to_owned()))
+            .bind(e.occurred_at)
+            .bind(e.created_at)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn finish_event(
+        &mut self,
+        id: &EventId,
+        customer: Option<&CustomerId>,
+        referral: Option<&ReferralId>,
+        response: &StoredResponse,
+    ) -> Result<()> {
+        let sql = self.backend.sql(
+            "UPDATE events SET customer_id = ?, referral_id = ?, response_status = ?, response = ? \
+             WHERE id = ?",
+        );
+        sqlx::query(&sql)
+            .bind(customer.map(|c| c.as_str()))
+            .bind(referral.map(|r| r.as_str()))
+            .bind(i64::from(response.status))
+            .bind(response.body.as_str())
+            .bind(id.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn find_purchase(
+        &mut self,
+        program: &ProgramId,
+        order_id: &str,
+    ) -> Result<Option<EventId>> {
+        let row = self
+            .opt(
+                "SELECT id FROM events WHERE program_id = ? AND type = 'purchase' AND order_id = ? \
+                 ORDER BY created_at LIMIT 1"
+                    .into(),
+                &[program.as_str(), order_id],
+            )
+            .await?;
+        Ok(match row {
+            Some(r) => Some(EventId::from_trusted(sqlx::Row::try_get(&r, "id")?)),
+            None => None,
+        })
+    }
+
+    async fn find_customer(
+        &mut self,
+        program: &ProgramId,
+        email: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<Option<Customer>> {
+        let select = format!("SELECT {} FROM customers", rows::CUSTOMER_COLS);
+        self.by_identity(&select, "program_id", program, email, external_id)
+            .await?
+            .map(|r| rows::customer(&r))
+            .transpose()
+    }
+
+    async fn insert_customer(&mut self, c: &NewCustomer) -> Result<()> {
+        let sql = self.backend.sql(
+            "INSERT INTO customers (id, workspace_id, program_id, email_normalized, external_id, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        );
+        sqlx::query(&sql)
+            .bind(c.id.as_str())
+            .bind(c.workspace_id.as_str())
+            .bind(c.program_id.as_str())
+            .bind(c.email_normalized.as_deref())
+            .bind(c.external_id.as_deref())
+            .bind(c.created_at)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn complete_customer_identity(
+        &mut self,
+        id: &CustomerId,
+        email: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<()> {
+        // Only fill what is missing, and only when no other customer of the program
+        // already holds that identity (the unique keys would refuse it).
+        if let Some(email) = email {
+            let sql = self.backend.sql(
+                "UPDATE customers SET email_normalized = ? WHERE id = ? AND email_normalized IS NULL \
+                 AND NOT EXISTS (SELECT 1 FROM customers o WHERE o.program_id = customers.program_id \
+                 AND o.email_normalized = ?)",
+            );
+            sqlx::query(&sql)
+                .bind(email)
+                .bind(id.as_str())
+                .bind(email)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        if let Some(ext) = external_id {
+            let sql = self.backend.sql(
+                "UPDATE customers SET external_id = ? WHERE id = ? AND external_id IS NULL \
+                 AND NOT EXISTS (SELECT 1 FROM customers o WHERE o.program_id = customers.program_id \
+                 AND o.external_id = ?)",
+            );
+            sqlx::query(&sql)
+                .bind(ext)
+                .bind(id.as_str())
+                .bind(ext)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn attribute_customer(&mut self, id: &CustomerId, a: &CustomerAttribution) -> Result<()> {
+        let sql = self.backend.sql(
+            "UPDATE customers SET referral_id = ?, attribution_source = ?, attribution_model = ?, \
+             attribution_window_days = ?, attributed_at = ? WHERE id = ? AND referral_id IS NULL",
+        );
+        sqlx::query(&sql)
+            .bind(a.referral_id.as_str())
+            .bind(a.source.as_str())
+            .bind(rows::model_str(a.model))
+            .bind(a.window_days)
+            .bind(a.attributed_at)
+            .bind(id.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn mark_first_purchase(&mut self, id: &CustomerId, at: Millis) -> Result<()> {
+        let sql = self.backend.sql(
+            "UPDATE customers SET first_purchase_at = ? WHERE id = ? AND first_purchase_at IS NULL",
+        );
+        sqlx::query(&sql)
+            .bind(at)
+            .bind(id.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_referral(&mut self, r: &Referral) -> Result<()> {
+        let sql = self.backend.sql(
+            "INSERT INTO referrals (id, workspace_id, program_id, referrer_participant_id, \
+             referee_participant_id, customer_id, status, reason, source, click_id, touched_at, \
+             signed_up_at, converted_at, conversion_event_id, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        sqlx::query(&sql)
+            .bind(r.id.as_str())
+            .bind(r.workspace_id.as_str())
+            .bind(r.program_id.as_str())
+            .bind(r.referrer_participant_id.as_str())
+            .bind(r.referee_participant_id.as_ref().map(|p| p.as_str()))
+            .bind(r.customer_id.as_str())
+            .bind(r.status.as_str())
+            .bind(r.reason.map(|x| x.as_str()))
+            .bind(r.source.as_str())
+            .bind(r.click_id.as_ref().map(|c| c.as_str()))
+            .bind(r.touched_at)
+            .bind(r.signed_up_at)
+            .bind(r.converted_at)
+            .bind(r.conversion_event_id.as_ref().map(|e| e.as_str()))
+            .bind(r.created_at)
+            .bind(r.updated_at)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn get_referral_for_update(&mut self, id: &ReferralId) -> Result<Option<Referral>> {
+        let sql = format!(
+            "SELECT {} FROM referrals WHERE id = ?{}",
+            rows::REFERRAL_COLS,
+            self.backend.for_update()
+        );
+        self.opt(sql, &[id.as_str()])
+            .await?
+            .map(|r| rows::referral(&r))
+            .transpose()
+    }
+
+    async fn update_referral(&mut self, r: &Referral) -> Result<()> {
+        let sql = self.backend.sql(
+            "UPDATE referrals SET referee_participant_id = ?, status = ?, reason = ?, \
+             signed_up_at = ?, converted_at = ?, conversion_event_id = ?, updated_at = ? WHERE id = ?",
+        );
+        sqlx::query(&sql)
+            .bind(r.referee_participant_id.as_ref().map(|p| p.as_str()))
+            .bind(r.status.as_str())
+            .bind(r.reason.map(|x| x.as_str()))
+            .bind(r.signed_up_at)
+            .bind(r.converted_at)
+            .bind(r.conversion_event_id.as_ref().map(|e| e.as_str()))
+            .bind(r.updated_at)
+            .bind(r.id.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_reward(&mut self, r: &Reward) -> Result<bool> {
+        let sql = self.backend.sql(
+            "INSERT INTO rewards (id, workspace_id, program_id, participant_id, referral_id, \
+             event_id, role, trigger, kind, amount, currency, status, rule, program_version, \
+             approve_at, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (referral_id, role, trigger) DO NOTHING",
+        );
+        let done = sqlx::query(&sql)
+            .bind(r.id.as_str())
+            .bind(r.workspace_id.as_str())
+            .bind(r.program_id.as_str())
+            .bind(r.participant_id.as_str())
+            .bind(r.referral_id.as_str())
+            .bind(r.event_id.as_str())
+            .bind(r.role.as_str())
+            .bind(r.trigger.as_str())
+            .bind(r.kind.as_str())
+            .bind(r.amount)
+            .bind(r.currency.as_str())
+            .bind(r.status.as_str())
+            .bind(r.rule.to_string())
+            .bind(r.program_version)
+            .bind(r.approve_at)
+            .bind(r.created_at)
+            .bind(r.updated_at)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn rewards_for_event(&mut self, event: &EventId) -> Result<Vec<Reward>> {
+        let sql = format!(
+            "SELECT {} FROM rewards WHERE event_id = ? ORDER BY id{}",
+            rows::REWARD_COLS,
+            self.backend.for_update()
+        );
+        self.all(sql, &[event.as_str()])
+            .await?
+            .iter()
+            .map(rows::reward)
+            .collect()
+    }
+
+    async fn rewards_for_referral(&mut self, referral: &ReferralId) -> Result<Vec<Reward>> {
+        let sql = format!(
+            "SELECT {} FROM rewards WHERE referral_id = ? ORDER BY id",
+            rows::REWARD_COLS
+        );
+        self.all(sql, &[referral.as_str()])
+            .await?
+            .iter()
+            .map(rows::reward)
+            .collect()
+    }
+
+    async fn get_reward_for_update(&mut self, id: &RewardId) -> Result<Option<Reward>> {
+        let sql = format!(
+            "SELECT {} FROM rewards WHERE id = ?{}",
+            rows::REWARD_COLS,
+            self.backend.for_update()
+        );
+        self.opt(sql, &[id.as_str()])
+            .await?
+            .map(|r| rows::reward(&r))
+            .transpose()
+    }
+
+    async fn set_reward_status(&mut self, r: &Reward) -> Result<()> {
+        let sql = self
+            .backend
+            .sql("UPDATE rewards SET status = ?, updated_at = ? WHERE id = ?");
+        sqlx::query(&sql)
+            .bind(r.status.as_str())
+            .bind(r.updated_at)
+            .bind(r.id.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn post_ledger(&mut self, t: &NewLedgerTx) -> Result<bool> {
+        if !vouch_domain::ledger::is_balanced(&t.postings) {
+            return Err(StoreError::corrupt(format!(
+                "unbalanced ledger transaction {}",
+                t.idempotency_key
+            )));
+        }
+        let sql = self.backend.sql(
+            "INSERT INTO ledger_transactions (id, workspace_id, idempotency_key, kind, reward_id, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+        );
+        let done = sqlx::query(&sql)
+            .bind(t.id.as_str())
+            .bind(t.workspace_id.as_str())
+            .bind(t.idempotency_key.as_str())
+            .bind(t.kind.as_str())
+            .bind(t.reward_id.as_ref().map(|r| r.as_str()))
+            .bind(t.created_at)
+            .execute(&mut *self.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let sql = self.backend.sql(
+            "INSERT INTO ledger_postings (transaction_id, workspace_id, account, currency, amount) \
+             VALUES (?, ?, ?, ?, ?)",
+        );
+        for p in &t.postings {
+            sqlx::query(&sql)
+                .bind(t.id.as_str())
+                .bind(t.workspace_id.as_str())
+                .bind(p.account.as_str())
+                .bind(p.currency.as_str())
+                .bind(p.amount)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(true)
+    }
+
+    async fn enqueue_job(&mut self, j: &NewJob) -> Result<()> {
+        let sql = self.backend.sql(
+            "INSERT INTO jobs (id, kind, payload, dedupe_key, run_at, attempts, created_at) \
+             VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
+        );
+        sqlx::query(&sql)
+            .bind(j.id.as_str())
+            .bind(j.kind.as_str())
+            .bind(j.payload.to_string())
+            .bind(j.dedupe_key.as_deref())
+            .bind(j.run_at)
+            .bind(j.run_at)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn finish_job(&mut self, id: &JobId) -> Result<()> {
+        let sql = self.backend.sql("DELETE FROM jobs WHERE id = ?");
+        sqlx::query(&sql)
+            .bind(id.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}

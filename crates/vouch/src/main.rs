@@ -1,0 +1,237 @@
+//! `vouch`: run the server, apply migrations, create workspaces, seed a demo.
+
+mod demo;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use vouch_server::engine::workspaces::create_workspace;
+use vouch_server::Config;
+use vouch_store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vouch",
+    version,
+    about = "Referral programs: links, codes, attribution and rewards"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log format.
+    #[arg(long, env = "VOUCH_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"], global = true)]
+    log_format: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (API, links, pages and background jobs).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Manage workspaces (merchants).
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// Seed a demo program with advocates and simulated traffic, then serve it.
+    Demo(DemoArgs),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum WorkspaceCommand {
+    /// Create a workspace; prints `{"workspace_id", "secret_key", "publishable_key"}`.
+    Create {
+        /// The merchant's name.
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+struct DbArgs {
+    /// Directory of the embedded SQLite database (created on first start).
+    #[arg(long, env = "VOUCH_DATA_DIR", default_value = "./vouch-data")]
+    data_dir: PathBuf,
+    /// A database URL (`postgres://…` or `sqlite://…`); overrides --data-dir.
+    #[arg(long, env = "VOUCH_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl DbArgs {
+    fn url(&self) -> anyhow::Result<String> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
+        let dir = self.data_dir.canonicalize()?;
+        Ok(format!("sqlite://{}/vouch.db?mode=rwc", dir.display()))
+    }
+
+    async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+        let url = self.url()?;
+        let store = vouch_store::connect(&url).await.with_context(|| {
+            format!("cannot open the database {}", vouch_store::sql_redact(&url))
+        })?;
+        store.migrate().await.context("migrations failed")?;
+        Ok(Arc::new(store))
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "VOUCH_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Public base URL of this server, used in referral links and QR codes.
+    #[arg(long, env = "VOUCH_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Trust `X-Forwarded-For` for client addresses (only behind your own proxy).
+    #[arg(long, env = "VOUCH_TRUST_PROXY")]
+    trust_proxy: bool,
+    /// Do not run background jobs in this process.
+    #[arg(long, env = "VOUCH_NO_JOBS")]
+    no_jobs: bool,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// Only seed the data; do not start the server.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+fn init_tracing(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VOUCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing(&cli.log_format);
+    match cli.command {
+        Command::Serve(args) => serve(args, None).await,
+        Command::Migrate(db) => {
+            db.open().await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Workspace(WorkspaceCommand::Create { name, db }) => {
+            let store = db.open().await?;
+            let created = create_workspace(store.as_ref(), &name).await?;
+            println!("{}", serde_json::to_string(&created)?);
+            Ok(())
+        }
+        Command::Demo(args) => {
+            let store = args.serve.db.open().await?;
+            let config = config(&args.serve);
+            let summary = demo::seed(store.as_ref(), &config.public_url).await?;
+            println!("{summary}");
+            if args.no_serve {
+                return Ok(());
+            }
+            serve(args.serve, Some(store)).await
+        }
+        Command::Openapi => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&vouch_server::api::openapi())?
+            );
+            Ok(())
+        }
+    }
+}
+
+fn config(args: &ServeArgs) -> Config {
+    let mut config = Config::for_listen(args.listen);
+    if let Some(url) = &args.public_url {
+        config.public_url = url.trim_end_matches('/').to_owned();
+    }
+    config.trust_proxy = args.trust_proxy;
+    config.run_jobs = !args.no_jobs;
+    config
+}
+
+async fn serve(args: ServeArgs, store: Option<Arc<dyn Store>>) -> anyhow::Result<()> {
+    let store = match store {
+        Some(s) => s,
+        None => args.db.open().await?,
+    };
+    let config = config(&args);
+    if store.count_workspaces().await? == 0 {
+        let created = create_workspace(store.as_ref(), "Default workspace").await?;
+        println!("Created the default workspace {}.", created.workspace_id);
+        println!(
+            "  Secret key (server-side, shown once):   {}",
+            created.secret_key
+        );
+        println!(
+            "  Publishable key (safe in browsers):     {}",
+            created.publishable_key
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let base = &config.public_url;
+    println!(
+        "Vouch is running on {} ({} database)",
+        base,
+        store.backend().as_str()
+    );
+    println!("  API reference:  {base}/api/docs");
+    println!("  OpenAPI:        {base}/api/openapi.json");
+    println!("  Health:         {base}/healthz   Metrics: {base}/metrics");
+    tracing::info!(listen = %args.listen, "serving");
+    vouch_server::serve(listener, store, config, shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}
