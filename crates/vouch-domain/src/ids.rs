@@ -3,7 +3,22 @@
 
 use std::fmt;
 
+use std::sync::Mutex;
+
 use serde::{Deserialize, Serialize};
+
+/// ULIDs made in the same millisecond are ordered only if one generator makes them;
+/// lists are ordered by id, so this process shares one.
+static GENERATOR: Mutex<ulid::Generator> = Mutex::new(ulid::Generator::new());
+
+fn next_ulid() -> String {
+    let id = GENERATOR
+        .lock()
+        .ok()
+        .and_then(|mut g| g.generate().ok())
+        .unwrap_or_else(ulid::Ulid::new);
+    id.to_string().to_ascii_lowercase()
+}
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
@@ -17,7 +32,7 @@ macro_rules! id_type {
 
             /// A fresh id.
             pub fn new() -> Self {
-                Self(format!("{}{}", $prefix, ulid::Ulid::new().to_string().to_ascii_lowercase()))
+                Self(format!("{}{}", $prefix, next_ulid()))
             }
 
             /// Accepts a client-supplied id only when it has this type's prefix and shape,
@@ -90,6 +105,12 @@ mod tests {
         let id = ProgramId::new();
         assert_eq!(ProgramId::parse(id.as_str()), Some(id.clone()));
         assert!(id.as_str().starts_with("prg_"));
+    }
+
+    #[test]
+    fn ids_made_in_a_row_sort_in_order() {
+        let ids: Vec<_> = (0..1000).map(|_| RewardId::new()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

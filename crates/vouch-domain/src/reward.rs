@@ -98,15 +98,22 @@ pub struct RewardPlan {
 }
 
 /// The hold counts from the purchase itself, so a backfilled purchase whose hold has
-/// already passed is approved at once.
-pub fn approve_at(occurred_at: Millis, hold_days: i64) -> Millis {
-    occurred_at.saturating_add(hold_days.saturating_mul(DAY_MS))
+/// already passed is approved at once; a purchase stamped in the future cannot make the
+/// hold longer than `hold_days` from now.
+pub fn approve_at(occurred_at: Millis, hold_days: i64, now: Millis) -> Millis {
+    occurred_at
+        .min(now)
+        .saturating_add(hold_days.saturating_mul(DAY_MS))
 }
 
 /// The rewards a referral's first qualifying purchase earns: one per side that the
 /// program rewards.
-pub fn plan_conversion(config: &ProgramConfig, occurred_at: Millis) -> Vec<RewardPlan> {
-    let at = approve_at(occurred_at, config.hold_days);
+pub fn plan_conversion(
+    config: &ProgramConfig,
+    occurred_at: Millis,
+    now: Millis,
+) -> Vec<RewardPlan> {
+    let at = approve_at(occurred_at, config.hold_days, now);
     [
         (Role::Referrer, &config.referrer_reward),
         (Role::Referee, &config.referee_reward),
@@ -151,12 +158,16 @@ mod tests {
                 currency: usd,
             }),
         };
-        let plans = plan_conversion(&config, 1_000);
+        let plans = plan_conversion(&config, 1_000, 5_000);
         assert_eq!(plans.len(), 2);
         assert_eq!(plans[0].role, Role::Referrer);
         assert_eq!(plans[0].money.amount, 1000);
         assert_eq!(plans[1].money.amount, 500);
         assert!(plans.iter().all(|p| p.approve_at == 1_000 + 2 * DAY_MS));
+        // Stamped in the future: the hold still counts from now.
+        assert!(plan_conversion(&config, 9_000, 5_000)
+            .iter()
+            .all(|p| p.approve_at == 5_000 + 2 * DAY_MS));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod error;
 pub mod model;
 mod sql;
+pub mod testing;
 
 use async_trait::async_trait;
 use vouch_domain::ids::*;

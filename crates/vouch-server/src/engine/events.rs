@@ -409,7 +409,7 @@ async fn convert(
     referral.converted_at = Some(input.occurred_at);
     referral.conversion_event_id = Some(event_id.clone());
 
-    for plan in plan_conversion(&program.config, input.occurred_at) {
+    for plan in plan_conversion(&program.config, input.occurred_at, now) {
         let participant = match plan.role {
             Role::Referrer => &referrer,
             Role::Referee => &referee,

@@ -8,6 +8,7 @@ mod writer;
 
 use std::net::SocketAddr;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -45,11 +46,13 @@ pub(crate) async fn resolve(state: &AppState, raw: &str) -> Option<std::sync::Ar
 /// Follow a referral link.
 async fn follow_link(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    code: Result<Path<String>, PathRejection>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::from_headers(None, &headers);
+    // A path that is not even text (`/r/%ff`) is just an unknown link.
+    let code = code.map(|Path(c)| c).unwrap_or_default();
     let Some(target) = resolve(&state, &code).await.filter(|t| t.active) else {
         return not_found_page(&state, lang);
     };

@@ -1,5 +1,6 @@
 //! The referral link as an SVG QR code, for printed cards and screens.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -12,9 +13,10 @@ use crate::state::AppState;
 /// The referral link as a QR code (SVG).
 pub async fn link_qr(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    code: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
+    let code = code.map(|Path(c)| c).unwrap_or_default();
     let Some(target) = super::resolve(&state, &code).await else {
         return not_found_page(&state, Lang::from_headers(None, &headers));
     };

@@ -5,6 +5,8 @@
 mod i18n;
 mod program;
 
+use std::fmt::Write as _;
+
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,6 +26,7 @@ pub struct Pages {
 impl Pages {
     pub fn load() -> anyhow::Result<Self> {
         let mut env = Environment::new();
+        env.set_formatter(html_formatter);
         env.add_template("base.html", include_str!("../../templates/base.html"))?;
         env.add_template("program.html", include_str!("../../templates/program.html"))?;
         env.add_template(
@@ -49,6 +52,37 @@ impl Pages {
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }
         }
+    }
+}
+
+/// minijinja's HTML escaping also escapes `/`, which turns every link in the page into
+/// `http:&#x2f;&#x2f;…`; browsers cope, but people reading or copying the source do not.
+/// Escape only what HTML needs.
+fn html_formatter(
+    out: &mut minijinja::Output<'_>,
+    state: &minijinja::State<'_, '_>,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(s)
+            if !value.is_safe() && matches!(state.auto_escape(), minijinja::AutoEscape::Html) =>
+        {
+            for c in s.chars() {
+                match c {
+                    '&' => out.write_str("&amp;"),
+                    '<' => out.write_str("&lt;"),
+                    '>' => out.write_str("&gt;"),
+                    '"' => out.write_str("&quot;"),
+                    '\'' => out.write_str("&#39;"),
+                    c => out.write_char(c),
+                }
+                .map_err(|_| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
+                })?;
+            }
+            Ok(())
+        }
+        _ => minijinja::escape_formatter(out, state, value),
     }
 }
 

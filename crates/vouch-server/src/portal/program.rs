@@ -3,6 +3,7 @@
 //! The join form creates no session and grants nothing beyond the public share link,
 //! so there is no ambient authority for a cross-site request to abuse.
 
+use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -183,10 +184,16 @@ async fn program_by_slug(state: &AppState, slug: &str) -> Option<Program> {
 /// The program page, or the share panel when `?code=` names one of its advocates.
 pub async fn show_program(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
-    Query(q): Query<PageQuery>,
+    slug: Result<Path<String>, PathRejection>,
+    q: Result<Query<PageQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
+    // Garbled paths and query strings are treated as absent, never as a 400 text page.
+    let slug = slug.map(|Path(s)| s).unwrap_or_default();
+    let q = q.map(|Query(q)| q).unwrap_or(PageQuery {
+        lang: None,
+        code: None,
+    });
     let lang = Lang::from_headers(q.lang.as_deref(), &headers);
     let Some(program) = program_by_slug(&state, &slug).await else {
         return not_found_page(&state, lang);
@@ -225,10 +232,17 @@ fn shown_for(state: &AppState, code: &str) -> Shown {
 /// Enrols from the form, then shows the link (post/redirect/get).
 pub async fn join_program(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    slug: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-    Form(form): Form<JoinForm>,
+    form: Result<Form<JoinForm>, FormRejection>,
 ) -> Response {
+    let slug = slug.map(|Path(s)| s).unwrap_or_default();
+    // A form without an email is answered like a bad email: the page, with the error.
+    let form = form.map(|Form(f)| f).unwrap_or(JoinForm {
+        email: String::new(),
+        name: None,
+        lang: None,
+    });
     let lang = Lang::from_headers(form.lang.as_deref(), &headers);
     let Some(program) = program_by_slug(&state, &slug).await else {
         return not_found_page(&state, lang);

@@ -1,0 +1,10 @@
+//! Black-box API tests over real HTTP, each run on SQLite and on PostgreSQL.
+
+mod harness;
+
+mod events;
+mod links;
+mod ops;
+mod participants;
+mod portal;
+mod programs;

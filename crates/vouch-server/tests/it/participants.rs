@@ -1,0 +1,135 @@
+use serde_json::json;
+
+use crate::both;
+use crate::harness::{expect_problem, TestApp};
+
+both!(
+    enrolment_is_idempotent_per_email,
+    vanity_codes_are_unique,
+    generated_codes_are_unambiguous,
+    participant_shows_stats_and_balance,
+);
+
+async fn enrolment_is_idempotent_per_email(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let path = format!(
+        "/api/v1/programs/{}/participants",
+        p["id"].as_str().unwrap()
+    );
+    let a = app
+        .post_ok(&path, &json!({"email": "Sara@Example.com", "name": "Sara", "locale": "ar", "external_id": "cust-1"}), 201)
+        .await;
+    assert!(a["id"].as_str().unwrap().starts_with("prt_"));
+    assert_eq!(a["locale"], "ar");
+    assert_eq!(a["external_id"], "cust-1");
+    let code = a["referral_code"].as_str().unwrap();
+    assert_eq!(a["referral_url"], format!("{}/r/{code}", app.base));
+    assert_eq!(a["qr_code_url"], format!("{}/r/{code}/qr.svg", app.base));
+    let again = app
+        .post_ok(&path, &json!({"email": " sara@example.COM "}), 200)
+        .await;
+    assert_eq!(again["id"], a["id"]);
+    assert_eq!(again["referral_code"], a["referral_code"]);
+    let resp = app.post(&path, &json!({"email": "not-an-email"})).await;
+    expect_problem(resp, 422, "validation_failed", Some("email")).await;
+    let resp = app
+        .post(&path, &json!({"email": "b@example.com", "locale": "fr"}))
+        .await;
+    expect_problem(resp, 422, "validation_failed", Some("locale")).await;
+    let resp = app.post(&path, &json!({"name": "no email"})).await;
+    expect_problem(resp, 422, "validation_failed", Some("email")).await;
+    let list = app.get_ok(&path).await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+}
+
+async fn vanity_codes_are_unique(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let path = format!(
+        "/api/v1/programs/{}/participants",
+        p["id"].as_str().unwrap()
+    );
+    let a = app
+        .post_ok(
+            &path,
+            &json!({"email": "a@example.com", "referral_code": "sara-10"}),
+            201,
+        )
+        .await;
+    assert_eq!(a["referral_code"], "SARA-10");
+    let resp = app
+        .post(
+            &path,
+            &json!({"email": "b@example.com", "referral_code": "SARA-10"}),
+        )
+        .await;
+    expect_problem(resp, 409, "referral_code_taken", Some("referral_code")).await;
+    // Codes are global: another program cannot take it either.
+    let q = app.program(json!({"name": "Other"})).await;
+    let other = format!(
+        "/api/v1/programs/{}/participants",
+        q["id"].as_str().unwrap()
+    );
+    let resp = app
+        .post(
+            &other,
+            &json!({"email": "c@example.com", "referral_code": "Sara-10"}),
+        )
+        .await;
+    expect_problem(resp, 409, "referral_code_taken", Some("referral_code")).await;
+    let resp = app
+        .post(
+            &path,
+            &json!({"email": "d@example.com", "referral_code": "a b"}),
+        )
+        .await;
+    expect_problem(resp, 422, "validation_failed", Some("referral_code")).await;
+    // The refused enrolment left nobody behind.
+    let list = app.get_ok(&path).await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+}
+
+async fn generated_codes_are_unambiguous(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..25 {
+        let a = app.advocate(&p, &format!("a{i}@example.com")).await;
+        let code = a["referral_code"].as_str().unwrap().to_owned();
+        assert_eq!(code.len(), 8);
+        assert!(
+            code.chars()
+                .all(|c| "23456789ABCDEFGHJKMNPQRSTUVWXYZ".contains(c)),
+            "{code}"
+        );
+        assert!(seen.insert(code));
+    }
+}
+
+async fn participant_shows_stats_and_balance(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let a = app.advocate(&p, "sara@example.com").await;
+    let id = a["id"].as_str().unwrap();
+    let fresh = app.participant(id).await;
+    assert_eq!(
+        fresh["stats"],
+        json!({"clicks": 0, "signups": 0, "conversions": 0})
+    );
+    assert_eq!(fresh["balance"], json!([]));
+    let code = a["referral_code"].as_str().unwrap();
+    app.click(code).await;
+    let click = app.click(code).await;
+    app.event(json!({"type": "signup", "program_id": p["id"], "customer": {"email": "f@x.com"}, "click_id": click})).await;
+    app.event(json!({"type": "purchase", "program_id": p["id"], "customer": {"email": "f@x.com"}, "order_id": "o-1", "amount": 2500, "currency": "USD"})).await;
+    let after = app.participant(id).await;
+    assert_eq!(
+        after["stats"],
+        json!({"clicks": 2, "signups": 1, "conversions": 1})
+    );
+    assert_eq!(
+        after["balance"],
+        json!([{"currency": "USD", "available": 1000, "pending": 0}])
+    );
+    let resp = app
+        .get("/api/v1/participants/prt_00000000000000000000000000")
+        .await;
+    expect_problem(resp, 404, "not_found", None).await;
+}
