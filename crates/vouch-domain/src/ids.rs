@@ -12,11 +12,12 @@ use serde::{Deserialize, Serialize};
 static GENERATOR: Mutex<ulid::Generator> = Mutex::new(ulid::Generator::new());
 
 fn next_ulid() -> String {
-    let id = GENERATOR
-        .lock()
-        .ok()
-        .and_then(|mut g| g.generate().ok())
-        .unwrap_or_else(ulid::Ulid::new);
+    // `Ulid::default()` is the nil id, so the fallback (a poisoned lock, or 2^80 ids in
+    // one millisecond) is spelled out: a fresh random ULID.
+    let id = match GENERATOR.lock().ok().and_then(|mut g| g.generate().ok()) {
+        Some(id) => id,
+        None => ulid::Ulid::new(),
+    };
     id.to_string().to_ascii_lowercase()
 }
 

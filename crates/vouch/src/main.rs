@@ -161,7 +161,12 @@ async fn main() -> anyhow::Result<()> {
 }
 
 fn config(args: &ServeArgs) -> Config {
-    let mut config = Config::for_listen(args.listen);
+    config_for(args, args.listen)
+}
+
+/// `bound` is the address actually listened on (it differs from `--listen` for port 0).
+fn config_for(args: &ServeArgs, bound: SocketAddr) -> Config {
+    let mut config = Config::for_listen(bound);
     if let Some(url) = &args.public_url {
         config.public_url = url.trim_end_matches('/').to_owned();
     }
@@ -175,33 +180,38 @@ async fn serve(args: ServeArgs, store: Option<Arc<dyn Store>>) -> anyhow::Result
         Some(s) => s,
         None => args.db.open().await?,
     };
-    let config = config(&args);
-    if store.count_workspaces().await? == 0 {
-        let created = create_workspace(store.as_ref(), "Default workspace").await?;
-        println!("Created the default workspace {}.", created.workspace_id);
-        println!(
-            "  Secret key (server-side, shown once):   {}",
-            created.secret_key
-        );
-        println!(
-            "  Publishable key (safe in browsers):     {}",
-            created.publishable_key
-        );
-    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let config = config_for(&args, listener.local_addr()?);
+    if store.count_workspaces().await? == 0 {
+        let created = create_workspace(store.as_ref(), "Default workspace").await?;
+        say(&format!(
+            "Created the default workspace {}.\n  \
+             Secret key (server-side, shown once):   {}\n  \
+             Publishable key (safe in browsers):     {}",
+            created.workspace_id, created.secret_key, created.publishable_key
+        ));
+    }
     let base = &config.public_url;
-    println!(
-        "Vouch is running on {} ({} database)",
-        base,
+    say(&format!(
+        "Vouch is running on {base} ({} database)\n  \
+         API reference:  {base}/api/docs\n  \
+         OpenAPI:        {base}/api/openapi.json\n  \
+         Health:         {base}/healthz   Metrics: {base}/metrics",
         store.backend().as_str()
-    );
-    println!("  API reference:  {base}/api/docs");
-    println!("  OpenAPI:        {base}/api/openapi.json");
-    println!("  Health:         {base}/healthz   Metrics: {base}/metrics");
+    ));
     tracing::info!(listen = %args.listen, "serving");
     vouch_server::serve(listener, store, config, shutdown_signal()).await
+}
+
+/// Prints to stdout, ignoring a closed pipe: a server must not die because whoever
+/// started it stopped reading (`println!` would panic).
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
 }
 
 async fn shutdown_signal() {

@@ -1,0 +1,411 @@
+//! Tests of the `vouch` binary as an operator runs it: real processes, real ports,
+//! SIGKILL, two instances on one PostgreSQL database.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vouch");
+
+/// A running `vouch serve`; killed with SIGKILL when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    stdout: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(db_args: &[&str]) -> Server {
+    let child = Command::new(BIN)
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(db_args)
+        .env("VOUCH_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn vouch serve");
+    // Owned by the guard at once, so the process is killed and reaped on any panic.
+    let mut server = Server {
+        child,
+        base: String::new(),
+        stdout: vec![],
+    };
+    let stdout = server.child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        // Keep draining after the test stops listening, as a terminal would.
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("vouch serve did not start");
+        let base = line.strip_prefix("Vouch is running on ").map(|rest| {
+            rest.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        });
+        server.stdout.push(line);
+        if let Some(base) = base {
+            server.base = base;
+            return server;
+        }
+    }
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("VOUCH_LOG", "warn")
+        .output()
+        .expect("run vouch");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn sqlite_args(dir: &Path) -> Vec<String> {
+    vec!["--data-dir".into(), dir.display().to_string()]
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn post(base: &str, sk: &str, path: &str, body: Value) -> (u16, Value) {
+    let resp = client()
+        .post(format!("{base}{path}"))
+        .bearer_auth(sk)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(base: &str, sk: &str, path: &str) -> Value {
+    client()
+        .get(format!("{base}{path}"))
+        .bearer_auth(sk)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A program (10 USD / 5 USD credit) with one advocate; returns (program id, code).
+async fn program_with_advocate(base: &str, sk: &str, extra: Value) -> (String, String, String) {
+    let mut body = json!({
+        "name": "Process test",
+        "destination_url": "https://shop.example.com/",
+        "referrer_reward": {"kind": "credit", "amount": 1000, "currency": "USD"},
+        "referee_reward": {"kind": "credit", "amount": 500, "currency": "USD"},
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let (s, p) = post(base, sk, "/api/v1/programs", body).await;
+    assert_eq!(s, 201, "{p}");
+    let pid = p["id"].as_str().unwrap().to_owned();
+    let (s, a) = post(
+        base,
+        sk,
+        &format!("/api/v1/programs/{pid}/participants"),
+        json!({"email": "sara@example.com"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{a}");
+    (
+        pid,
+        a["referral_code"].as_str().unwrap().to_owned(),
+        a["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn every_command_has_help() {
+    for cmd in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["workspace", "create", "--help"],
+        vec!["demo", "--help"],
+    ] {
+        let (ok, out, _) = run(&cmd);
+        assert!(ok && out.contains("Usage"), "{cmd:?}: {out}");
+    }
+    let (ok, out, _) = run(&["openapi"]);
+    assert!(ok);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert!(doc["paths"]["/api/v1/events"].is_object());
+}
+
+#[tokio::test]
+async fn first_start_creates_a_workspace_and_prints_its_keys_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = sqlite_args(dir.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let first = serve(&args);
+    let out = first.stdout.join("\n");
+    assert!(
+        out.contains("Vouch is running on http://127.0.0.1:"),
+        "{out}"
+    );
+    let sk = out
+        .lines()
+        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("sk_")))
+        .expect("secret key printed");
+    assert!(
+        out.lines().any(|l| l.contains("pk_")),
+        "publishable key printed"
+    );
+    assert!(
+        dir.path().join("vouch.db").exists(),
+        "SQLite database created in the data dir"
+    );
+    let list = get(&first.base, sk, "/api/v1/programs").await;
+    assert!(list["data"].is_array(), "the printed key works: {list}");
+    drop(first);
+    let second = serve(&args);
+    assert!(
+        !second.stdout.join("\n").contains("sk_"),
+        "keys are shown only once"
+    );
+}
+
+#[tokio::test]
+async fn workspace_create_migrate_and_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().display().to_string();
+    let (ok, _, err) = run(&["migrate", "--data-dir", &data]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(&["workspace", "create", "Acme", "--data-dir", &data]);
+    assert!(ok, "{err}");
+    let ws: Value = serde_json::from_str(out.trim()).expect("one JSON object on stdout");
+    assert!(ws["workspace_id"].as_str().unwrap().starts_with("ws_"));
+    assert!(ws["secret_key"].as_str().unwrap().starts_with("sk_"));
+    assert!(ws["publishable_key"].as_str().unwrap().starts_with("pk_"));
+    let (ok, out, err) = run(&["demo", "--no-serve", "--data-dir", &data]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("/p/demo-coffee") && out.contains("/r/"),
+        "{out}"
+    );
+    let sk = out
+        .lines()
+        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("sk_")))
+        .unwrap()
+        .to_owned();
+    let args = ["--data-dir", data.as_str()];
+    let server = serve(&args);
+    let referrals = get(&server.base, &sk, "/api/v1/referrals?limit=100").await;
+    assert!(
+        referrals["data"].as_array().unwrap().len() >= 9,
+        "demo traffic: {referrals}"
+    );
+    let rewards = get(&server.base, &sk, "/api/v1/rewards?limit=100").await;
+    assert!(!rewards["data"].as_array().unwrap().is_empty());
+}
+
+/// Two instances on one PostgreSQL database receive the same purchases at the same
+/// moment, many times: every referral converts once, with one reward per side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_reward_each_purchase_exactly_once() {
+    let Some(url) = vouch_store::testing::fresh_postgres().await else {
+        return;
+    };
+    let (ok, out, err) = run(&["workspace", "create", "Shared", "--database-url", &url]);
+    assert!(ok, "{err}");
+    let ws: Value = serde_json::from_str(out.trim()).unwrap();
+    let sk = ws["secret_key"].as_str().unwrap().to_owned();
+    let a = serve(&["--database-url", &url]);
+    let b = serve(&["--database-url", &url]);
+    let (pid, code, advocate) = program_with_advocate(&a.base, &sk, json!({})).await;
+    const FRIENDS: usize = 25;
+    const COPIES: usize = 4;
+    let mut tasks = vec![];
+    for i in 0..FRIENDS {
+        for copy in 0..COPIES {
+            for base in [&a.base, &b.base] {
+                let (base, sk, pid, code) = (base.clone(), sk.clone(), pid.clone(), code.clone());
+                // Half the copies reuse the order id; the rest are other orders of the
+                // same friend, which must not convert the referral a second time.
+                let order = if copy % 2 == 0 {
+                    format!("order-{i}")
+                } else {
+                    format!("order-{i}-{copy}")
+                };
+                tasks.push(tokio::spawn(async move {
+                    let body = json!({"type": "purchase", "program_id": pid, "customer": {"email": format!("friend{i}@x.com")},
+                                      "referral_code": code, "order_id": order, "amount": 3000, "currency": "USD"});
+                    let (status, v) = post(&base, &sk, "/api/v1/events", body).await;
+                    assert_eq!(status, 201, "{v}");
+                }));
+            }
+        }
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let referrals = get(
+        &a.base,
+        &sk,
+        &format!("/api/v1/referrals?program_id={pid}&limit=100"),
+    )
+    .await;
+    let referrals = referrals["data"].as_array().unwrap();
+    assert_eq!(referrals.len(), FRIENDS, "one referral per friend");
+    assert!(referrals.iter().all(|r| r["status"] == "rewarded"));
+    let rewards = get(
+        &b.base,
+        &sk,
+        &format!("/api/v1/rewards?program_id={pid}&limit=100"),
+    )
+    .await;
+    let rewards = rewards["data"].as_array().unwrap();
+    assert_eq!(rewards.len(), 2 * FRIENDS, "one reward per side per friend");
+    for r in referrals {
+        let mine: Vec<_> = rewards
+            .iter()
+            .filter(|w| w["referral_id"] == r["id"])
+            .collect();
+        assert_eq!(mine.len(), 2);
+        assert!(
+            mine.iter().any(|w| w["role"] == "referrer")
+                && mine.iter().any(|w| w["role"] == "referee")
+        );
+    }
+    let p = get(&a.base, &sk, &format!("/api/v1/participants/{advocate}")).await;
+    assert_eq!(p["balance"][0]["available"], 1000 * FRIENDS as i64, "{p}");
+    assert_eq!(p["stats"]["conversions"], FRIENDS as i64);
+}
+
+/// Clicks are committed in groups, but a redirect is answered only after its click is
+/// committed: after SIGKILL under load, every click id a client received is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_answered_click_survives_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().display().to_string();
+    let (ok, out, err) = run(&["workspace", "create", "Crash", "--data-dir", &data]);
+    assert!(ok, "{err}");
+    let sk = serde_json::from_str::<Value>(out.trim()).unwrap()["secret_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut server = serve(&["--data-dir", &data]);
+    let (_, code, _) = program_with_advocate(&server.base, &sk, json!({})).await;
+    let answered = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = vec![];
+    for _ in 0..32 {
+        let (url, answered, stop) = (
+            format!("{}/r/{code}", server.base),
+            answered.clone(),
+            stop.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let client = client();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let Ok(resp) = client.get(&url).send().await else {
+                    break;
+                };
+                if let Some(loc) = resp.headers().get("location").and_then(|l| l.to_str().ok()) {
+                    if let Some(id) = loc.split("vouch_click=").nth(1) {
+                        answered.lock().unwrap().push(id.to_owned());
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.child.kill().unwrap(); // SIGKILL, mid-load
+    server.child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        let _ = w.await;
+    }
+    let answered = answered.lock().unwrap().clone();
+    assert!(answered.len() > 100, "load was applied: {}", answered.len());
+    let store = vouch_store::connect(&format!("sqlite://{data}/vouch.db?mode=rwc"))
+        .await
+        .unwrap();
+    use vouch_store::Store;
+    let mut missing = 0;
+    for id in &answered {
+        let id = vouch_domain::ids::ClickId::parse(id).expect("click id");
+        if store.get_click(&id).await.unwrap().is_none() {
+            missing += 1;
+        }
+    }
+    assert_eq!(
+        missing,
+        0,
+        "{missing} of {} answered clicks were lost",
+        answered.len()
+    );
+}
+
+/// A reward's approval is a durable job: it survives the process dying before it ran.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_approval_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().display().to_string();
+    let (ok, out, err) = run(&["workspace", "create", "Jobs", "--data-dir", &data]);
+    assert!(ok, "{err}");
+    let sk = serde_json::from_str::<Value>(out.trim()).unwrap()["secret_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let server = serve(&["--data-dir", &data]);
+    let (pid, code, advocate) =
+        program_with_advocate(&server.base, &sk, json!({"hold_days": 1})).await;
+    // Made almost a day ago: the hold ends three seconds from now.
+    let occurred = time::OffsetDateTime::now_utc() - time::Duration::seconds(86_400 - 3);
+    let occurred = occurred
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let (s, e) = post(&server.base, &sk, "/api/v1/events", json!({"type": "purchase", "program_id": pid,
+        "customer": {"email": "f@x.com"}, "referral_code": code, "order_id": "o-1", "occurred_at": occurred})).await;
+    assert_eq!(s, 201);
+    assert_eq!(e["rewards"][0]["status"], "pending");
+    drop(server); // SIGKILL before the hold ends
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let server = serve(&["--data-dir", &data]);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let p = get(
+            &server.base,
+            &sk,
+            &format!("/api/v1/participants/{advocate}"),
+        )
+        .await;
+        if p["balance"][0]["available"] == 1000 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never approved: {p}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
