@@ -26,6 +26,8 @@ use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower::Layer;
+use tower_http::normalize_path::NormalizePathLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -126,9 +128,11 @@ pub async fn serve(
     let (state, app) = build(store.clone(), config)?;
     let cancel = CancellationToken::new();
     let worker = run_jobs.then(|| tokio::spawn(jobs::run_worker(store, poll, cancel.clone())));
+    // Wrapping the router (not `Router::layer`) so the path is normalized before routing.
+    let app = NormalizePathLayer::trim_trailing_slash().layer(app);
     axum::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),
     )
     .with_graceful_shutdown(shutdown)
     .await?;

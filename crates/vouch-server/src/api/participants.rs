@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_participant, list_participants))
         .routes(routes!(get_participant))
+        .routes(routes!(list_all_participants))
 }
 
 /// An advocate joining a program.
@@ -213,6 +214,52 @@ async fn list_participants(
     let program = find_program(&state, &auth, &id).await?;
     let mut q = page.query()?;
     q.program_id = Some(program.id);
+    let page = state
+        .store
+        .list_participants(&auth.workspace_id, &q)
+        .await?;
+    let url = state.config.public_url.clone();
+    Ok(Json(List::from_page(page, |p| {
+        ParticipantOut::new(p, &url)
+    })))
+}
+
+/// `?program_id=&status=` on `GET /participants`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ParticipantFilter {
+    pub program_id: Option<String>,
+    /// `active` or `blocked`.
+    pub status: Option<String>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List advocates across programs.
+#[utoipa::path(get, path = "/participants", tag = "participants",
+    params(ParticipantFilter),
+    responses((status = 200, description = "A page of participants", body = List<ParticipantOut>)),
+    security(("secret_key" = [])))]
+async fn list_all_participants(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    ApiQuery(f): ApiQuery<ParticipantFilter>,
+) -> Result<Json<List<ParticipantOut>>> {
+    let mut q = PageParams {
+        limit: f.limit,
+        cursor: f.cursor,
+    }
+    .query()?;
+    q.program_id =
+        super::common::field_id("program_id", f.program_id.as_deref(), ProgramId::parse)?;
+    if let Some(s) = f.status {
+        if s != "active" && s != "blocked" {
+            return Err(ApiError::invalid("status", "must be `active` or `blocked`"));
+        }
+        q.status = Some(s);
+    }
     let page = state
         .store
         .list_participants(&auth.workspace_id, &q)

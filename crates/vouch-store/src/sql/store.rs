@@ -262,11 +262,16 @@ impl Store for SqlStore {
 
     async fn participant_stats(&self, id: &ParticipantId) -> Result<ParticipantStats> {
         let sql = self.backend.sql(
+            // A funnel: a friend who bought has signed up, whether or not the shop
+            // reported the signup; rejected referrals count for nothing, refunded
+            // ones are no longer conversions.
             "SELECT (SELECT COUNT(*) FROM clicks WHERE participant_id = ?) AS clicks, \
              (SELECT COUNT(*) FROM referrals WHERE referrer_participant_id = ? \
-                AND signed_up_at IS NOT NULL) AS signups, \
+                AND status <> 'rejected' \
+                AND (signed_up_at IS NOT NULL OR converted_at IS NOT NULL)) AS signups, \
              (SELECT COUNT(*) FROM referrals WHERE referrer_participant_id = ? \
-                AND converted_at IS NOT NULL) AS conversions",
+                AND converted_at IS NOT NULL \
+                AND status NOT IN ('rejected', 'reversed')) AS conversions",
         );
         let row = sqlx::query(&sql)
             .bind(id.as_str())
