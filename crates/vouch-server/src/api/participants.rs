@@ -214,14 +214,17 @@ async fn list_participants(
     let program = find_program(&state, &auth, &id).await?;
     let mut q = page.query()?;
     q.program_id = Some(program.id);
-    let page = state
-        .store
-        .list_participants(&auth.workspace_id, &q)
-        .await?;
-    let url = state.config.public_url.clone();
-    Ok(Json(List::from_page(page, |p| {
-        ParticipantOut::new(p, &url)
-    })))
+    list_page(&state, &auth.workspace_id, &q).await
+}
+
+async fn list_page(
+    state: &AppState,
+    ws: &vouch_domain::ids::WorkspaceId,
+    q: &vouch_store::ListQuery,
+) -> Result<Json<List<ParticipantOut>>> {
+    let page = state.store.list_participants(ws, q).await?;
+    let url = &state.config.public_url;
+    Ok(Json(List::from_page(page, |p| ParticipantOut::new(p, url))))
 }
 
 /// `?program_id=&status=` on `GET /participants`.
@@ -260,14 +263,7 @@ async fn list_all_participants(
         }
         q.status = Some(s);
     }
-    let page = state
-        .store
-        .list_participants(&auth.workspace_id, &q)
-        .await?;
-    let url = state.config.public_url.clone();
-    Ok(Json(List::from_page(page, |p| {
-        ParticipantOut::new(p, &url)
-    })))
+    list_page(&state, &auth.workspace_id, &q).await
 }
 
 /// Get an advocate, with their stats and credit balance.
