@@ -10,7 +10,6 @@
 //! Run: `cargo bench -p vouch-server --bench events`
 
 use std::net::SocketAddr;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,8 +25,6 @@ struct Fixture {
     secret_key: String,
     program_id: String,
     code: String,
-    store: Arc<dyn Store>,
-    ws: vouch_domain::ids::WorkspaceId,
     _dir: tempfile::TempDir,
 }
 
@@ -59,7 +56,7 @@ async fn start(client: &reqwest::Client) -> Fixture {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let (_, app) = vouch_server::build(store.clone(), Config::for_listen(addr)).expect("build");
+    let (_, app) = vouch_server::build(store, Config::for_listen(addr)).expect("build");
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -97,48 +94,7 @@ async fn start(client: &reqwest::Client) -> Fixture {
             .as_str()
             .expect("referral_code")
             .to_owned(),
-        store,
-        ws: ws.workspace_id,
         _dir: dir,
-    }
-}
-
-async fn diag(f: &Fixture, n: usize) {
-    use vouch_domain::ids::ProgramId;
-    use vouch_server::engine::events::{record_event, EventInput};
-    let store = f.store.as_ref();
-    let pid = ProgramId::parse(&f.program_id).unwrap();
-    let program = store.get_program(&f.ws, &pid).await.unwrap().unwrap();
-    let mut empty = vec![];
-    let mut read = vec![];
-    let mut engine = vec![];
-    for i in 0..n {
-        let t = Instant::now();
-        let tx = store.begin().await.unwrap();
-        tx.commit().await.unwrap();
-        empty.push(t.elapsed());
-        let t = Instant::now();
-        store.get_program(&f.ws, &pid).await.unwrap();
-        read.push(t.elapsed());
-        let input = EventInput {
-            kind: vouch_domain::event::EventKind::Purchase,
-            email: Some(vouch_domain::email::Email::parse("email", &format!("diag{i}@example.net")).unwrap()),
-            external_id: None,
-            click_id: None,
-            referral_code: Some(f.code.clone()),
-            order_id: Some(format!("diag-{i}")),
-            amount: Some(vouch_domain::money::Money::new(5000, vouch_domain::money::Currency::parse("currency", "USD").unwrap())),
-            occurred_at: vouch_server::state::now_ms(),
-            idempotency_key: None,
-        };
-        let t = Instant::now();
-        let r = record_event(store, &program, &input).await.unwrap();
-        engine.push(t.elapsed());
-        assert_eq!(r.status, 201);
-    }
-    for (name, v) in [("empty tx begin+commit", empty), ("get_program read", read), ("record_event engine", engine)] {
-        let s = summarize(v);
-        println!("DIAG {name}: p50 {:.3} ms p90 {:.3} p99 {:.3} mean {:.3}", s.p50, s.p90, s.p99, s.mean);
     }
 }
 
@@ -217,7 +173,7 @@ fn summarize(mut xs: Vec<Duration>) -> Summary {
     }
 }
 
-fn main() -> ExitCode {
+fn main() {
     let n = std::env::var("VOUCH_BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
@@ -242,7 +198,6 @@ fn main() -> ExitCode {
             events.push(purchase(&client, &f, i).await);
             health.push(healthz(&client, &f).await);
         }
-        diag(&f, n).await;
         (events, health)
     });
     let e = summarize(events);
@@ -277,5 +232,4 @@ fn main() -> ExitCode {
         e.p50,
         if e.p50 < 2.0 { "under" } else { "over" }
     );
-    ExitCode::SUCCESS
 }

@@ -164,6 +164,106 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// CPU time used so far, in nanoseconds: this process's threads by role, and waited-for
+/// children (wrk). Linux only; `None` elsewhere, and the CPU columns are left out.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cpu {
+    /// Tokio workers: HTTP, handlers, the click writer task.
+    tokio: u64,
+    /// sqlx's SQLite connection threads: statements and commits.
+    sqlite: u64,
+    other: u64,
+    children: u64,
+}
+
+impl Cpu {
+    fn now() -> Option<Cpu> {
+        let mut cpu = Cpu::default();
+        for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+            let dir = task.path();
+            // Threads may exit between listing and reading; they are skipped.
+            let Ok(comm) = std::fs::read_to_string(dir.join("comm")) else {
+                continue;
+            };
+            let Some(ns) = std::fs::read_to_string(dir.join("schedstat"))
+                .ok()
+                .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            if comm.starts_with("tokio") {
+                cpu.tokio += ns;
+            } else if comm.starts_with("sqlx-sqlite") {
+                cpu.sqlite += ns;
+            } else {
+                cpu.other += ns;
+            }
+        }
+        // cutime and cstime, fields 16 and 17 of /proc/self/stat, in USER_HZ (100/s).
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        let fields: Vec<&str> = stat.rsplit_once(") ")?.1.split_whitespace().collect();
+        let ticks: u64 =
+            fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+        cpu.children = ticks * 10_000_000;
+        Some(cpu)
+    }
+
+    fn since(self, before: Cpu) -> Cpu {
+        Cpu {
+            tokio: self.tokio.saturating_sub(before.tokio),
+            sqlite: self.sqlite.saturating_sub(before.sqlite),
+            other: self.other.saturating_sub(before.other),
+            children: self.children.saturating_sub(before.children),
+        }
+    }
+}
+
+/// Microseconds of CPU per answered request, by role.
+#[derive(Debug, Clone, Copy)]
+struct CpuPerRequest {
+    tokio: f64,
+    sqlite: f64,
+    server: f64,
+    wrk: f64,
+    /// Share of all cores busy during the round (server and wrk).
+    busy: f64,
+}
+
+fn per_request(cpu: Cpu, requests: u64, wall: Duration, cpus: usize) -> CpuPerRequest {
+    let us = |ns: u64| ns as f64 / 1000.0 / requests.max(1) as f64;
+    let all = cpu.tokio + cpu.sqlite + cpu.other + cpu.children;
+    CpuPerRequest {
+        tokio: us(cpu.tokio),
+        sqlite: us(cpu.sqlite),
+        server: us(cpu.tokio + cpu.sqlite + cpu.other),
+        wrk: us(cpu.children),
+        busy: all as f64 / (wall.as_nanos() as f64 * cpus.max(1) as f64),
+    }
+}
+
+/// The click writer's batch histogram from `/metrics`: (sum of batch sizes, commits).
+async fn batch_totals(base: &str) -> Option<(f64, f64)> {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let value = |name: &str| {
+        text.lines().find_map(|l| {
+            l.strip_prefix(name)?
+                .strip_prefix(' ')?
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+    };
+    Some((
+        value("vouch_click_batch_size_sum")?,
+        value("vouch_click_batch_size_count")?,
+    ))
+}
+
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     let n = xs.len();
@@ -343,6 +443,8 @@ fn main() -> ExitCode {
     let mut real = Vec::new();
     let mut real_requests = 0u64;
     let mut real_clicks = 0i64;
+    let mut cpu_runs: Vec<(&str, CpuPerRequest)> = Vec::new();
+    let batches_before = rt.block_on(batch_totals(&f.base));
     for round in 1..=rounds {
         for (name, url, runs) in [
             ("baseline", &baseline_url, &mut baseline),
@@ -352,6 +454,8 @@ fn main() -> ExitCode {
                 .block_on(f.store.participant_stats(&f.participant))
                 .expect("stats")
                 .clicks;
+            let cpu_before = Cpu::now();
+            let started = std::time::Instant::now();
             let run = match wrk(url, seconds) {
                 Ok(r) => r,
                 Err(e) => {
@@ -366,6 +470,10 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::FAILURE;
             }
+            let wall = started.elapsed();
+            let cpu = cpu_before
+                .zip(Cpu::now())
+                .map(|(b, a)| per_request(a.since(b), run.requests, wall, cpus));
             // Redirects still in flight when wrk stops commit their click afterwards.
             std::thread::sleep(Duration::from_millis(300));
             let after = rt
@@ -379,6 +487,18 @@ fn main() -> ExitCode {
                 run.requests,
                 after - before
             );
+            if let Some(c) = cpu {
+                eprintln!(
+                    "    CPU per request: tokio {:.1} us, SQLite threads {:.1} us, server {:.1} us, \
+                     wrk {:.1} us; cores busy {:.0}%",
+                    c.tokio,
+                    c.sqlite,
+                    c.server,
+                    c.wrk,
+                    c.busy * 100.0
+                );
+                cpu_runs.push((name, c));
+            }
             if name == "real" {
                 real_requests += run.requests;
                 real_clicks += after - before;
@@ -393,6 +513,7 @@ fn main() -> ExitCode {
         }
     }
 
+    let batches_after = rt.block_on(batch_totals(&f.base));
     let total_clicks = rt
         .block_on(f.store.participant_stats(&f.participant))
         .expect("stats")
@@ -436,6 +557,45 @@ fn main() -> ExitCode {
         r_rps / b_rps,
         r_p99 / b_p99
     );
+    if !cpu_runs.is_empty() {
+        let med = |name: &str, get: fn(&CpuPerRequest) -> f64| {
+            median(
+                cpu_runs
+                    .iter()
+                    .filter(|(n, _)| *n == name)
+                    .map(|(_, c)| get(c))
+                    .collect(),
+            )
+        };
+        println!();
+        println!("CPU time per answered request (medians over rounds, microseconds):");
+        println!();
+        println!(
+            "| Endpoint | Server: tokio workers | Server: SQLite threads | Server total | wrk | Cores busy |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|");
+        for (label, name) in [("Baseline", "baseline"), ("Real", "real")] {
+            println!(
+                "| {label} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0}% |",
+                med(name, |c| c.tokio),
+                med(name, |c| c.sqlite),
+                med(name, |c| c.server),
+                med(name, |c| c.wrk),
+                med(name, |c| c.busy) * 100.0
+            );
+        }
+    }
+    if let (Some((s0, n0)), Some((s1, n1))) = (batches_before, batches_after) {
+        let commits = n1 - n0;
+        if commits > 0.0 {
+            println!();
+            println!(
+                "Click writer during the measured rounds: {commits:.0} commits, {:.1} clicks \
+                 per commit on average.",
+                (s1 - s0) / commits
+            );
+        }
+    }
     println!();
     println!(
         "Clicks committed during the measured real rounds: {real_clicks} for {real_requests} \
