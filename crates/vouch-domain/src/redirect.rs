@@ -38,6 +38,39 @@ pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
         })
 }
 
+/// A link's redirect URL, prepared once per link so that each click only appends its
+/// click id: `{before}{click_id}{after}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectTemplate {
+    before: String,
+    after: String,
+}
+
+impl RedirectTemplate {
+    /// Checks the destination against the allowed domains and prepares the URL.
+    pub fn new(destination: &str, allowed: &[String], code: &str) -> Result<Self> {
+        // A marker that URL encoding leaves alone and no real click id contains.
+        const MARK: &str = "VOUCHCLICKMARK";
+        let full = redirect_target(destination, allowed, code, MARK)?;
+        let (before, after) = full
+            .split_once(MARK)
+            .ok_or_else(|| DomainError::invalid("destination_url", "cannot hold a click id"))?;
+        Ok(Self {
+            before: before.to_owned(),
+            after: after.to_owned(),
+        })
+    }
+
+    /// The URL for one click. Click ids are URL-safe (`clk_` and base32).
+    pub fn with_click(&self, click_id: &str) -> String {
+        let mut s = String::with_capacity(self.before.len() + click_id.len() + self.after.len());
+        s.push_str(&self.before);
+        s.push_str(click_id);
+        s.push_str(&self.after);
+        s
+    }
+}
+
 /// The URL a click is sent to. Fails (and the link answers an error page, never a
 /// redirect) when the destination's host is not allowed.
 pub fn redirect_target(
@@ -131,6 +164,23 @@ mod tests {
         assert!(host_allowed("a.b.example.com", &list));
         assert!(!host_allowed("example.com", &list));
         assert!(!host_allowed("badexample.com", &list));
+    }
+
+    #[test]
+    fn template_matches_the_full_computation() {
+        let list = allowed(&["shop.example.com"]);
+        for dest in [
+            "https://shop.example.com/p?a=1#top",
+            "https://shop.example.com",
+            "http://shop.example.com/x?ref=old&b=%20",
+        ] {
+            let t = RedirectTemplate::new(dest, &list, "CODE").unwrap();
+            assert_eq!(
+                t.with_click("clk_01abc"),
+                redirect_target(dest, &list, "CODE", "clk_01abc").unwrap()
+            );
+        }
+        assert!(RedirectTemplate::new("https://evil.com/", &list, "CODE").is_err());
     }
 
     proptest! {

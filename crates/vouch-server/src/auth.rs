@@ -3,13 +3,16 @@
 //! hashes: they are 32 random characters, so a slow password hash would add latency
 //! without adding safety.
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use rand::distributions::{Alphanumeric, DistString};
 use sha2::{Digest, Sha256};
 use vouch_domain::ids::{ApiKeyId, WorkspaceId};
-use vouch_store::{KeyKind, NewApiKey};
+use vouch_store::{ApiKey, KeyKind, NewApiKey, Store};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -40,6 +43,37 @@ pub fn mint_key(kind: KeyKind) -> MintedKey {
 
 pub fn hash_key(clear: &str) -> String {
     hex::encode(Sha256::digest(clear.as_bytes()))
+}
+
+/// Key hash → key, for a few seconds: every API request authenticates, and the lookup
+/// would otherwise be a database read each time. Unknown keys are remembered too, so
+/// guessing cannot hammer the database. A revoked key stops working within `TTL`.
+#[derive(Clone)]
+pub struct KeyCache {
+    inner: Arc<quick_cache::sync::Cache<String, (Instant, Option<ApiKey>)>>,
+}
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        Self {
+            inner: Arc::new(quick_cache::sync::Cache::new(10_000)),
+        }
+    }
+}
+
+impl KeyCache {
+    const TTL: Duration = Duration::from_secs(10);
+
+    async fn find(&self, store: &dyn Store, hash: String) -> Result<Option<ApiKey>, ApiError> {
+        if let Some((at, key)) = self.inner.get(&hash) {
+            if at.elapsed() < Self::TTL {
+                return Ok(key);
+            }
+        }
+        let key = store.find_api_key(&hash).await?;
+        self.inner.insert(hash, (Instant::now(), key.clone()));
+        Ok(key)
+    }
 }
 
 /// The caller, authenticated by any key of a workspace.
@@ -81,8 +115,8 @@ impl FromRequestParts<AppState> for Auth {
             .filter(|t| (t.starts_with("sk_") || t.starts_with("pk_")) && t.len() <= 128)
             .ok_or(ApiError::Unauthorized)?;
         let key = state
-            .store
-            .find_api_key(&hash_key(token))
+            .keys
+            .find(state.store.as_ref(), hash_key(token))
             .await?
             .ok_or(ApiError::Unauthorized)?;
         Ok(Auth {

@@ -50,6 +50,7 @@ pub fn build(store: Arc<dyn Store>, config: Config) -> anyhow::Result<(AppState,
         config: Arc::new(config),
         clicks,
         links: links::LinkCache::default(),
+        keys: auth::KeyCache::default(),
         pages: Arc::new(Pages::load()?),
         metrics: ops::metrics_handle(),
     };

@@ -15,6 +15,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clicks: ClickWriter,
     pub links: LinkCache,
+    pub keys: crate::auth::KeyCache,
     pub pages: Arc<Pages>,
     pub metrics: PrometheusHandle,
 }

@@ -12,8 +12,8 @@ use vouch_domain::money::Money;
 use vouch_domain::reward::{plan_conversion, RewardStatus, Role};
 use vouch_domain::Millis;
 use vouch_store::{
-    Customer, CustomerAttribution, Enrolment, NewCustomer, NewEvent, NewLedgerTx, Program,
-    ProgramStatus, Referral, Reward, Store, StoreError, StoreTx, StoredResponse,
+    Customer, CustomerAttribution, Enrolment, NewCustomer, NewEvent, NewLedgerTx, Participant,
+    Program, ProgramStatus, Referral, Reward, Store, StoreError, StoreTx, StoredResponse,
 };
 
 use super::approval::approve_job;
@@ -59,11 +59,8 @@ pub async fn record_event(
         input.idempotency_key.as_deref(),
         input.order_id.as_deref(),
     );
-    if let Some(key) = &key {
-        if let Some(stored) = store.get_event_response(&program.id, key).await? {
-            return Ok(replay(stored));
-        }
-    }
+    // No read before the write: the unique key on the event's idempotency key decides,
+    // and a replay costs one refused insert.
     let mut last_err = None;
     for _ in 0..ATTEMPTS {
         match attempt(store, program, input, key.as_deref()).await {
@@ -228,6 +225,8 @@ async fn attribute(
         Some(id) => tx.get_referral_for_update(id).await?,
         None => None,
     };
+    // The advocate, when this event just read them (saves a read at conversion).
+    let mut advocate = None;
     let mut referral = match existing {
         // Decided once: later events inherit the customer's attribution.
         Some(r) => r,
@@ -237,7 +236,10 @@ async fn attribute(
             return Ok(outcome);
         }
         None => match new_referral(tx, program, input, &customer, now).await? {
-            Some(r) => r,
+            Some((r, a)) => {
+                advocate = Some(a);
+                r
+            }
             None => {
                 mark_purchase(tx, &customer, input, now).await?;
                 return Ok(outcome);
@@ -250,11 +252,12 @@ async fn attribute(
             referral.signed_up_at.get_or_insert(input.occurred_at);
         }
         EventKind::Purchase if referral.status.awaits_conversion() => {
+            let conversion = Conversion { event_id, advocate };
             convert(
                 tx,
                 program,
                 input,
-                event_id,
+                conversion,
                 &mut referral,
                 &mut outcome,
                 now,
@@ -283,15 +286,15 @@ async fn mark_purchase(
     Ok(())
 }
 
-/// A referral for a friend seen for the first time with a click or a code; `None` when
-/// the event carries neither (or they point nowhere in this program).
+/// A referral for a friend seen for the first time with a click or a code, with its
+/// advocate; `None` when the event carries neither (or they point nowhere here).
 async fn new_referral(
     tx: &mut dyn StoreTx,
     program: &Program,
     input: &EventInput,
     customer: &Customer,
     now: Millis,
-) -> Result<Option<Referral>> {
+) -> Result<Option<(Referral, Participant)>> {
     let click = match &input.click_id {
         Some(id) => tx.get_click(&program.id, id).await?.map(|c| ClickTouch {
             click_id: c.id,
@@ -300,15 +303,21 @@ async fn new_referral(
         }),
         None => None,
     };
-    let code_owner = match &input.referral_code {
-        Some(code) => tx.find_code_owner(&program.id, code).await?.map(|p| p.id),
-        None => None,
+    // The code is only needed when there is no click (the click is stronger).
+    let code_owner = match (&click, &input.referral_code) {
+        (None, Some(code)) => tx.find_code_owner(&program.id, code).await?,
+        _ => None,
     };
-    let Some(touch) = strongest_touch(click, code_owner, input.occurred_at) else {
+    let owner_id = code_owner.as_ref().map(|p| p.id.clone());
+    let Some(touch) = strongest_touch(click, owner_id, input.occurred_at) else {
         return Ok(None);
     };
-    let Some(advocate) = tx.get_participant(&touch.referrer).await? else {
-        return Ok(None);
+    let advocate = match code_owner {
+        Some(p) if p.id == touch.referrer => p,
+        _ => match tx.get_participant(&touch.referrer).await? {
+            Some(p) => p,
+            None => return Ok(None),
+        },
     };
     let active = advocate.status == vouch_store::ParticipantStatus::Active
         && program.status == ProgramStatus::Active;
@@ -357,20 +366,27 @@ async fn new_referral(
         },
     )
     .await?;
-    Ok(Some(referral))
+    Ok(Some((referral, advocate)))
 }
 
 /// The first qualifying purchase: the friend becomes a participant, both sides are
 /// rewarded (pending their hold), and the ledger records it.
+/// The converting event, and the advocate if the caller already read them.
+struct Conversion<'a> {
+    event_id: &'a EventId,
+    advocate: Option<Participant>,
+}
+
 async fn convert(
     tx: &mut dyn StoreTx,
     program: &Program,
     input: &EventInput,
-    event_id: &EventId,
+    conversion: Conversion<'_>,
     referral: &mut Referral,
     outcome: &mut Outcome,
     now: Millis,
 ) -> Result<()> {
+    let event_id = conversion.event_id;
     // A friend who signed up inside the window but buys after it has closed.
     if !attribution::within_window(
         referral.touched_at,
@@ -384,10 +400,13 @@ async fn convert(
     // Rules that read an advocate's totals are evaluated one event at a time.
     tx.lock(&format!("participant:{}", referral.referrer_participant_id))
         .await?;
-    let referrer = tx
-        .get_participant(&referral.referrer_participant_id)
-        .await?
-        .ok_or_else(|| StoreError::corrupt("referral without its referrer"))?;
+    let referrer = match conversion.advocate {
+        Some(a) => a,
+        None => tx
+            .get_participant(&referral.referrer_participant_id)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("referral without its referrer"))?,
+    };
     let referee = match enroll_in(
         tx,
         program,
@@ -414,7 +433,10 @@ async fn convert(
             Role::Referrer => &referrer,
             Role::Referee => &referee,
         };
-        let mut reward = Reward {
+        // Written once in its final status: approved at once when the hold is already
+        // over, else pending with a job for the end of the hold.
+        let approve_now = plan.approve_at <= now;
+        let reward = Reward {
             id: RewardId::new(),
             workspace_id: program.workspace_id.clone(),
             program_id: program.id.clone(),
@@ -426,7 +448,11 @@ async fn convert(
             kind: plan.kind,
             amount: plan.money.amount,
             currency: plan.money.currency,
-            status: RewardStatus::Pending,
+            status: if approve_now {
+                RewardStatus::Approved
+            } else {
+                RewardStatus::Pending
+            },
             rule: serde_json::to_value(&plan.rule).map_err(|e| ApiError::Internal(e.into()))?,
             program_version: program.version,
             approve_at: plan.approve_at,
@@ -436,27 +462,32 @@ async fn convert(
         if !tx.insert_reward(&reward).await? {
             continue;
         }
-        if let Some(postings) = ledger::reward_transition(
-            &program.id,
-            &participant.id,
-            plan.money,
-            None,
-            RewardStatus::Pending,
-        ) {
-            tx.post_ledger(&NewLedgerTx {
-                id: LedgerTxId::new(),
-                workspace_id: program.workspace_id.clone(),
-                idempotency_key: format!("reward:{}:earned", reward.id),
-                kind: "reward_earned".into(),
-                reward_id: Some(reward.id.clone()),
-                postings,
-                created_at: now,
-            })
-            .await?;
+        // The ledger still tells both steps: earned (pending), then approved.
+        let mut steps = vec![(None, RewardStatus::Pending, "earned")];
+        if approve_now {
+            steps.push((
+                Some(RewardStatus::Pending),
+                RewardStatus::Approved,
+                "approved",
+            ));
         }
-        if plan.approve_at <= now {
-            move_reward(tx, &mut reward, RewardStatus::Approved, now).await?;
-        } else {
+        for (from, to, name) in steps {
+            if let Some(postings) =
+                ledger::reward_transition(&program.id, &participant.id, plan.money, from, to)
+            {
+                tx.post_ledger(&NewLedgerTx {
+                    id: LedgerTxId::new(),
+                    workspace_id: program.workspace_id.clone(),
+                    idempotency_key: format!("reward:{}:{name}", reward.id),
+                    kind: format!("reward_{name}"),
+                    reward_id: Some(reward.id.clone()),
+                    postings,
+                    created_at: now,
+                })
+                .await?;
+            }
+        }
+        if !approve_now {
             tx.enqueue_job(&approve_job(&reward.id, plan.approve_at))
                 .await?;
         }

@@ -19,11 +19,10 @@ use sha2::Sha256;
 use vouch_domain::code::ReferralCode;
 use vouch_domain::ids::ClickId;
 use vouch_domain::program::AttributionModel;
-use vouch_domain::redirect::redirect_target;
 use vouch_domain::{attribution, DAY_MS};
 use vouch_store::{LinkTarget, NewClick};
 
-pub use cache::LinkCache;
+pub use cache::{Link, LinkCache};
 pub use writer::ClickWriter;
 
 use crate::portal::{not_found_page, Lang};
@@ -38,7 +37,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Resolves a code through the cache; `None` for unknown codes.
-pub(crate) async fn resolve(state: &AppState, raw: &str) -> Option<std::sync::Arc<LinkTarget>> {
+pub(crate) async fn resolve(state: &AppState, raw: &str) -> Option<std::sync::Arc<Link>> {
     let code = ReferralCode::lookup_key(raw)?;
     state.links.get(state.store.as_ref(), &code).await
 }
@@ -53,29 +52,22 @@ async fn follow_link(
     let lang = Lang::from_headers(None, &headers);
     // A path that is not even text (`/r/%ff`) is just an unknown link.
     let code = code.map(|Path(c)| c).unwrap_or_default();
-    let Some(target) = resolve(&state, &code).await.filter(|t| t.active) else {
+    let Some(link) = resolve(&state, &code).await.filter(|l| l.target.active) else {
         return not_found_page(&state, lang);
     };
+    let Some(template) = &link.template else {
+        return not_found_page(&state, lang);
+    };
+    let target = &link.target;
     let now = now_ms();
     let new_click = ClickId::new();
     // First-click programs keep an earlier, still-valid click of the same program.
     let carried = match target.model {
-        AttributionModel::FirstClick => earlier_click(&state, &headers, &target, now).await,
+        AttributionModel::FirstClick => earlier_click(&state, &headers, target, now).await,
         AttributionModel::LastClick => None,
     };
     let attributed = carried.unwrap_or_else(|| new_click.clone());
-    let location = match redirect_target(
-        &target.destination_url,
-        &target.allowed_domains,
-        &target.code,
-        attributed.as_str(),
-    ) {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::warn!(code = %target.code, error = %e, "link destination refused");
-            return not_found_page(&state, lang);
-        }
-    };
+    let location = template.with_click(attributed.as_str());
     let click = NewClick {
         id: new_click,
         workspace_id: target.workspace_id.clone(),
@@ -94,7 +86,7 @@ async fn follow_link(
     if !state.clicks.record(click).await {
         // The store is down: still send the friend on, attributed by code alone, and
         // hand out no click id that the store does not hold.
-        return redirect_without_click(&target);
+        return redirect_without_click(target);
     }
     metrics::counter!("vouch_clicks_total").increment(1);
     let max_age = target.window_days.saturating_mul(DAY_MS / 1000);

@@ -17,10 +17,10 @@ pub async fn link_qr(
     headers: HeaderMap,
 ) -> Response {
     let code = code.map(|Path(c)| c).unwrap_or_default();
-    let Some(target) = super::resolve(&state, &code).await else {
+    let Some(link) = super::resolve(&state, &code).await else {
         return not_found_page(&state, Lang::from_headers(None, &headers));
     };
-    let url = format!("{}/r/{}", state.config.public_url, target.code);
+    let url = format!("{}/r/{}", state.config.public_url, link.target.code);
     match render_svg(&url) {
         Some(svg) => (
             [

@@ -39,8 +39,13 @@ impl ClickWriter {
 
 async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Pending>) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    let mut clicks: Vec<NewClick> = Vec::with_capacity(MAX_BATCH);
+    let mut waiters = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let clicks: Vec<NewClick> = batch.iter().map(|(c, _)| c.clone()).collect();
+        for (click, done) in batch.drain(..) {
+            clicks.push(click);
+            waiters.push(done);
+        }
         let ok = match store.insert_clicks(&clicks).await {
             Ok(()) => true,
             Err(e) => {
@@ -49,7 +54,8 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Pending>) {
             }
         };
         metrics::histogram!("vouch_click_batch_size").record(clicks.len() as f64);
-        for (_, done) in batch.drain(..) {
+        clicks.clear();
+        for done in waiters.drain(..) {
             let _ = done.send(ok);
         }
     }

@@ -200,9 +200,9 @@ pub async fn show_program(
     };
     let mut shown = None;
     if let Some(code) = q.code.as_deref() {
-        if let Some(target) = crate::links::resolve(&state, code).await {
-            if target.program_id == program.id {
-                shown = Some(shown_for(&state, &target.code));
+        if let Some(link) = crate::links::resolve(&state, code).await {
+            if link.target.program_id == program.id {
+                shown = Some(shown_for(&state, &link.target.code));
             }
         }
     }

@@ -71,7 +71,7 @@ CREATE TABLE clicks (
     ip_hash TEXT,
     user_agent TEXT,
     referer TEXT
-);
+) WITHOUT ROWID; -- ids are time-ordered, so rows append; no separate rowid B-tree
 CREATE INDEX clicks_by_participant ON clicks (participant_id);
 
 -- A friend as known to one program; the attribution is decided once, here.

@@ -94,17 +94,6 @@ impl StoreTx for SqlTx {
         {
             return Ok(Enrolment::Existing(existing));
         }
-        let taken = self
-            .opt(
-                "SELECT code FROM referral_codes WHERE code = ?".into(),
-                &[code],
-            )
-            .await?;
-        if taken.is_some() {
-            return Err(StoreError::Conflict {
-                what: "referral_code",
-            });
-        }
         let sql = self.backend.sql(
             "INSERT INTO participants (id, workspace_id, program_id, email, email_normalized, \
              name, external_id, locale, status, referred_by_referral_id, created_at) \
@@ -152,15 +141,30 @@ impl StoreTx for SqlTx {
             .execute(&mut *self.tx)
             .await?;
         if inserted.rows_affected() == 0 {
+            // The code is taken: take the participant back out, so the caller can try
+            // another code (or report a taken vanity code) in the same transaction.
+            let sql = self.backend.sql("DELETE FROM participants WHERE id = ?");
+            sqlx::query(&sql)
+                .bind(p.id.as_str())
+                .execute(&mut *self.tx)
+                .await?;
             return Err(StoreError::Conflict {
                 what: "referral_code",
             });
         }
-        let created = self
-            .get_participant(&p.id)
-            .await?
-            .ok_or_else(|| StoreError::corrupt("participant vanished after insert"))?;
-        Ok(Enrolment::Created(created))
+        Ok(Enrolment::Created(Participant {
+            id: p.id.clone(),
+            workspace_id: p.workspace_id.clone(),
+            program_id: p.program_id.clone(),
+            email: p.email.clone(),
+            email_normalized: p.email_normalized.clone(),
+            name: p.name.clone(),
+            external_id: p.external_id.clone(),
+            locale: p.locale.clone(),
+            status: ParticipantStatus::Active,
+            referral_code: code.to_owned(),
+            created_at: p.created_at,
+        }))
     }
 
     async fn get_participant(&mut self, id: &ParticipantId) -> Result<Option<Participant>> {
@@ -539,20 +543,27 @@ impl StoreTx for SqlTx {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        let sql = self.backend.sql(
-            "INSERT INTO ledger_postings (transaction_id, workspace_id, account, currency, amount) \
-             VALUES (?, ?, ?, ?, ?)",
+        // All postings of the transaction in one statement.
+        let mut sql = String::from(
+            "INSERT INTO ledger_postings (transaction_id, workspace_id, account, currency, amount) VALUES ",
         );
+        for i in 0..t.postings.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str("(?, ?, ?, ?, ?)");
+        }
+        let sql = self.backend.sql_owned(sql);
+        let mut q = sqlx::query(&sql);
         for p in &t.postings {
-            sqlx::query(&sql)
+            q = q
                 .bind(t.id.as_str())
                 .bind(t.workspace_id.as_str())
                 .bind(p.account.as_str())
                 .bind(p.currency.as_str())
-                .bind(p.amount)
-                .execute(&mut *self.tx)
-                .await?;
+                .bind(p.amount);
         }
+        q.execute(&mut *self.tx).await?;
         Ok(true)
     }
 
