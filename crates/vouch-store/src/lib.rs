@@ -151,14 +151,16 @@ pub trait StoreTx: Send {
     async fn update_referral(&mut self, r: &Referral) -> Result<()>;
 
     // Rewards and the ledger.
-    /// `false` when the reward already exists (same referral, role and trigger).
-    async fn insert_reward(&mut self, r: &Reward) -> Result<bool>;
+    /// Inserts rewards in one statement; returns the ids inserted. A reward that already
+    /// exists (same referral, role and trigger) is skipped.
+    async fn insert_rewards(&mut self, rewards: &[Reward]) -> Result<Vec<RewardId>>;
     async fn rewards_for_event(&mut self, event: &EventId) -> Result<Vec<Reward>>;
     async fn rewards_for_referral(&mut self, referral: &ReferralId) -> Result<Vec<Reward>>;
     async fn get_reward_for_update(&mut self, id: &RewardId) -> Result<Option<Reward>>;
     async fn set_reward_status(&mut self, r: &Reward) -> Result<()>;
-    /// Posts a balanced transaction; `false` when its idempotency key was posted before.
-    async fn post_ledger(&mut self, tx: &NewLedgerTx) -> Result<bool>;
+    /// Posts balanced transactions (two statements however many); returns how many were
+    /// new. A transaction whose idempotency key was posted before is skipped.
+    async fn post_ledger(&mut self, txs: &[NewLedgerTx]) -> Result<usize>;
 
     // Jobs.
     async fn enqueue_job(&mut self, job: &NewJob) -> Result<()>;

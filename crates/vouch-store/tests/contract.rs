@@ -387,16 +387,23 @@ async fn rewards_exist_once_per_referral_role_and_trigger(store: Arc<dyn Store>)
     let r = referral(&w, &customer.id);
     tx.insert_referral(&r).await.unwrap();
     let e = EventId::new();
-    assert!(tx.insert_reward(&reward(&w, &r, &e)).await.unwrap());
     assert!(
-        !tx.insert_reward(&reward(&w, &r, &EventId::new()))
+        tx.insert_rewards(&[reward(&w, &r, &e)])
             .await
-            .unwrap(),
+            .unwrap()
+            .len()
+            == 1
+    );
+    assert!(
+        tx.insert_rewards(&[reward(&w, &r, &EventId::new())])
+            .await
+            .unwrap()
+            .is_empty(),
         "second copy refused"
     );
     let mut other_role = reward(&w, &r, &e);
     other_role.role = Role::Referee;
-    assert!(tx.insert_reward(&other_role).await.unwrap());
+    assert!(tx.insert_rewards(&[other_role]).await.unwrap().len() == 1);
     assert_eq!(tx.rewards_for_referral(&r.id).await.unwrap().len(), 2);
     assert_eq!(tx.rewards_for_event(&e).await.unwrap().len(), 2);
     tx.commit().await.unwrap();
@@ -437,19 +444,23 @@ async fn ledger_is_balanced_and_idempotent(store: Arc<dyn Store>) {
         created_at: 1,
     };
     let mut tx = store.begin().await.unwrap();
-    assert!(tx.post_ledger(&tx_of("k1", earn.clone())).await.unwrap());
-    assert!(
-        !tx.post_ledger(&tx_of("k1", earn)).await.unwrap(),
+    assert_eq!(
+        tx.post_ledger(&[tx_of("k1", earn.clone())]).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        tx.post_ledger(&[tx_of("k1", earn)]).await.unwrap(),
+        0,
         "same key posts once"
     );
-    assert!(tx.post_ledger(&tx_of("k2", approve)).await.unwrap());
+    assert_eq!(tx.post_ledger(&[tx_of("k2", approve)]).await.unwrap(), 1);
     let mut unbalanced = tx_of("k3", vec![]);
     unbalanced.postings.push(Posting {
         account: "x".into(),
         amount: 5,
         currency: usd(),
     });
-    assert!(tx.post_ledger(&unbalanced).await.is_err());
+    assert!(tx.post_ledger(&[unbalanced]).await.is_err());
     drop(tx);
     // The failed posting rolled the whole transaction back.
     assert_eq!(store.balances(&w.advocate.id).await.unwrap(), vec![]);
@@ -462,7 +473,7 @@ async fn ledger_is_balanced_and_idempotent(store: Arc<dyn Store>) {
         RewardStatus::Pending,
     )
     .unwrap();
-    tx.post_ledger(&tx_of("k1", earn)).await.unwrap();
+    tx.post_ledger(&[tx_of("k1", earn)]).await.unwrap();
     let approve = reward_transition(
         &w.program.id,
         &w.advocate.id,
@@ -471,7 +482,7 @@ async fn ledger_is_balanced_and_idempotent(store: Arc<dyn Store>) {
         RewardStatus::Approved,
     )
     .unwrap();
-    tx.post_ledger(&tx_of("k2", approve)).await.unwrap();
+    tx.post_ledger(&[tx_of("k2", approve)]).await.unwrap();
     tx.commit().await.unwrap();
     let b = store.balances(&w.advocate.id).await.unwrap();
     assert_eq!(

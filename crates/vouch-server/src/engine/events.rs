@@ -428,6 +428,8 @@ async fn convert(
     referral.converted_at = Some(input.occurred_at);
     referral.conversion_event_id = Some(event_id.clone());
 
+    // Every reward, its ledger entries and its approval job, in a handful of statements.
+    let mut rewards = vec![];
     for plan in plan_conversion(&program.config, input.occurred_at, now) {
         let participant = match plan.role {
             Role::Referrer => &referrer,
@@ -436,7 +438,7 @@ async fn convert(
         // Written once in its final status: approved at once when the hold is already
         // over, else pending with a job for the end of the hold.
         let approve_now = plan.approve_at <= now;
-        let reward = Reward {
+        rewards.push(Reward {
             id: RewardId::new(),
             workspace_id: program.workspace_id.clone(),
             program_id: program.id.clone(),
@@ -458,24 +460,27 @@ async fn convert(
             approve_at: plan.approve_at,
             created_at: now,
             updated_at: now,
-        };
-        if !tx.insert_reward(&reward).await? {
-            continue;
-        }
-        // The ledger still tells both steps: earned (pending), then approved.
+        });
+    }
+    let inserted = tx.insert_rewards(&rewards).await?;
+    rewards.retain(|r| inserted.contains(&r.id));
+    let mut entries = vec![];
+    for reward in &rewards {
+        // The ledger tells both steps: earned (pending), then approved.
         let mut steps = vec![(None, RewardStatus::Pending, "earned")];
-        if approve_now {
+        if reward.status == RewardStatus::Approved {
             steps.push((
                 Some(RewardStatus::Pending),
                 RewardStatus::Approved,
                 "approved",
             ));
         }
+        let money = Money::new(reward.amount, reward.currency);
         for (from, to, name) in steps {
             if let Some(postings) =
-                ledger::reward_transition(&program.id, &participant.id, plan.money, from, to)
+                ledger::reward_transition(&program.id, &reward.participant_id, money, from, to)
             {
-                tx.post_ledger(&NewLedgerTx {
+                entries.push(NewLedgerTx {
                     id: LedgerTxId::new(),
                     workspace_id: program.workspace_id.clone(),
                     idempotency_key: format!("reward:{}:{name}", reward.id),
@@ -483,16 +488,16 @@ async fn convert(
                     reward_id: Some(reward.id.clone()),
                     postings,
                     created_at: now,
-                })
-                .await?;
+                });
             }
         }
-        if !approve_now {
-            tx.enqueue_job(&approve_job(&reward.id, plan.approve_at))
+        if reward.status == RewardStatus::Pending {
+            tx.enqueue_job(&approve_job(&reward.id, reward.approve_at))
                 .await?;
         }
-        outcome.rewards.push(reward);
     }
+    tx.post_ledger(&entries).await?;
+    outcome.rewards.extend(rewards);
     if !outcome.rewards.is_empty()
         && outcome
             .rewards

@@ -30,7 +30,7 @@ pub(crate) async fn move_reward(
         Some(from),
         to,
     ) {
-        tx.post_ledger(&NewLedgerTx {
+        tx.post_ledger(&[NewLedgerTx {
             id: LedgerTxId::new(),
             workspace_id: reward.workspace_id.clone(),
             idempotency_key: format!("reward:{}:{}", reward.id, to.as_str()),
@@ -38,7 +38,7 @@ pub(crate) async fn move_reward(
             reward_id: Some(reward.id.clone()),
             postings,
             created_at: now,
-        })
+        }])
         .await?;
     }
     reward.status = to;

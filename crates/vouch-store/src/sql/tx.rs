@@ -439,35 +439,48 @@ impl StoreTx for SqlTx {
         Ok(())
     }
 
-    async fn insert_reward(&mut self, r: &Reward) -> Result<bool> {
-        let sql = self.backend.sql(
+    async fn insert_rewards(&mut self, rewards: &[Reward]) -> Result<Vec<RewardId>> {
+        if rewards.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut sql = String::from(
             "INSERT INTO rewards (id, workspace_id, program_id, participant_id, referral_id, \
              event_id, role, trigger, kind, amount, currency, status, rule, program_version, \
-             approve_at, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (referral_id, role, trigger) DO NOTHING",
+             approve_at, created_at, updated_at) VALUES ",
         );
-        let done = sqlx::query(&sql)
-            .bind(r.id.as_str())
-            .bind(r.workspace_id.as_str())
-            .bind(r.program_id.as_str())
-            .bind(r.participant_id.as_str())
-            .bind(r.referral_id.as_str())
-            .bind(r.event_id.as_str())
-            .bind(r.role.as_str())
-            .bind(r.trigger.as_str())
-            .bind(r.kind.as_str())
-            .bind(r.amount)
-            .bind(r.currency.as_str())
-            .bind(r.status.as_str())
-            .bind(r.rule.to_string())
-            .bind(r.program_version)
-            .bind(r.approve_at)
-            .bind(r.created_at)
-            .bind(r.updated_at)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        for i in 0..rewards.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        }
+        sql.push_str(" ON CONFLICT (referral_id, role, trigger) DO NOTHING RETURNING id");
+        let sql = self.backend.sql_owned(sql);
+        let mut q = sqlx::query(&sql);
+        for r in rewards {
+            q = q
+                .bind(r.id.as_str())
+                .bind(r.workspace_id.as_str())
+                .bind(r.program_id.as_str())
+                .bind(r.participant_id.as_str())
+                .bind(r.referral_id.as_str())
+                .bind(r.event_id.as_str())
+                .bind(r.role.as_str())
+                .bind(r.trigger.as_str())
+                .bind(r.kind.as_str())
+                .bind(r.amount)
+                .bind(r.currency.as_str())
+                .bind(r.status.as_str())
+                .bind(r.rule.to_string())
+                .bind(r.program_version)
+                .bind(r.approve_at)
+                .bind(r.created_at)
+                .bind(r.updated_at);
+        }
+        let rows = q.fetch_all(&mut *self.tx).await?;
+        rows.iter()
+            .map(|row| Ok(RewardId::from_trusted(sqlx::Row::try_get(row, "id")?)))
+            .collect()
     }
 
     async fn rewards_for_event(&mut self, event: &EventId) -> Result<Vec<Reward>> {
@@ -520,34 +533,59 @@ impl StoreTx for SqlTx {
         Ok(())
     }
 
-    async fn post_ledger(&mut self, t: &NewLedgerTx) -> Result<bool> {
-        if !vouch_domain::ledger::is_balanced(&t.postings) {
+    async fn post_ledger(&mut self, txs: &[NewLedgerTx]) -> Result<usize> {
+        if let Some(t) = txs
+            .iter()
+            .find(|t| t.postings.is_empty() || !vouch_domain::ledger::is_balanced(&t.postings))
+        {
             return Err(StoreError::corrupt(format!(
                 "unbalanced ledger transaction {}",
                 t.idempotency_key
             )));
         }
-        let sql = self.backend.sql(
-            "INSERT INTO ledger_transactions (id, workspace_id, idempotency_key, kind, reward_id, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
-        );
-        let done = sqlx::query(&sql)
-            .bind(t.id.as_str())
-            .bind(t.workspace_id.as_str())
-            .bind(t.idempotency_key.as_str())
-            .bind(t.kind.as_str())
-            .bind(t.reward_id.as_ref().map(|r| r.as_str()))
-            .bind(t.created_at)
-            .execute(&mut *self.tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
+        if txs.is_empty() {
+            return Ok(0);
         }
-        // All postings of the transaction in one statement.
+        let mut sql = String::from(
+            "INSERT INTO ledger_transactions (id, workspace_id, idempotency_key, kind, reward_id, created_at) VALUES ",
+        );
+        for i in 0..txs.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str("(?, ?, ?, ?, ?, ?)");
+        }
+        sql.push_str(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id");
+        let sql = self.backend.sql_owned(sql);
+        let mut q = sqlx::query(&sql);
+        for t in txs {
+            q = q
+                .bind(t.id.as_str())
+                .bind(t.workspace_id.as_str())
+                .bind(t.idempotency_key.as_str())
+                .bind(t.kind.as_str())
+                .bind(t.reward_id.as_ref().map(|r| r.as_str()))
+                .bind(t.created_at);
+        }
+        let posted: Vec<String> = q
+            .fetch_all(&mut *self.tx)
+            .await?
+            .iter()
+            .map(|row| sqlx::Row::try_get(row, "id"))
+            .collect::<Result<_, _>>()?;
+        let new: Vec<&NewLedgerTx> = txs
+            .iter()
+            .filter(|t| posted.iter().any(|id| id == t.id.as_str()))
+            .collect();
+        let count: usize = new.iter().map(|t| t.postings.len()).sum();
+        if count == 0 {
+            return Ok(0);
+        }
+        // Every posting of every new transaction in one statement.
         let mut sql = String::from(
             "INSERT INTO ledger_postings (transaction_id, workspace_id, account, currency, amount) VALUES ",
         );
-        for i in 0..t.postings.len() {
+        for i in 0..count {
             if i > 0 {
                 sql.push(',');
             }
@@ -555,16 +593,18 @@ impl StoreTx for SqlTx {
         }
         let sql = self.backend.sql_owned(sql);
         let mut q = sqlx::query(&sql);
-        for p in &t.postings {
-            q = q
-                .bind(t.id.as_str())
-                .bind(t.workspace_id.as_str())
-                .bind(p.account.as_str())
-                .bind(p.currency.as_str())
-                .bind(p.amount);
+        for t in &new {
+            for p in &t.postings {
+                q = q
+                    .bind(t.id.as_str())
+                    .bind(t.workspace_id.as_str())
+                    .bind(p.account.as_str())
+                    .bind(p.currency.as_str())
+                    .bind(p.amount);
+            }
         }
         q.execute(&mut *self.tx).await?;
-        Ok(true)
+        Ok(new.len())
     }
 
     async fn enqueue_job(&mut self, j: &NewJob) -> Result<()> {
