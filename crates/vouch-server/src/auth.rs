@@ -3,8 +3,7 @@
 //! hashes: they are 32 random characters, so a slow password hash would add latency
 //! without adding safety.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -14,6 +13,7 @@ use sha2::{Digest, Sha256};
 use vouch_domain::ids::{ApiKeyId, WorkspaceId};
 use vouch_store::{ApiKey, KeyKind, NewApiKey, Store};
 
+use crate::cache::TtlCache;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -46,33 +46,20 @@ pub fn hash_key(clear: &str) -> String {
 }
 
 /// Key hash → key, for a few seconds: every API request authenticates, and the lookup
-/// would otherwise be a database read each time. Unknown keys are remembered too, so
-/// guessing cannot hammer the database. A revoked key stops working within `TTL`.
+/// would otherwise be a database read each time. A revoked key stops working within
+/// the TTL.
 #[derive(Clone)]
-pub struct KeyCache {
-    inner: Arc<quick_cache::sync::Cache<String, (Instant, Option<ApiKey>)>>,
-}
+pub struct KeyCache(TtlCache<String, Option<ApiKey>>);
 
 impl Default for KeyCache {
     fn default() -> Self {
-        Self {
-            inner: Arc::new(quick_cache::sync::Cache::new(10_000)),
-        }
+        Self(TtlCache::new(Duration::from_secs(10), 10_000))
     }
 }
 
 impl KeyCache {
-    const TTL: Duration = Duration::from_secs(10);
-
     async fn find(&self, store: &dyn Store, hash: String) -> Result<Option<ApiKey>, ApiError> {
-        if let Some((at, key)) = self.inner.get(&hash) {
-            if at.elapsed() < Self::TTL {
-                return Ok(key);
-            }
-        }
-        let key = store.find_api_key(&hash).await?;
-        self.inner.insert(hash, (Instant::now(), key.clone()));
-        Ok(key)
+        Ok(self.0.get_or_load(&hash, store.find_api_key(&hash)).await?)
     }
 }
 

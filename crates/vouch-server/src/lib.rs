@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -51,6 +52,7 @@ pub fn build(store: Arc<dyn Store>, config: Config) -> anyhow::Result<(AppState,
         clicks,
         links: links::LinkCache::default(),
         keys: auth::KeyCache::default(),
+        programs: cache::TtlCache::new(std::time::Duration::from_secs(5), 10_000),
         pages: Arc::new(Pages::load()?),
         metrics: ops::metrics_handle(),
     };

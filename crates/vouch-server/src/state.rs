@@ -16,6 +16,12 @@ pub struct AppState {
     pub clicks: ClickWriter,
     pub links: LinkCache,
     pub keys: crate::auth::KeyCache,
+    /// Programs by id for the event path; cleared by edits made through this instance.
+    /// Keyed by workspace too: another workspace's miss must not hide the owner's hit.
+    pub programs: crate::cache::TtlCache<
+        (vouch_domain::ids::WorkspaceId, vouch_domain::ids::ProgramId),
+        Option<vouch_store::Program>,
+    >,
     pub pages: Arc<Pages>,
     pub metrics: PrometheusHandle,
 }

@@ -188,6 +188,9 @@ pub struct NewCustomer {
     pub program_id: ProgramId,
     pub email_normalized: Option<String>,
     pub external_id: Option<String>,
+    /// Decided at this first event, when it was attributed.
+    pub attribution: Option<CustomerAttribution>,
+    pub first_purchase_at: Option<Millis>,
     pub created_at: Millis,
 }
 

@@ -381,6 +381,8 @@ async fn rewards_exist_once_per_referral_role_and_trigger(store: Arc<dyn Store>)
         program_id: w.program.id.clone(),
         email_normalized: Some("f@x.com".into()),
         external_id: None,
+        attribution: None,
+        first_purchase_at: None,
         created_at: 1,
     };
     tx.insert_customer(&customer).await.unwrap();

@@ -16,7 +16,6 @@ use vouch_store::Program;
 
 use super::common::{field_id, parse_time, rfc3339};
 use super::participants::clean_external_id;
-use super::programs::find_program;
 use super::referrals::ReferralOut;
 use super::rewards::RewardOut;
 use crate::auth::Auth;
@@ -203,7 +202,16 @@ async fn create_event(
         auth.require_secret()?;
     }
     let (program_id, input) = validate(input, &headers)?;
-    let program = find_program(&state, &auth, &program_id).await?;
+    // Events are the hot write path: the program comes from a short-lived cache.
+    let key = (auth.workspace_id.clone(), program_id.clone());
+    let program = state
+        .programs
+        .get_or_load(
+            &key,
+            state.store.get_program(&auth.workspace_id, &program_id),
+        )
+        .await?
+        .ok_or(ApiError::NotFound { what: "program" })?;
     let recorded = record_event(state.store.as_ref(), &program, &input).await?;
     let status = StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::CREATED);
     let mut resp = (

@@ -299,5 +299,6 @@ async fn update_program(
     program.updated_at = now_ms();
     state.store.update_program(&program).await?;
     state.links.clear();
+    state.programs.clear();
     Ok(Json(ProgramOut::new(program, &state.config.public_url)))
 }

@@ -171,8 +171,7 @@ async fn customer_for(
     tx: &mut dyn StoreTx,
     program: &Program,
     input: &EventInput,
-    now: Millis,
-) -> Result<Customer> {
+) -> Result<(Customer, bool)> {
     let friend = friend_identity(input);
     // Serialize events of one friend so two first events cannot both create them.
     let lock_key = format!(
@@ -185,27 +184,61 @@ async fn customer_for(
         .find_customer(&program.id, friend.email, friend.external_id)
         .await?
     {
-        tx.complete_customer_identity(&c.id, friend.email, friend.external_id)
-            .await?;
-        return Ok(c);
+        if c.email_normalized.is_none() && friend.email.is_some()
+            || c.external_id.is_none() && friend.external_id.is_some()
+        {
+            tx.complete_customer_identity(&c.id, friend.email, friend.external_id)
+                .await?;
+        }
+        return Ok((c, false));
     }
-    let id = CustomerId::new();
-    tx.insert_customer(&NewCustomer {
-        id: id.clone(),
-        workspace_id: program.workspace_id.clone(),
-        program_id: program.id.clone(),
-        email_normalized: friend.email.map(str::to_owned),
-        external_id: friend.external_id.map(str::to_owned),
-        created_at: now,
-    })
-    .await?;
-    Ok(Customer {
-        id,
-        email_normalized: friend.email.map(str::to_owned),
-        external_id: friend.external_id.map(str::to_owned),
-        referral_id: None,
-        first_purchase_at: None,
-    })
+    // Written at the end of the event, with its attribution, in one statement.
+    Ok((
+        Customer {
+            id: CustomerId::new(),
+            email_normalized: friend.email.map(str::to_owned),
+            external_id: friend.external_id.map(str::to_owned),
+            referral_id: None,
+            first_purchase_at: None,
+        },
+        true,
+    ))
+}
+
+/// Writes what the event learnt about the customer: a new row with everything at
+/// once, or only the changes to an existing one.
+async fn save_customer(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    input: &EventInput,
+    (customer, is_new): (&Customer, bool),
+    attribution: Option<CustomerAttribution>,
+    now: Millis,
+) -> Result<()> {
+    let first_purchase = (input.kind == EventKind::Purchase
+        && customer.first_purchase_at.is_none())
+    .then_some(input.occurred_at);
+    if is_new {
+        tx.insert_customer(&NewCustomer {
+            id: customer.id.clone(),
+            workspace_id: program.workspace_id.clone(),
+            program_id: program.id.clone(),
+            email_normalized: customer.email_normalized.clone(),
+            external_id: customer.external_id.clone(),
+            attribution,
+            first_purchase_at: first_purchase,
+            created_at: now,
+        })
+        .await?;
+        return Ok(());
+    }
+    if let Some(a) = attribution {
+        tx.attribute_customer(&customer.id, &a).await?;
+    }
+    if let Some(at) = first_purchase {
+        tx.mark_first_purchase(&customer.id, at).await?;
+    }
+    Ok(())
 }
 
 /// Signup or purchase: find or decide the friend's attribution, then move the referral.
@@ -216,7 +249,7 @@ async fn attribute(
     event_id: &EventId,
     now: Millis,
 ) -> Result<Outcome> {
-    let customer = customer_for(tx, program, input, now).await?;
+    let (customer, is_new) = customer_for(tx, program, input).await?;
     let mut outcome = Outcome {
         customer: Some(customer.id.clone()),
         ..Outcome::default()
@@ -227,24 +260,24 @@ async fn attribute(
     };
     // The advocate, when this event just read them (saves a read at conversion).
     let mut advocate = None;
-    let mut referral = match existing {
+    let mut fresh = false;
+    let referral = match existing {
         // Decided once: later events inherit the customer's attribution.
-        Some(r) => r,
+        Some(r) => Some(r),
         // A customer who already bought without a referral is not a new referral.
-        None if customer.first_purchase_at.is_some() => {
-            mark_purchase(tx, &customer, input, now).await?;
-            return Ok(outcome);
-        }
+        None if customer.first_purchase_at.is_some() => None,
         None => match new_referral(tx, program, input, &customer, now).await? {
             Some((r, a)) => {
                 advocate = Some(a);
-                r
+                fresh = true;
+                Some(r)
             }
-            None => {
-                mark_purchase(tx, &customer, input, now).await?;
-                return Ok(outcome);
-            }
+            None => None,
         },
+    };
+    let Some(mut referral) = referral else {
+        save_customer(tx, program, input, (&customer, is_new), None, now).await?;
+        return Ok(outcome);
     };
     match input.kind {
         EventKind::Signup => {
@@ -267,27 +300,28 @@ async fn attribute(
         _ => {}
     }
     referral.updated_at = now;
-    tx.update_referral(&referral).await?;
-    mark_purchase(tx, &customer, input, now).await?;
+    // A new referral is written once, in the state this event left it in.
+    let attribution = if fresh {
+        tx.insert_referral(&referral).await?;
+        Some(CustomerAttribution {
+            referral_id: referral.id.clone(),
+            source: referral.source,
+            model: program.config.attribution_model,
+            window_days: program.config.attribution_window_days,
+            attributed_at: now,
+        })
+    } else {
+        tx.update_referral(&referral).await?;
+        None
+    };
+    save_customer(tx, program, input, (&customer, is_new), attribution, now).await?;
     outcome.referral = Some(referral);
     Ok(outcome)
 }
 
-async fn mark_purchase(
-    tx: &mut dyn StoreTx,
-    customer: &Customer,
-    input: &EventInput,
-    _now: Millis,
-) -> Result<()> {
-    if input.kind == EventKind::Purchase {
-        tx.mark_first_purchase(&customer.id, input.occurred_at)
-            .await?;
-    }
-    Ok(())
-}
-
 /// A referral for a friend seen for the first time with a click or a code, with its
-/// advocate; `None` when the event carries neither (or they point nowhere here).
+/// advocate; `None` when the event carries neither (or they point nowhere here). Not
+/// written yet: the caller writes it once this event has moved it.
 async fn new_referral(
     tx: &mut dyn StoreTx,
     program: &Program,
@@ -354,18 +388,6 @@ async fn new_referral(
         created_at: now,
         updated_at: now,
     };
-    tx.insert_referral(&referral).await?;
-    tx.attribute_customer(
-        &customer.id,
-        &CustomerAttribution {
-            referral_id: referral.id.clone(),
-            source: touch.source,
-            model: program.config.attribution_model,
-            window_days: program.config.attribution_window_days,
-            attributed_at: now,
-        },
-    )
-    .await?;
     Ok(Some((referral, advocate)))
 }
 

@@ -1,14 +1,14 @@
-//! A short-lived cache of code → link target, so the redirect path reads the database
-//! only once per code every few seconds. Entries expire after `TTL`, which bounds how
-//! long another instance's edit (a paused program, a blocked advocate) goes unseen;
-//! edits made through this instance clear the cache at once.
+//! Code → link, cached for a few seconds: the redirect path then reads the database
+//! once per code every `TTL`, and another instance's edit (a paused program, a blocked
+//! advocate) is seen within `TTL`.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use quick_cache::sync::Cache;
 use vouch_domain::redirect::RedirectTemplate;
 use vouch_store::{LinkTarget, Store};
+
+use crate::cache::TtlCache;
 
 const TTL: Duration = Duration::from_secs(5);
 const CAPACITY: usize = 100_000;
@@ -21,46 +21,36 @@ pub struct Link {
     pub template: Option<RedirectTemplate>,
 }
 
-/// When an entry was read, and what it found (`None`: no such code).
-type Entry = (Instant, Option<Arc<Link>>);
-
 #[derive(Clone)]
-pub struct LinkCache {
-    inner: Arc<Cache<String, Entry>>,
-}
+pub struct LinkCache(TtlCache<String, Option<Arc<Link>>>);
 
 impl Default for LinkCache {
     fn default() -> Self {
-        Self {
-            inner: Arc::new(Cache::new(CAPACITY)),
-        }
+        Self(TtlCache::new(TTL, CAPACITY))
     }
 }
 
 impl LinkCache {
-    /// Unknown codes are cached too, so scanning random codes cannot hammer the store.
+    /// The link for a code; `None` for unknown codes (cached too, so scanning random
+    /// codes cannot hammer the store) and when the store fails (logged).
     pub async fn get(&self, store: &dyn Store, code: &str) -> Option<Arc<Link>> {
-        if let Some((at, target)) = self.inner.get(code) {
-            if at.elapsed() < TTL {
-                return target;
-            }
-        }
-        match store.link_target(code).await {
-            Ok(target) => {
-                let target = target.map(|target| {
-                    let template = RedirectTemplate::new(
-                        &target.destination_url,
-                        &target.allowed_domains,
-                        &target.code,
-                    )
-                    .map_err(|e| tracing::warn!(code = %target.code, error = %e, "link destination refused"))
-                    .ok();
-                    Arc::new(Link { target, template })
-                });
-                self.inner
-                    .insert(code.to_owned(), (Instant::now(), target.clone()));
-                target
-            }
+        let load = async {
+            let target = store.link_target(code).await?;
+            Ok::<_, vouch_store::StoreError>(target.map(|target| {
+                let template = RedirectTemplate::new(
+                    &target.destination_url,
+                    &target.allowed_domains,
+                    &target.code,
+                )
+                .map_err(
+                    |e| tracing::warn!(code = %target.code, error = %e, "link destination refused"),
+                )
+                .ok();
+                Arc::new(Link { target, template })
+            }))
+        };
+        match self.0.get_or_load(&code.to_owned(), load).await {
+            Ok(link) => link,
             Err(e) => {
                 tracing::error!(error = %e, "link lookup failed");
                 None
@@ -69,6 +59,6 @@ impl LinkCache {
     }
 
     pub fn clear(&self) {
-        self.inner.clear();
+        self.0.clear();
     }
 }

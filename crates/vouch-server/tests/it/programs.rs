@@ -221,6 +221,14 @@ async fn keys_and_workspaces_are_enforced(app: TestApp) {
         .await
         .unwrap();
     expect_problem(event, 404, "not_found", None).await;
+    // The other workspace's miss does not hide the program from its owner.
+    let own = app
+        .post(
+            "/api/v1/events",
+            &json!({"type": "signup", "program_id": p["id"], "customer": {"email": "f@x.com"}}),
+        )
+        .await;
+    expect_json(own, 201).await;
     expect_problem(
         app.get("/api/v1/programs/prg_bogus").await,
         404,

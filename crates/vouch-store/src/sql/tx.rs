@@ -297,9 +297,12 @@ impl StoreTx for SqlTx {
     }
 
     async fn insert_customer(&mut self, c: &NewCustomer) -> Result<()> {
+        let a = c.attribution.as_ref();
         let sql = self.backend.sql(
-            "INSERT INTO customers (id, workspace_id, program_id, email_normalized, external_id, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO customers (id, workspace_id, program_id, email_normalized, external_id, \
+             referral_id, attribution_source, attribution_model, attribution_window_days, \
+             attributed_at, first_purchase_at, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         sqlx::query(&sql)
             .bind(c.id.as_str())
@@ -307,6 +310,12 @@ impl StoreTx for SqlTx {
             .bind(c.program_id.as_str())
             .bind(c.email_normalized.as_deref())
             .bind(c.external_id.as_deref())
+            .bind(a.map(|a| a.referral_id.as_str()))
+            .bind(a.map(|a| a.source.as_str()))
+            .bind(a.map(|a| rows::model_str(a.model)))
+            .bind(a.map(|a| a.window_days))
+            .bind(a.map(|a| a.attributed_at))
+            .bind(c.first_purchase_at)
             .bind(c.created_at)
             .execute(&mut *self.tx)
             .await?;
