@@ -45,7 +45,7 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 /// Builds the state and the full router. The click writer task starts here.
 pub fn build(store: Arc<dyn Store>, config: Config) -> anyhow::Result<(AppState, Router)> {
-    let (clicks, _writer) = links::ClickWriter::spawn(store.clone());
+    let clicks = links::ClickWriter::spawn(store.clone());
     let state = AppState {
         store,
         config: Arc::new(config),

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
-use vouch_store::{NewClick, Store};
+use vouch_store::{Backend, NewClick, Store};
 
 const MAX_BATCH: usize = 512;
 const QUEUE: usize = 16_384;
@@ -21,10 +21,35 @@ pub struct ClickWriter {
 impl ClickWriter {
     /// Starts the writer task. It ends when every `ClickWriter` clone is dropped, after
     /// committing what was queued.
-    pub fn spawn(store: Arc<dyn Store>) -> (Self, tokio::task::JoinHandle<()>) {
+    pub fn spawn(store: Arc<dyn Store>) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let handle = tokio::spawn(run(store, rx));
-        (Self { tx }, handle)
+        match store.backend() {
+            // On SQLite the writer gets a thread and runtime of its own. On the shared
+            // runtime it is woken from sqlx's SQLite thread through the global queue and
+            // waits behind every queued request before it can start the next commit;
+            // that wait, not SQLite, was what limited throughput. (SQLite connections
+            // are threads, so nothing here is tied to the main runtime's reactor.)
+            Backend::Sqlite => {
+                let spawned = std::thread::Builder::new()
+                    .name("vouch-click-writer".into())
+                    .spawn(move || {
+                        match tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()
+                        {
+                            Ok(rt) => rt.block_on(run(store, rx)),
+                            Err(e) => tracing::error!(error = %e, "click writer runtime failed"),
+                        }
+                    });
+                if let Err(e) = spawned {
+                    tracing::error!(error = %e, "click writer thread failed to start");
+                }
+            }
+            Backend::Postgres => {
+                tokio::spawn(run(store, rx));
+            }
+        }
+        Self { tx }
     }
 
     /// Queues a click and waits until it is committed: `true` once durable.
