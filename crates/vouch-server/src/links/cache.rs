@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use vouch_domain::redirect::RedirectTemplate;
 use vouch_store::{LinkTarget, Store};
 
@@ -19,6 +21,36 @@ const CAPACITY: usize = 100_000;
 pub struct Link {
     pub target: LinkTarget,
     pub template: Option<RedirectTemplate>,
+    /// The workspace's IP hasher, keyed once.
+    pub ip_key: IpHasher,
+}
+
+/// HMAC-SHA256 under the workspace's key. Keying computes two hash blocks; cloning a
+/// keyed state per click skips that.
+#[derive(Clone)]
+pub struct IpHasher(Option<Hmac<Sha256>>);
+
+impl std::fmt::Debug for IpHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IpHasher")
+    }
+}
+
+impl IpHasher {
+    pub fn new(key: &str) -> Self {
+        Self(Hmac::<Sha256>::new_from_slice(key.as_bytes()).ok())
+    }
+
+    /// Keyed per workspace, so hashes cannot be joined across merchants or reversed by
+    /// hashing the IPv4 space.
+    pub fn hash(&self, ip: &str) -> String {
+        let Some(mac) = &self.0 else {
+            return String::new();
+        };
+        let mut mac = mac.clone();
+        mac.update(ip.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
 }
 
 #[derive(Clone)]
@@ -33,7 +65,7 @@ impl Default for LinkCache {
 impl LinkCache {
     /// The link for a code; `None` for unknown codes (cached too, so scanning random
     /// codes cannot hammer the store) and when the store fails (logged).
-    pub async fn get(&self, store: &dyn Store, code: &str) -> Option<Arc<Link>> {
+    pub async fn get(&self, store: &dyn Store, code: &String) -> Option<Arc<Link>> {
         let load = async {
             let target = store.link_target(code).await?;
             Ok::<_, vouch_store::StoreError>(target.map(|target| {
@@ -46,10 +78,15 @@ impl LinkCache {
                     |e| tracing::warn!(code = %target.code, error = %e, "link destination refused"),
                 )
                 .ok();
-                Arc::new(Link { target, template })
+                let ip_key = IpHasher::new(&target.hash_key);
+                Arc::new(Link {
+                    target,
+                    template,
+                    ip_key,
+                })
             }))
         };
-        match self.0.get_or_load(&code.to_owned(), load).await {
+        match self.0.get_or_load(code, load).await {
             Ok(link) => link,
             Err(e) => {
                 tracing::error!(error = %e, "link lookup failed");

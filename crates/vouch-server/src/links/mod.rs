@@ -14,8 +14,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use vouch_domain::code::ReferralCode;
 use vouch_domain::ids::ClickId;
 use vouch_domain::program::AttributionModel;
@@ -75,10 +73,7 @@ async fn follow_link(
         participant_id: target.participant_id.clone(),
         code: target.code.clone(),
         occurred_at: now,
-        ip_hash: Some(hash_ip(
-            &target.hash_key,
-            &client_ip(&state, &headers, peer),
-        )),
+        ip_hash: Some(link.ip_key.hash(&client_ip(&state, &headers, peer))),
         user_agent: header_text(&headers, header::USER_AGENT, 512),
         referer: header_text(&headers, header::REFERER, 1024),
     };
@@ -166,14 +161,4 @@ fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String 
         }
     }
     peer.ip().to_string()
-}
-
-/// Keyed per workspace, so hashes cannot be joined across merchants or reversed by
-/// hashing the IPv4 space.
-pub fn hash_ip(key: &str, ip: &str) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(ip.as_bytes());
-    hex::encode(&mac.finalize().into_bytes()[..16])
 }

@@ -108,12 +108,13 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
                     })?;
                 }
             }
-            let pool_with = |max| {
+            // `extra` runs after the shared pragmas on each new connection.
+            let pool_with = |max, extra: &'static str| {
                 AnyPoolOptions::new()
                     .max_connections(max)
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(|conn, _| {
+                    .after_connect(move |conn, _| {
                         Box::pin(async move {
                             // WAL: readers never block the writer. synchronous=NORMAL in
                             // WAL mode loses nothing on a process crash (only on power
@@ -123,12 +124,36 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
                                  PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
                             )
                             .await?;
+                            if !extra.is_empty() {
+                                conn.execute(extra).await?;
+                            }
                             Ok(())
                         })
                     })
             };
-            let writer = pool_with(1).connect_with(options.clone()).await?;
-            let pool = pool_with(4).connect_with(options).await?;
+            // The writer never checkpoints: an automatic checkpoint would run inside
+            // some commit and stall every click waiting on it. A background task
+            // checkpoints from a reader connection instead (PASSIVE never blocks the
+            // writer).
+            let writer = pool_with(1, "PRAGMA wal_autocheckpoint=0;")
+                .connect_with(options.clone())
+                .await?;
+            let pool = pool_with(4, "").connect_with(options).await?;
+            let checkpoints = pool.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    if checkpoints.is_closed() {
+                        return;
+                    }
+                    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                        .execute(&checkpoints)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    }
+                }
+            });
             SqlStore {
                 backend,
                 pool,
