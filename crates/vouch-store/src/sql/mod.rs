@@ -131,29 +131,12 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
                         })
                     })
             };
-            // The writer never checkpoints: an automatic checkpoint would run inside
-            // some commit and stall every click waiting on it. A background task
-            // checkpoints from a reader connection instead (PASSIVE never blocks the
-            // writer).
-            let writer = pool_with(1, "PRAGMA wal_autocheckpoint=0;")
-                .connect_with(options.clone())
-                .await?;
+            // Checkpoints stay automatic, inside commits. Moving them to a background
+            // PASSIVE checkpoint was measured slower: under a steady write load a passive
+            // checkpoint rarely completes, the WAL keeps growing and every page lookup
+            // slows down (BENCHMARKS.md).
+            let writer = pool_with(1, "").connect_with(options.clone()).await?;
             let pool = pool_with(4, "").connect_with(options).await?;
-            let checkpoints = pool.clone();
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    if checkpoints.is_closed() {
-                        return;
-                    }
-                    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                        .execute(&checkpoints)
-                        .await
-                    {
-                        tracing::warn!(error = %e, "WAL checkpoint failed");
-                    }
-                }
-            });
             SqlStore {
                 backend,
                 pool,
