@@ -84,16 +84,8 @@ impl StoreTx for SqlTx {
     }
 
     async fn enroll(&mut self, p: &NewParticipant, code: &str) -> Result<Enrolment> {
-        if let Some(existing) = self
-            .find_participant(
-                &p.program_id,
-                p.email_normalized.as_deref(),
-                p.external_id.as_deref(),
-            )
-            .await?
-        {
-            return Ok(Enrolment::Existing(existing));
-        }
+        // Insert first: the unique keys say whether the person is already enrolled,
+        // which saves a read in the common case of a new participant.
         let sql = self.backend.sql(
             "INSERT INTO participants (id, workspace_id, program_id, email, email_normalized, \
              name, external_id, locale, status, referred_by_referral_id, created_at) \
@@ -113,7 +105,7 @@ impl StoreTx for SqlTx {
             .execute(&mut *self.tx)
             .await?;
         if inserted.rows_affected() == 0 {
-            // A concurrent enrolment of the same person won the race.
+            // Already enrolled (or a concurrent enrolment of the same person won).
             return match self
                 .find_participant(
                     &p.program_id,
