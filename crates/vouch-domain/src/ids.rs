@@ -94,6 +94,8 @@ id_type!(/// Value owed to a participant.
     RewardId, "rwd_");
 id_type!(/// One balanced ledger transaction.
     LedgerTxId, "ltx_");
+id_type!(/// Credit spent by a participant.
+    RedemptionId, "rdm_");
 id_type!(/// A durable background job.
     JobId, "job_");
 

@@ -2,8 +2,9 @@
 //! transaction's postings sum to zero per currency.
 //!
 //! Accounts: `participant:{id}:pending` (earned, in hold), `participant:{id}:available`
-//! (spendable), `program:{id}:rewards` (the program's reward expense, the other side of
-//! every earning). A reward's status changes are transfers between them.
+//! (spendable), `participant:{id}:redeemed` (spent), `program:{id}:rewards` (the
+//! program's reward expense, the other side of every earning). A reward's status
+//! changes and a redemption are transfers between them.
 
 use crate::ids::{ParticipantId, ProgramId};
 use crate::money::{Currency, Money};
@@ -14,6 +15,7 @@ use crate::reward::RewardStatus;
 pub enum Account {
     Pending(ParticipantId),
     Available(ParticipantId),
+    Redeemed(ParticipantId),
     ProgramRewards(ProgramId),
 }
 
@@ -22,6 +24,7 @@ impl Account {
         match self {
             Self::Pending(p) => format!("participant:{p}:pending"),
             Self::Available(p) => format!("participant:{p}:available"),
+            Self::Redeemed(p) => format!("participant:{p}:redeemed"),
             Self::ProgramRewards(p) => format!("program:{p}:rewards"),
         }
     }
@@ -76,6 +79,37 @@ pub fn reward_transition(
     }
 }
 
+/// Why a redemption is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedeemError {
+    NotPositive,
+    /// More than the available balance (which is given).
+    Overdraw {
+        available: i64,
+    },
+}
+
+/// The postings for spending `money` out of an available balance of `available`.
+/// A balance is never overdrawn by a redemption (refund clawbacks may still take it
+/// below zero; that is netted against later earnings).
+pub fn redeem(
+    participant: &ParticipantId,
+    money: Money,
+    available: i64,
+) -> Result<Vec<Posting>, RedeemError> {
+    if money.amount <= 0 {
+        return Err(RedeemError::NotPositive);
+    }
+    if money.amount > available {
+        return Err(RedeemError::Overdraw { available });
+    }
+    Ok(transfer(
+        &Account::Available(participant.clone()),
+        &Account::Redeemed(participant.clone()),
+        money,
+    ))
+}
+
 /// Whether postings balance to zero in every currency.
 pub fn is_balanced(postings: &[Posting]) -> bool {
     let mut sums: Vec<(Currency, i128)> = Vec::new();
@@ -95,6 +129,40 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn redemptions_never_overdraw() {
+        let usd = Currency::parse("c", "USD").unwrap();
+        let who = ParticipantId::new();
+        assert_eq!(
+            redeem(&who, Money::new(0, usd), 10),
+            Err(RedeemError::NotPositive)
+        );
+        assert_eq!(
+            redeem(&who, Money::new(11, usd), 10),
+            Err(RedeemError::Overdraw { available: 10 })
+        );
+        let ps = redeem(&who, Money::new(10, usd), 10).unwrap();
+        assert!(is_balanced(&ps));
+        assert_eq!(ps[0].account, Account::Available(who.clone()).key());
+        assert_eq!(ps[0].amount, -10);
+    }
+
+    proptest! {
+        /// Any sequence of redemption attempts leaves the available balance in [0, start].
+        #[test]
+        fn redeeming_keeps_balance_non_negative(start in 0i64..1_000_000, tries in proptest::collection::vec(-10i64..400_000, 0..30)) {
+            let usd = Currency::parse("c", "USD").unwrap();
+            let who = ParticipantId::new();
+            let mut available = start;
+            for t in tries {
+                if let Ok(ps) = redeem(&who, Money::new(t, usd), available) {
+                    available += ps.iter().filter(|p| p.account == Account::Available(who.clone()).key()).map(|p| p.amount).sum::<i64>();
+                }
+                prop_assert!((0..=start).contains(&available));
+            }
+        }
+    }
 
     #[derive(Debug, Clone)]
     enum Op {

@@ -162,6 +162,21 @@ pub trait StoreTx: Send {
     /// new. A transaction whose idempotency key was posted before is skipped.
     async fn post_ledger(&mut self, txs: &[NewLedgerTx]) -> Result<usize>;
 
+    // Redemptions.
+    /// The participant's available balance in `currency`, from the ledger.
+    async fn available_balance(
+        &mut self,
+        participant: &ParticipantId,
+        currency: &vouch_domain::money::Currency,
+    ) -> Result<i64>;
+    async fn find_redemption(
+        &mut self,
+        participant: &ParticipantId,
+        idempotency_key: &str,
+    ) -> Result<Option<Redemption>>;
+    /// `false` when a redemption with the same idempotency key exists.
+    async fn insert_redemption(&mut self, r: &Redemption) -> Result<bool>;
+
     // Jobs.
     async fn enqueue_job(&mut self, job: &NewJob) -> Result<()>;
     async fn finish_job(&mut self, id: &JobId) -> Result<()>;

@@ -292,6 +292,21 @@ pub struct Balance {
     pub available: i64,
 }
 
+/// Credit a participant spent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redemption {
+    pub id: RedemptionId,
+    pub workspace_id: WorkspaceId,
+    pub participant_id: ParticipantId,
+    pub amount: i64,
+    pub currency: Currency,
+    /// The client's `Idempotency-Key`, or the redemption id when none was sent.
+    pub idempotency_key: String,
+    /// The merchant's own reference (an order it was spent on, say).
+    pub reference: Option<String>,
+    pub created_at: Millis,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewJob {
     pub id: JobId,

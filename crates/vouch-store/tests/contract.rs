@@ -41,6 +41,7 @@ contract!(
     jobs_are_leased_to_one_worker,
     lists_page_newest_first,
     concurrent_claims_of_one_event_let_exactly_one_win,
+    redemptions_are_unique_per_key,
 );
 
 async fn open(url: &str) -> Arc<dyn Store> {
@@ -608,4 +609,37 @@ async fn concurrent_claims_of_one_event_let_exactly_one_win(store: Arc<dyn Store
         wins += usize::from(h.await.unwrap());
     }
     assert_eq!(wins, 1);
+}
+
+async fn redemptions_are_unique_per_key(store: Arc<dyn Store>) {
+    let w = world(store.as_ref()).await;
+    let r = Redemption {
+        id: RedemptionId::new(),
+        workspace_id: w.ws.clone(),
+        participant_id: w.advocate.id.clone(),
+        amount: 250,
+        currency: usd(),
+        idempotency_key: "k".into(),
+        reference: Some("order-1".into()),
+        created_at: 9,
+    };
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        tx.available_balance(&w.advocate.id, &usd()).await.unwrap(),
+        0
+    );
+    assert!(tx.insert_redemption(&r).await.unwrap());
+    let mut again = r.clone();
+    again.id = RedemptionId::new();
+    assert!(!tx.insert_redemption(&again).await.unwrap());
+    assert_eq!(
+        tx.find_redemption(&w.advocate.id, "k").await.unwrap(),
+        Some(r)
+    );
+    assert!(tx
+        .find_redemption(&w.advocate.id, "other")
+        .await
+        .unwrap()
+        .is_none());
+    tx.commit().await.unwrap();
 }

@@ -91,6 +91,22 @@ impl EventOut {
     }
 }
 
+/// The `Idempotency-Key` header, if sent: 1 to 255 visible characters.
+pub fn idempotency_header(headers: &HeaderMap) -> Result<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let k = v
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 255)
+        .ok_or_else(|| {
+            ApiError::invalid("Idempotency-Key", "must be 1 to 255 visible characters")
+        })?;
+    Ok(Some(k.to_owned()))
+}
+
 fn validate(input: EventIn, headers: &HeaderMap) -> Result<(ProgramId, EventInput)> {
     let program_id = ProgramId::parse(input.program_id.trim())
         .ok_or_else(|| ApiError::invalid("program_id", "is not a valid program id"))?;
@@ -148,20 +164,7 @@ fn validate(input: EventIn, headers: &HeaderMap) -> Result<(ProgramId, EventInpu
         Some(t) => parse_time("occurred_at", t)?,
         None => now_ms(),
     };
-    let idempotency_key = match headers.get("idempotency-key") {
-        Some(v) => {
-            let k = v
-                .to_str()
-                .ok()
-                .map(str::trim)
-                .filter(|k| !k.is_empty() && k.len() <= 255)
-                .ok_or_else(|| {
-                    ApiError::invalid("Idempotency-Key", "must be 1 to 255 visible characters")
-                })?;
-            Some(k.to_owned())
-        }
-        None => None,
-    };
+    let idempotency_key = idempotency_header(headers)?;
     Ok((
         program_id,
         EventInput {

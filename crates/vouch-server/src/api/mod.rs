@@ -6,6 +6,7 @@ mod docs;
 pub mod events;
 pub mod participants;
 pub mod programs;
+pub mod redemptions;
 pub mod referrals;
 pub mod rewards;
 
@@ -101,6 +102,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
             OpenApiRouter::new()
                 .merge(programs::router())
                 .merge(participants::router())
+                .merge(redemptions::router())
                 .merge(events::router())
                 .merge(referrals::router())
                 .merge(rewards::router()),

@@ -59,6 +59,16 @@ pub struct BalanceOut {
     pub pending: i64,
 }
 
+impl From<Balance> for BalanceOut {
+    fn from(b: Balance) -> Self {
+        Self {
+            currency: b.currency.to_string(),
+            available: b.available,
+            pending: b.pending,
+        }
+    }
+}
+
 /// An advocate.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ParticipantOut {
@@ -109,16 +119,7 @@ impl ParticipantOut {
             signups: stats.signups,
             conversions: stats.conversions,
         });
-        self.balance = Some(
-            balances
-                .into_iter()
-                .map(|b| BalanceOut {
-                    currency: b.currency.to_string(),
-                    available: b.available,
-                    pending: b.pending,
-                })
-                .collect(),
-        );
+        self.balance = Some(balances.into_iter().map(BalanceOut::from).collect());
         self
     }
 }

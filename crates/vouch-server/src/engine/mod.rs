@@ -5,6 +5,7 @@
 pub mod approval;
 pub mod enrolment;
 pub mod events;
+pub mod redemptions;
 pub mod workspaces;
 
 use vouch_domain::ids::LedgerTxId;

@@ -8,3 +8,4 @@ mod ops;
 mod participants;
 mod portal;
 mod programs;
+mod redemptions;

@@ -223,3 +223,19 @@ pub(crate) fn balance(row: &AnyRow) -> Result<Balance> {
 pub(crate) fn model_str(m: AttributionModel) -> &'static str {
     m.as_str()
 }
+
+pub(crate) const REDEMPTION_COLS: &str =
+    "id, workspace_id, participant_id, amount, currency, idempotency_key, reference, created_at";
+
+pub(crate) fn redemption(row: &AnyRow) -> Result<Redemption> {
+    Ok(Redemption {
+        id: RedemptionId::from_trusted(s(row, "id")?),
+        workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
+        participant_id: ParticipantId::from_trusted(s(row, "participant_id")?),
+        amount: i(row, "amount")?,
+        currency: parsed(row, "currency", currency)?,
+        idempotency_key: s(row, "idempotency_key")?,
+        reference: os(row, "reference")?,
+        created_at: i(row, "created_at")?,
+    })
+}

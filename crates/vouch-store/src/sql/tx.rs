@@ -608,6 +608,61 @@ impl StoreTx for SqlTx {
         Ok(new.len())
     }
 
+    async fn available_balance(
+        &mut self,
+        participant: &ParticipantId,
+        currency: &vouch_domain::money::Currency,
+    ) -> Result<i64> {
+        let account = vouch_domain::ledger::Account::Available(participant.clone()).key();
+        let row = self
+            .opt(
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS balance FROM ledger_postings \
+                 WHERE account = ? AND currency = ?"
+                    .into(),
+                &[account.as_str(), currency.as_str()],
+            )
+            .await?;
+        Ok(match row {
+            Some(r) => sqlx::Row::try_get(&r, "balance")?,
+            None => 0,
+        })
+    }
+
+    async fn find_redemption(
+        &mut self,
+        participant: &ParticipantId,
+        key: &str,
+    ) -> Result<Option<Redemption>> {
+        let sql = format!(
+            "SELECT {} FROM redemptions WHERE participant_id = ? AND idempotency_key = ?",
+            rows::REDEMPTION_COLS
+        );
+        self.opt(sql, &[participant.as_str(), key])
+            .await?
+            .map(|r| rows::redemption(&r))
+            .transpose()
+    }
+
+    async fn insert_redemption(&mut self, r: &Redemption) -> Result<bool> {
+        let sql = self.backend.sql(
+            "INSERT INTO redemptions (id, workspace_id, participant_id, amount, currency, \
+             idempotency_key, reference, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (participant_id, idempotency_key) DO NOTHING",
+        );
+        let done = sqlx::query(&sql)
+            .bind(r.id.as_str())
+            .bind(r.workspace_id.as_str())
+            .bind(r.participant_id.as_str())
+            .bind(r.amount)
+            .bind(r.currency.as_str())
+            .bind(r.idempotency_key.as_str())
+            .bind(r.reference.as_deref())
+            .bind(r.created_at)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn enqueue_job(&mut self, j: &NewJob) -> Result<()> {
         let sql = self.backend.sql(
             "INSERT INTO jobs (id, kind, payload, dedupe_key, run_at, attempts, created_at) \
