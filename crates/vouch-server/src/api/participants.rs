@@ -124,6 +124,22 @@ impl ParticipantOut {
     }
 }
 
+/// Looks a participant up by its path id within the caller's workspace.
+pub async fn find_participant(
+    state: &AppState,
+    auth: &crate::auth::Auth,
+    raw_id: &str,
+) -> Result<Participant> {
+    let id = path_id(raw_id, ParticipantId::parse, "participant")?;
+    state
+        .store
+        .get_participant(&auth.workspace_id, &id)
+        .await?
+        .ok_or(ApiError::NotFound {
+            what: "participant",
+        })
+}
+
 /// Validates the fields an advocate gives, from the API or the join page.
 pub fn enrolment_input(input: ParticipantIn) -> Result<EnrolmentInput> {
     let email = Email::parse("email", &input.email)?;
@@ -278,14 +294,7 @@ async fn get_participant(
     SecretAuth(auth): SecretAuth,
     Path(id): Path<String>,
 ) -> Result<Json<ParticipantOut>> {
-    let id = path_id(&id, ParticipantId::parse, "participant")?;
-    let p = state
-        .store
-        .get_participant(&auth.workspace_id, &id)
-        .await?
-        .ok_or(ApiError::NotFound {
-            what: "participant",
-        })?;
+    let p = find_participant(&state, &auth, &id).await?;
     let stats = state.store.participant_stats(&p.id).await?;
     let balances = state.store.balances(&p.id).await?;
     Ok(Json(

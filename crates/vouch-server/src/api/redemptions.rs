@@ -8,12 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vouch_domain::ids::ParticipantId;
 use vouch_domain::money::{Currency, Money};
 use vouch_store::Redemption;
 
-use super::common::{path_id, rfc3339};
-use super::participants::BalanceOut;
+use super::common::rfc3339;
+use super::participants::{find_participant, BalanceOut};
 use crate::auth::SecretAuth;
 use crate::engine::redemptions::{redeem, RedeemInput, Redeemed};
 use crate::error::{ApiError, Problem, Result};
@@ -68,14 +67,7 @@ async fn create_redemption(
     headers: HeaderMap,
     ApiJson(input): ApiJson<RedemptionIn>,
 ) -> Result<Response> {
-    let id = path_id(&id, ParticipantId::parse, "participant")?;
-    let participant = state
-        .store
-        .get_participant(&auth.workspace_id, &id)
-        .await?
-        .ok_or(ApiError::NotFound {
-            what: "participant",
-        })?;
+    let participant = find_participant(&state, &auth, &id).await?;
     let currency = Currency::parse("currency", &input.currency)?;
     if input.amount <= 0 {
         return Err(ApiError::invalid("amount", "must be greater than 0"));
