@@ -10,18 +10,22 @@ pub const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 /// 31^8 ≈ 8.5e11 codes: collisions are rare, and the store's unique key catches them.
 pub const GENERATED_LEN: usize = 8;
 
-/// A referral code in canonical (upper-case) form.
+/// A referral code: shown as the advocate chose it (`Sara-10`), matched by its
+/// canonical upper-case form (`SARA-10`), so two codes cannot differ only by case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ReferralCode(String);
+pub struct ReferralCode {
+    canonical: String,
+    display: String,
+}
 
 impl ReferralCode {
     /// A fresh random code.
     pub fn generate() -> Self {
         let mut rng = rand::thread_rng();
-        let s = (0..GENERATED_LEN)
+        let s: String = (0..GENERATED_LEN)
             .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
             .collect();
-        Self(s)
+        Self::from_trusted(s)
     }
 
     /// A vanity code chosen by a person: 3–32 letters, digits, `-` or `_`.
@@ -39,7 +43,10 @@ impl ReferralCode {
                 "may contain only letters, digits, '-' and '_'",
             ));
         }
-        Ok(Self(s.to_ascii_uppercase()))
+        Ok(Self {
+            canonical: s.to_ascii_uppercase(),
+            display: s.to_owned(),
+        })
     }
 
     /// Canonical form of a code arriving in a link or an event, for lookup. `None` when
@@ -53,11 +60,20 @@ impl ReferralCode {
     }
 
     pub fn from_trusted(s: String) -> Self {
-        Self(s)
+        Self {
+            canonical: s.to_ascii_uppercase(),
+            display: s,
+        }
     }
 
+    /// The canonical form: what lookups and uniqueness use.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.canonical
+    }
+
+    /// As the advocate chose it: what links and pages show.
+    pub fn display(&self) -> &str {
+        &self.display
     }
 }
 
@@ -79,10 +95,8 @@ mod tests {
 
     #[test]
     fn vanity_codes_are_validated_and_uppercased() {
-        assert_eq!(
-            ReferralCode::parse_vanity("c", "sara-10").unwrap().as_str(),
-            "SARA-10"
-        );
+        let code = ReferralCode::parse_vanity("c", " Sara-10 ").unwrap();
+        assert_eq!((code.as_str(), code.display()), ("SARA-10", "Sara-10"));
         assert!(ReferralCode::parse_vanity("c", "ab").is_err());
         assert!(ReferralCode::parse_vanity("c", "has space").is_err());
         assert!(ReferralCode::parse_vanity("c", "سارة").is_err());

@@ -24,17 +24,19 @@ pub fn normalize_domain(raw: &str) -> Option<String> {
     ok.then_some(d)
 }
 
-/// Whether `host` matches one of the patterns: an exact host, or `*.example.com` for
-/// any subdomain of example.com (not example.com itself).
+/// Whether `host` matches one of the patterns: `example.com` allows example.com and
+/// its subdomains (a merchant owns both), `*.example.com` only the subdomains.
 pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
     let host = host.to_ascii_lowercase();
+    let subdomain_of = |parent: &str| {
+        host.strip_suffix(parent)
+            .is_some_and(|sub| sub.ends_with('.') && sub.len() > 1)
+    };
     allowed
         .iter()
         .any(|pattern| match pattern.strip_prefix("*.") {
-            Some(parent) => host
-                .strip_suffix(parent)
-                .is_some_and(|sub| sub.ends_with('.') && sub.len() > 1),
-            None => host == *pattern,
+            Some(parent) => subdomain_of(parent),
+            None => host == *pattern || subdomain_of(pattern),
         })
 }
 
@@ -164,6 +166,15 @@ mod tests {
         assert!(host_allowed("a.b.example.com", &list));
         assert!(!host_allowed("example.com", &list));
         assert!(!host_allowed("badexample.com", &list));
+    }
+
+    #[test]
+    fn a_plain_domain_covers_itself_and_its_subdomains() {
+        let list = allowed(&["example.com"]);
+        assert!(host_allowed("example.com", &list));
+        assert!(host_allowed("WWW.example.com", &list));
+        assert!(!host_allowed("badexample.com", &list));
+        assert!(!host_allowed("example.com.evil.net", &list));
     }
 
     #[test]

@@ -21,13 +21,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderName, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::Layer;
+use tower_http::cors::{Any, CorsLayer};
 use tower_http::normalize_path::NormalizePathLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -64,6 +65,22 @@ pub fn build(store: Arc<dyn Store>, config: Config) -> anyhow::Result<(AppState,
 /// benchmark mounts its baseline handler this way).
 pub fn router(state: AppState, extra: Router<AppState>) -> Router {
     let (api, doc) = api::router();
+    // Browsers on the merchant's site call the API with a publishable key (signups).
+    // Authentication is a bearer header, never a cookie, so any origin may call.
+    let api = api.layer(
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::GET, Method::POST, Method::PATCH])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("idempotency-key"),
+            ])
+            .expose_headers([
+                HeaderName::from_static("idempotent-replayed"),
+                ops::REQUEST_ID,
+            ]),
+    );
     Router::new()
         .route("/", get(home))
         .merge(api)

@@ -59,6 +59,8 @@ pub trait Store: Send + Sync + 'static {
     async fn balances(&self, id: &ParticipantId) -> Result<Vec<Balance>>;
 
     // Links and clicks.
+    /// The link for a code in canonical (upper-case) form; `code` in the answer is the
+    /// code as displayed.
     async fn link_target(&self, code: &str) -> Result<Option<LinkTarget>>;
     /// Appends clicks in one transaction (the group commit).
     async fn insert_clicks(&self, clicks: &[NewClick]) -> Result<()>;
@@ -94,7 +96,11 @@ pub trait StoreTx: Send {
     // Participants.
     /// Enrols a participant with `code`. An email or external id already enrolled in the
     /// program returns `Existing`; a taken code fails with `Conflict { what: "referral_code" }`.
-    async fn enroll(&mut self, p: &NewParticipant, code: &str) -> Result<Enrolment>;
+    async fn enroll(
+        &mut self,
+        p: &NewParticipant,
+        code: &vouch_domain::code::ReferralCode,
+    ) -> Result<Enrolment>;
     async fn get_participant(&mut self, id: &ParticipantId) -> Result<Option<Participant>>;
     async fn find_participant(
         &mut self,

@@ -129,9 +129,8 @@ async fn enroll(
     code: &str,
 ) -> Result<Participant> {
     let mut tx = store.begin().await?;
-    let out = tx
-        .enroll(&new_participant(program, email), &code.to_uppercase())
-        .await?;
+    let code = vouch_domain::code::ReferralCode::from_trusted(code.to_owned());
+    let out = tx.enroll(&new_participant(program, email), &code).await?;
     tx.commit().await?;
     Ok(match out {
         Enrolment::Created(p) | Enrolment::Existing(p) => p,
@@ -231,7 +230,8 @@ async fn dropped_transactions_leave_nothing(store: Arc<dyn Store>) {
     let w = world(store.as_ref()).await;
     {
         let mut tx = store.begin().await.unwrap();
-        tx.enroll(&new_participant(&w.program, "ghost@x.com"), "GHOST1")
+        let ghost = vouch_domain::code::ReferralCode::from_trusted("GHOST1".into());
+        tx.enroll(&new_participant(&w.program, "ghost@x.com"), &ghost)
             .await
             .unwrap();
         // dropped without commit
@@ -248,7 +248,7 @@ async fn dropped_transactions_leave_nothing(store: Arc<dyn Store>) {
 async fn link_targets_and_clicks(store: Arc<dyn Store>) {
     let w = world(store.as_ref()).await;
     let t = store
-        .link_target(&w.advocate.referral_code)
+        .link_target(&w.advocate.referral_code.to_uppercase())
         .await
         .unwrap()
         .unwrap();
@@ -283,7 +283,14 @@ async fn link_targets_and_clicks(store: Arc<dyn Store>) {
     let mut paused = w.program.clone();
     paused.status = ProgramStatus::Paused;
     store.update_program(&paused).await.unwrap();
-    assert!(!store.link_target(&t.code).await.unwrap().unwrap().active);
+    assert!(
+        !store
+            .link_target(&t.code.to_uppercase())
+            .await
+            .unwrap()
+            .unwrap()
+            .active
+    );
 }
 
 fn event(w: &World, key: &str) -> NewEvent {

@@ -40,19 +40,19 @@ pub async fn enroll_in(
         created_at: now_ms(),
     };
     if let Some(code) = &input.vanity_code {
-        return match tx.enroll(&new, code.as_str()).await {
+        return match tx.enroll(&new, code).await {
             Err(StoreError::Conflict {
                 what: "referral_code",
             }) => Err(ApiError::Conflict {
                 code: "referral_code_taken",
                 field: Some("referral_code".into()),
-                message: format!("the referral code {} is already taken", code.as_str()),
+                message: format!("the referral code {} is already taken", code.display()),
             }),
             other => Ok(other?),
         };
     }
     for _ in 0..CODE_ATTEMPTS {
-        match tx.enroll(&new, ReferralCode::generate().as_str()).await {
+        match tx.enroll(&new, &ReferralCode::generate()).await {
             Err(StoreError::Conflict {
                 what: "referral_code",
             }) => continue,

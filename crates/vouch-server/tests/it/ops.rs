@@ -99,6 +99,21 @@ fn openapi_snapshot_is_current() {
 }
 
 async fn request_ids_are_returned(app: TestApp) {
+    // A browser on the shop's site may call the API (CORS preflight).
+    let pre = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/events"))
+        .header("origin", "https://shop.example.com")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(pre.status().is_success(), "{}", pre.status());
+    assert_eq!(pre.headers()["access-control-allow-origin"], "*");
     let r = app
         .client
         .get(app.url("/api/v1/programs/"))

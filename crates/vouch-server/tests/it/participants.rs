@@ -51,11 +51,18 @@ async fn vanity_codes_are_unique(app: TestApp) {
     let a = app
         .post_ok(
             &path,
-            &json!({"email": "a@example.com", "referral_code": "sara-10"}),
+            &json!({"email": "a@example.com", "referral_code": "Sara-10"}),
             201,
         )
         .await;
-    assert_eq!(a["referral_code"], "SARA-10");
+    assert_eq!(a["referral_code"], "Sara-10", "kept as chosen");
+    assert_eq!(a["referral_url"], format!("{}/r/Sara-10", app.base));
+    // Any case finds it.
+    let resp = app.client.get(app.url("/r/SARA-10")).send().await.unwrap();
+    assert!(resp.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("ref=Sara-10"));
     let resp = app
         .post(
             &path,

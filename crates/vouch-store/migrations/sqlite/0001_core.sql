@@ -51,8 +51,11 @@ CREATE TABLE participants (
 CREATE INDEX participants_by_workspace ON participants (workspace_id, program_id, id);
 
 CREATE TABLE referral_codes (
-    -- Global and upper-case: links are /r/{code}, outside any workspace.
+    -- Global and upper-case: links are /r/{code}, outside any workspace, and codes
+    -- match whatever the case they are typed in.
     code TEXT PRIMARY KEY,
+    -- The code as the advocate chose it, for links and pages.
+    display TEXT NOT NULL,
     workspace_id TEXT NOT NULL,
     program_id TEXT NOT NULL,
     participant_id TEXT NOT NULL REFERENCES participants (id),

@@ -17,7 +17,7 @@ pub(crate) const PROGRAM_COLS: &str =
 /// Participants with their primary (first) referral code.
 pub(crate) const PARTICIPANT_SELECT: &str = "SELECT p.id, p.workspace_id, p.program_id, \
     p.email, p.email_normalized, p.name, p.external_id, p.locale, p.status, p.created_at, \
-    (SELECT c.code FROM referral_codes c WHERE c.participant_id = p.id \
+    (SELECT c.display FROM referral_codes c WHERE c.participant_id = p.id \
      ORDER BY c.created_at, c.code LIMIT 1) AS referral_code FROM participants p";
 
 pub(crate) const REFERRAL_COLS: &str = "id, workspace_id, program_id, referrer_participant_id, \

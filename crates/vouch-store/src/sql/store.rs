@@ -308,7 +308,7 @@ impl Store for SqlStore {
 
     async fn link_target(&self, code: &str) -> Result<Option<LinkTarget>> {
         self.one(
-            "SELECT c.code, c.workspace_id, c.program_id, c.participant_id, \
+            "SELECT c.display AS code, c.workspace_id, c.program_id, c.participant_id, \
              pr.config, pr.status AS program_status, pa.status AS participant_status, \
              w.hash_key \
              FROM referral_codes c \

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
+use vouch_domain::code::ReferralCode;
 use vouch_domain::ids::*;
 use vouch_domain::Millis;
 
@@ -83,7 +84,7 @@ impl StoreTx for SqlTx {
         Ok(())
     }
 
-    async fn enroll(&mut self, p: &NewParticipant, code: &str) -> Result<Enrolment> {
+    async fn enroll(&mut self, p: &NewParticipant, code: &ReferralCode) -> Result<Enrolment> {
         // Insert first: the unique keys say whether the person is already enrolled,
         // which saves a read in the common case of a new participant.
         let sql = self.backend.sql(
@@ -121,11 +122,12 @@ impl StoreTx for SqlTx {
             };
         }
         let sql = self.backend.sql(
-            "INSERT INTO referral_codes (code, workspace_id, program_id, participant_id, created_at) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO referral_codes (code, display, workspace_id, program_id, participant_id, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         );
         let inserted = sqlx::query(&sql)
-            .bind(code)
+            .bind(code.as_str())
+            .bind(code.display())
             .bind(p.workspace_id.as_str())
             .bind(p.program_id.as_str())
             .bind(p.id.as_str())
@@ -154,7 +156,7 @@ impl StoreTx for SqlTx {
             external_id: p.external_id.clone(),
             locale: p.locale.clone(),
             status: ParticipantStatus::Active,
-            referral_code: code.to_owned(),
+            referral_code: code.display().to_owned(),
             created_at: p.created_at,
         }))
     }
