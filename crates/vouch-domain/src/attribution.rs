@@ -105,6 +105,8 @@ pub enum RejectReason {
     OutsideWindow,
     /// The advocate is blocked or the program is not active.
     AdvocateInactive,
+    /// The qualifying purchase fell before the program's start or after its end.
+    OutsideSchedule,
 }
 
 impl RejectReason {
@@ -113,6 +115,7 @@ impl RejectReason {
             Self::SelfReferral => "self_referral",
             Self::OutsideWindow => "outside_window",
             Self::AdvocateInactive => "advocate_inactive",
+            Self::OutsideSchedule => "outside_schedule",
         }
     }
 
@@ -121,6 +124,7 @@ impl RejectReason {
             "self_referral" => Some(Self::SelfReferral),
             "outside_window" => Some(Self::OutsideWindow),
             "advocate_inactive" => Some(Self::AdvocateInactive),
+            "outside_schedule" => Some(Self::OutsideSchedule),
             _ => None,
         }
     }

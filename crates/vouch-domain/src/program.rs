@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::money::{Currency, Money};
 use crate::redirect::{host_allowed, normalize_domain};
-use crate::{DomainError, Result};
+use crate::{DomainError, Millis, Result};
 
 /// Which click wins when a friend clicked more than one link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
@@ -99,9 +99,20 @@ pub struct ProgramConfig {
     pub hold_days: i64,
     pub referrer_reward: Option<RewardRule>,
     pub referee_reward: Option<RewardRule>,
+    /// Purchases before this instant earn nothing (`None`: since creation).
+    #[serde(default)]
+    pub starts_at: Option<Millis>,
+    /// Purchases after this instant earn nothing (`None`: open-ended).
+    #[serde(default)]
+    pub ends_at: Option<Millis>,
 }
 
 impl ProgramConfig {
+    /// Whether a qualifying event at `at` falls inside the program's schedule.
+    pub fn in_schedule(&self, at: Millis) -> bool {
+        self.starts_at.is_none_or(|s| at >= s) && self.ends_at.is_none_or(|e| at <= e)
+    }
+
     /// Checks every field and normalizes domains; the first problem names its field.
     pub fn validate(mut self) -> Result<Self> {
         self.name = self.name.trim().to_owned();
@@ -153,6 +164,11 @@ impl ProgramConfig {
                 format!("must be between 0 and {MAX_HOLD_DAYS}"),
             ));
         }
+        if let (Some(start), Some(end)) = (self.starts_at, self.ends_at) {
+            if end <= start {
+                return Err(DomainError::invalid("ends_at", "must be after starts_at"));
+            }
+        }
         if let Some(r) = &self.referrer_reward {
             r.validate().map_err(|e| e.within("referrer_reward"))?;
         }
@@ -203,7 +219,27 @@ mod tests {
                 currency: Currency::parse("c", "USD").unwrap(),
             }),
             referee_reward: None,
+            starts_at: None,
+            ends_at: None,
         }
+    }
+
+    #[test]
+    fn schedule_bounds_are_inclusive_and_ordered() {
+        let mut c = config();
+        c.starts_at = Some(100);
+        c.ends_at = Some(200);
+        let c = c.validate().unwrap();
+        assert!(
+            !c.in_schedule(99) && c.in_schedule(100) && c.in_schedule(200) && !c.in_schedule(201)
+        );
+        let mut bad = config();
+        bad.starts_at = Some(200);
+        bad.ends_at = Some(200);
+        assert!(
+            matches!(bad.validate(), Err(DomainError::Invalid { field, .. }) if field == "ends_at")
+        );
+        assert!(config().in_schedule(i64::MIN));
     }
 
     #[test]

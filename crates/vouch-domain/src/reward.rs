@@ -157,6 +157,8 @@ mod tests {
                 amount: 500,
                 currency: usd,
             }),
+            starts_at: None,
+            ends_at: None,
         };
         let plans = plan_conversion(&config, 1_000, 5_000);
         assert_eq!(plans.len(), 2);

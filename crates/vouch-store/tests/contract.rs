@@ -86,6 +86,8 @@ async fn world(store: &dyn Store) -> World {
                 currency: usd(),
             }),
             referee_reward: None,
+            starts_at: None,
+            ends_at: None,
         },
         version: 1,
         created_at: 1,

@@ -33,6 +33,8 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
             amount: 500,
             currency: usd,
         }),
+        starts_at: None,
+        ends_at: None,
     }
     .validate()?;
     let now = now_ms();

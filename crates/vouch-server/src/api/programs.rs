@@ -11,7 +11,7 @@ use vouch_domain::ids::ProgramId;
 use vouch_domain::program::{slugify, AttributionModel, ProgramConfig, RewardRule};
 use vouch_store::{Program, ProgramStatus, StoreError};
 
-use super::common::{path_id, rfc3339, List, PageParams};
+use super::common::{parse_time, path_id, rfc3339, rfc3339_opt, List, PageParams};
 use crate::auth::SecretAuth;
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::{ApiJson, ApiQuery};
@@ -70,6 +70,10 @@ pub struct ProgramIn {
     pub referrer_reward: Option<RewardRule>,
     /// What the friend earns on their first purchase.
     pub referee_reward: Option<RewardRule>,
+    /// RFC 3339; purchases before it earn nothing.
+    pub starts_at: Option<String>,
+    /// RFC 3339; purchases after it earn nothing.
+    pub ends_at: Option<String>,
     pub status: Option<ProgramStatusDto>,
 }
 
@@ -89,6 +93,14 @@ pub struct ProgramPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<RewardRule>)]
     pub referee_reward: Option<Option<RewardRule>>,
+    /// RFC 3339, or null to remove.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub starts_at: Option<Option<String>>,
+    /// RFC 3339, or null to remove.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub ends_at: Option<Option<String>>,
     pub status: Option<ProgramStatusDto>,
 }
 
@@ -115,6 +127,10 @@ pub struct ProgramOut {
     pub hold_days: i64,
     pub referrer_reward: Option<RewardRule>,
     pub referee_reward: Option<RewardRule>,
+    /// Purchases before it earn nothing.
+    pub starts_at: Option<String>,
+    /// Purchases after it earn nothing.
+    pub ends_at: Option<String>,
     /// Increases on every change.
     pub version: i64,
     /// The program's public page where advocates join.
@@ -138,11 +154,17 @@ impl ProgramOut {
             hold_days: p.config.hold_days,
             referrer_reward: p.config.referrer_reward,
             referee_reward: p.config.referee_reward,
+            starts_at: rfc3339_opt(p.config.starts_at),
+            ends_at: rfc3339_opt(p.config.ends_at),
             version: p.version,
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
         }
     }
+}
+
+fn time_field(field: &str, raw: Option<&str>) -> Result<Option<vouch_domain::Millis>> {
+    raw.map(|t| parse_time(field, t)).transpose()
 }
 
 /// Looks a program up within the caller's workspace.
@@ -177,6 +199,8 @@ async fn create_program(
         hold_days: input.hold_days.unwrap_or(0),
         referrer_reward: input.referrer_reward,
         referee_reward: input.referee_reward,
+        starts_at: time_field("starts_at", input.starts_at.as_deref())?,
+        ends_at: time_field("ends_at", input.ends_at.as_deref())?,
     }
     .validate()?;
     let now = now_ms();
@@ -290,6 +314,12 @@ async fn update_program(
     }
     if let Some(v) = patch.referee_reward {
         c.referee_reward = v;
+    }
+    if let Some(v) = patch.starts_at {
+        c.starts_at = time_field("starts_at", v.as_deref())?;
+    }
+    if let Some(v) = patch.ends_at {
+        c.ends_at = time_field("ends_at", v.as_deref())?;
     }
     program.config = c.validate()?;
     if let Some(s) = patch.status {

@@ -419,6 +419,11 @@ async fn convert(
         referral.reason = Some(RejectReason::OutsideWindow);
         return Ok(());
     }
+    if !program.config.in_schedule(input.occurred_at) {
+        referral.status = ReferralStatus::Rejected;
+        referral.reason = Some(RejectReason::OutsideSchedule);
+        return Ok(());
+    }
     // Rules that read an advocate's totals are evaluated one event at a time.
     tx.lock(&format!("participant:{}", referral.referrer_participant_id))
         .await?;

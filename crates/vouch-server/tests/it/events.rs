@@ -19,6 +19,7 @@ both!(
     publishable_keys_may_only_record_signups,
     event_validation_names_the_field,
     unattributed_events_are_recorded,
+    purchases_outside_the_schedule_earn_nothing,
 );
 
 fn at(offset_secs: i64) -> String {
@@ -468,4 +469,36 @@ async fn unattributed_events_are_recorded(app: TestApp) {
         .event(json!({"type": "refund", "program_id": s.pid(), "order_id": "never-seen"}))
         .await;
     assert!(refund["referral"].is_null());
+}
+
+async fn purchases_outside_the_schedule_earn_nothing(app: TestApp) {
+    let s = setup(
+        &app,
+        json!({"starts_at": at(-10 * 86400), "ends_at": at(-86400)}),
+    )
+    .await;
+    assert!(s.program["ends_at"].as_str().is_some());
+    let mut body = s.purchase("late@x.com", "late-1");
+    body["referral_code"] = json!(s.code());
+    let e = app.event(body).await;
+    assert_eq!(e["referral"]["status"], "rejected");
+    assert_eq!(e["referral"]["reason"], "outside_schedule");
+    assert_eq!(e["rewards"], json!([]));
+    // Dated inside the schedule, the same kind of purchase is rewarded.
+    let mut body = s.purchase("early@x.com", "early-1");
+    body["referral_code"] = json!(s.code());
+    body["occurred_at"] = json!(at(-5 * 86400));
+    let e = app.event(body).await;
+    assert_eq!(e["referral"]["status"], "rewarded");
+    // Lifting the end date through PATCH opens it again.
+    let path = format!("/api/v1/programs/{}", s.pid());
+    let p = expect_json(app.patch(&path, &json!({"ends_at": null})).await, 200).await;
+    assert!(p["ends_at"].is_null());
+    let mut body = s.purchase("now@x.com", "now-1");
+    body["referral_code"] = json!(s.code());
+    assert_eq!(app.event(body).await["referral"]["status"], "rewarded");
+    let resp = app.patch(&path, &json!({"ends_at": at(-20 * 86400)})).await;
+    expect_problem(resp, 422, "validation_failed", Some("ends_at")).await;
+    let resp = app.patch(&path, &json!({"starts_at": "soon"})).await;
+    expect_problem(resp, 422, "validation_failed", Some("starts_at")).await;
 }
