@@ -260,6 +260,9 @@ pub struct Reward {
     pub currency: Currency,
     pub status: RewardStatus,
     pub rule: serde_json::Value,
+    /// What the rule was applied to: the order, its amount, how the referral was
+    /// attributed. With `rule`, this explains the reward.
+    pub inputs: serde_json::Value,
     pub program_version: i64,
     pub approve_at: Millis,
     pub created_at: Millis,

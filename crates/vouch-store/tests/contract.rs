@@ -375,6 +375,7 @@ fn reward(w: &World, r: &Referral, event: &EventId) -> Reward {
         currency: usd(),
         status: RewardStatus::Pending,
         rule: serde_json::json!({"kind": "credit"}),
+        inputs: serde_json::json!({"order_id": "o1"}),
         program_version: 1,
         approve_at: 10,
         created_at: 1,

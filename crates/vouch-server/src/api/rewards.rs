@@ -44,6 +44,10 @@ pub struct RewardOut {
     /// The rule that produced it, as it was then.
     #[schema(value_type = Object)]
     pub rule: serde_json::Value,
+    /// What the rule was applied to: the event, the order and its amount, how the
+    /// referral was attributed. With `rule`, why this reward exists.
+    #[schema(value_type = Object)]
+    pub inputs: serde_json::Value,
     /// The program version whose rule produced it.
     pub program_version: i64,
     pub created_at: String,
@@ -65,6 +69,7 @@ impl From<Reward> for RewardOut {
             status: r.status,
             approve_at: rfc3339(r.approve_at),
             rule: r.rule,
+            inputs: r.inputs,
             program_version: r.program_version,
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),

@@ -455,6 +455,18 @@ async fn convert(
     referral.converted_at = Some(input.occurred_at);
     referral.conversion_event_id = Some(event_id.clone());
 
+    // What every rule below is applied to, kept with each reward to explain it.
+    let inputs = serde_json::json!({
+        "trigger": "first_purchase",
+        "event_id": event_id,
+        "order_id": input.order_id,
+        "order_amount": input.amount.map(|m| m.amount),
+        "order_currency": input.amount.map(|m| m.currency),
+        "occurred_at": crate::api::common::rfc3339(input.occurred_at),
+        "attribution": referral.source,
+        "click_id": referral.click_id,
+        "hold_days": program.config.hold_days,
+    });
     // Every reward, its ledger entries and its approval job, in a handful of statements.
     let mut rewards = vec![];
     for plan in plan_conversion(&program.config, input.occurred_at, now) {
@@ -483,6 +495,7 @@ async fn convert(
                 RewardStatus::Pending
             },
             rule: serde_json::to_value(&plan.rule).map_err(|e| ApiError::Internal(e.into()))?,
+            inputs: inputs.clone(),
             program_version: program.version,
             approve_at: plan.approve_at,
             created_at: now,

@@ -83,6 +83,15 @@ async fn click_signup_purchase_rewards_both_sides(app: TestApp) {
     assert_eq!(referrer["kind"], "credit");
     assert_eq!(referrer["status"], "approved");
     assert_eq!(referee["amount"], 500);
+    // Each reward explains itself: the rule as it was, and what it was applied to.
+    assert_eq!(
+        referrer["rule"],
+        json!({"kind": "credit", "amount": 1000, "currency": "USD"})
+    );
+    assert_eq!(referrer["inputs"]["order_id"], "order-1");
+    assert_eq!(referrer["inputs"]["order_amount"], 5000);
+    assert_eq!(referrer["inputs"]["attribution"], "click");
+    assert_eq!(referrer["inputs"]["event_id"], purchase["id"]);
     // The friend became a participant with a code of their own, and holds the reward.
     let friend_id = referral["referee_participant_id"].as_str().unwrap();
     assert_eq!(referee["participant_id"], friend_id);

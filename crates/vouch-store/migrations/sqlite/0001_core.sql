@@ -155,6 +155,8 @@ CREATE TABLE rewards (
     status TEXT NOT NULL,
     -- A copy of the rule that produced it: editing the program never changes it.
     rule TEXT NOT NULL,
+    -- What the rule was applied to (order, amounts, attribution): the explanation.
+    inputs TEXT NOT NULL,
     program_version BIGINT NOT NULL,
     approve_at BIGINT NOT NULL,
     created_at BIGINT NOT NULL,

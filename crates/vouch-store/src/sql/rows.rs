@@ -25,7 +25,7 @@ pub(crate) const REFERRAL_COLS: &str = "id, workspace_id, program_id, referrer_p
     signed_up_at, converted_at, conversion_event_id, created_at, updated_at";
 
 pub(crate) const REWARD_COLS: &str = "id, workspace_id, program_id, participant_id, \
-    referral_id, event_id, role, trigger, kind, amount, currency, status, rule, \
+    referral_id, event_id, role, trigger, kind, amount, currency, status, rule, inputs, \
     program_version, approve_at, created_at, updated_at";
 
 pub(crate) const CUSTOMER_COLS: &str =
@@ -179,6 +179,8 @@ pub(crate) fn referral(row: &AnyRow) -> Result<Referral> {
 pub(crate) fn reward(row: &AnyRow) -> Result<Reward> {
     let rule = serde_json::from_str(&s(row, "rule")?)
         .map_err(|e| StoreError::corrupt(format!("reward rule: {e}")))?;
+    let inputs = serde_json::from_str(&s(row, "inputs")?)
+        .map_err(|e| StoreError::corrupt(format!("reward inputs: {e}")))?;
     Ok(Reward {
         id: RewardId::from_trusted(s(row, "id")?),
         workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
@@ -193,6 +195,7 @@ pub(crate) fn reward(row: &AnyRow) -> Result<Reward> {
         currency: parsed(row, "currency", currency)?,
         status: parsed(row, "status", RewardStatus::parse)?,
         rule,
+        inputs,
         program_version: i(row, "program_version")?,
         approve_at: i(row, "approve_at")?,
         created_at: i(row, "created_at")?,

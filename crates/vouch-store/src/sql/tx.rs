@@ -448,14 +448,14 @@ impl StoreTx for SqlTx {
         }
         let mut sql = String::from(
             "INSERT INTO rewards (id, workspace_id, program_id, participant_id, referral_id, \
-             event_id, role, trigger, kind, amount, currency, status, rule, program_version, \
-             approve_at, created_at, updated_at) VALUES ",
+             event_id, role, trigger, kind, amount, currency, status, rule, inputs, \
+             program_version, approve_at, created_at, updated_at) VALUES ",
         );
         for i in 0..rewards.len() {
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         }
         sql.push_str(" ON CONFLICT (referral_id, role, trigger) DO NOTHING RETURNING id");
         let sql = self.backend.sql_owned(sql);
@@ -475,6 +475,7 @@ impl StoreTx for SqlTx {
                 .bind(r.currency.as_str())
                 .bind(r.status.as_str())
                 .bind(r.rule.to_string())
+                .bind(r.inputs.to_string())
                 .bind(r.program_version)
                 .bind(r.approve_at)
                 .bind(r.created_at)
