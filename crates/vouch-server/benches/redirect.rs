@@ -15,14 +15,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::Path;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
 use vouch_domain::ids::{ClickId, ParticipantId};
-use vouch_domain::redirect::redirect_target;
-use vouch_domain::DAY_MS;
+use vouch_domain::redirect::RedirectTemplate;
 use vouch_server::engine::workspaces::create_workspace;
 use vouch_server::{AppState, Config};
 use vouch_store::Store;
@@ -32,36 +31,26 @@ const WRK_THREADS: u32 = 2;
 const DESTINATION: &str = "https://shop.example.com/x";
 const WINDOW_DAYS: i64 = 30;
 
-/// What the baseline needs to build the redirect, held in memory.
+/// What the baseline needs to build the redirect, held in memory: the redirect URL
+/// prepared once, as the real link's cache does.
 struct BaselineTarget {
-    destination: String,
     allowed: Vec<String>,
+    template: std::sync::OnceLock<Option<RedirectTemplate>>,
 }
 
-/// The same response as the real link (302, Location with `ref` and `vouch_click`, the
-/// click cookie, the same cache headers), minus the lookup and the click commit.
+/// The same response as the real link, built by the same function (302, Location with
+/// `ref` and `vouch_click`, the click cookie, the same cache headers), minus the lookup
+/// and the click commit.
 async fn baseline_redirect(target: &BaselineTarget, code: &str) -> Response {
-    let click = ClickId::new();
-    let Ok(location) = redirect_target(&target.destination, &target.allowed, code, click.as_str())
-    else {
+    let template = target
+        .template
+        .get_or_init(|| RedirectTemplate::new(DESTINATION, &target.allowed, code).ok());
+    let Some(template) = template else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let max_age = WINDOW_DAYS.saturating_mul(DAY_MS / 1000);
-    let cookie = format!("vouch_click={click}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax");
-    let mut resp = StatusCode::FOUND.into_response();
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        h.insert(header::LOCATION, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        h.insert(header::SET_COOKIE, v);
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer-when-downgrade"),
-    );
-    resp
+    let click = ClickId::new();
+    let location = template.with_click(click.as_str());
+    vouch_server::links::redirect_response(&location, click.as_str(), WINDOW_DAYS)
 }
 
 /// One wrk run, as reported by `wrk --latency`.
@@ -317,8 +306,8 @@ async fn start() -> Fixture {
     let addr = listener.local_addr().expect("addr");
     let (state, _) = vouch_server::build(store.clone(), Config::for_listen(addr)).expect("build");
     let target = Arc::new(BaselineTarget {
-        destination: DESTINATION.to_owned(),
         allowed: vec!["shop.example.com".to_owned()],
+        template: std::sync::OnceLock::new(),
     });
     let extra: Router<AppState> = Router::new().route(
         "/baseline/r/{code}",

@@ -84,12 +84,18 @@ async fn follow_link(
         return redirect_without_click(target);
     }
     metrics::counter!("vouch_clicks_total").increment(1);
-    let max_age = target.window_days.saturating_mul(DAY_MS / 1000);
+    redirect_response(&location, attributed.as_str(), target.window_days)
+}
+
+/// The link's answer: 302 to `location`, with the click id in a first-party cookie that
+/// lasts the attribution window.
+pub fn redirect_response(location: &str, click_id: &str, window_days: i64) -> Response {
+    let max_age = window_days.saturating_mul(DAY_MS / 1000);
     let cookie =
-        format!("{CLICK_COOKIE}={attributed}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax");
+        format!("{CLICK_COOKIE}={click_id}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax");
     let mut resp = StatusCode::FOUND.into_response();
     let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&location) {
+    if let Ok(v) = HeaderValue::from_str(location) {
         h.insert(header::LOCATION, v);
     }
     if let Ok(v) = HeaderValue::from_str(&cookie) {
