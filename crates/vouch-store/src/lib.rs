@@ -102,6 +102,11 @@ pub trait StoreTx: Send {
         code: &vouch_domain::code::ReferralCode,
     ) -> Result<Enrolment>;
     async fn get_participant(&mut self, id: &ParticipantId) -> Result<Option<Participant>>;
+    async fn set_participant_status(
+        &mut self,
+        id: &ParticipantId,
+        status: ParticipantStatus,
+    ) -> Result<()>;
     async fn find_participant(
         &mut self,
         program: &ProgramId,
@@ -162,6 +167,12 @@ pub trait StoreTx: Send {
     async fn insert_rewards(&mut self, rewards: &[Reward]) -> Result<Vec<RewardId>>;
     async fn rewards_for_event(&mut self, event: &EventId) -> Result<Vec<Reward>>;
     async fn rewards_for_referral(&mut self, referral: &ReferralId) -> Result<Vec<Reward>>;
+    /// A participant's rewards in `status`, locked until commit on PostgreSQL.
+    async fn participant_rewards(
+        &mut self,
+        participant: &ParticipantId,
+        status: vouch_domain::reward::RewardStatus,
+    ) -> Result<Vec<Reward>>;
     async fn get_reward_for_update(&mut self, id: &RewardId) -> Result<Option<Reward>>;
     async fn set_reward_status(&mut self, r: &Reward) -> Result<()>;
     /// Posts balanced transactions (two statements however many); returns how many were

@@ -25,6 +25,42 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_participant, list_participants))
         .routes(routes!(get_participant))
         .routes(routes!(list_all_participants))
+        .routes(routes!(block_participant))
+}
+
+/// A blocked advocate and what blocking cancelled.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BlockOut {
+    pub participant: ParticipantOut,
+    /// Rewards that were still in their hold, now `cancelled`.
+    pub cancelled_rewards: Vec<super::rewards::RewardOut>,
+}
+
+/// Block an advocate.
+///
+/// Their links answer the not-found page and attribute nothing, their referrals stop
+/// earning (`advocate_inactive`), and their pending rewards are cancelled with a ledger
+/// entry. Approved credit stays theirs. Blocking twice is harmless.
+#[utoipa::path(post, path = "/participants/{id}/block", tag = "participants",
+    params(("id" = String, Path, description = "Participant id")),
+    responses((status = 200, description = "Blocked", body = BlockOut),
+        (status = 404, description = "No such participant in this workspace", body = Problem)),
+    security(("secret_key" = [])))]
+async fn block_participant(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    Path(id): Path<String>,
+) -> Result<Json<BlockOut>> {
+    let p = find_participant(&state, &auth, &id).await?;
+    let cancelled = crate::engine::blocking::block(state.store.as_ref(), &p).await?;
+    state.links.clear();
+    let p = find_participant(&state, &auth, &id).await?;
+    let stats = state.store.participant_stats(&p.id).await?;
+    let balances = state.store.balances(&p.id).await?;
+    Ok(Json(BlockOut {
+        participant: ParticipantOut::new(p, &state.config.public_url).with_details(stats, balances),
+        cancelled_rewards: cancelled.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// An advocate joining a program.

@@ -434,6 +434,12 @@ async fn convert(
             .await?
             .ok_or_else(|| StoreError::corrupt("referral without its referrer"))?,
     };
+    // Blocked after the friend signed up: the purchase earns nothing.
+    if referrer.status == vouch_store::ParticipantStatus::Blocked {
+        referral.status = ReferralStatus::Rejected;
+        referral.reason = Some(RejectReason::AdvocateInactive);
+        return Ok(());
+    }
     let referee = match enroll_in(
         tx,
         program,

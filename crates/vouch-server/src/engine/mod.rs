@@ -3,6 +3,7 @@
 //! pages, the job worker and `vouch demo` all go through here.
 
 pub mod approval;
+pub mod blocking;
 pub mod enrolment;
 pub mod events;
 pub mod redemptions;

@@ -62,6 +62,7 @@ async fn openapi_describes_every_endpoint(app: TestApp) {
         ("/api/v1/participants/{id}", "get"),
         ("/api/v1/participants", "get"),
         ("/api/v1/participants/{id}/redemptions", "post"),
+        ("/api/v1/participants/{id}/block", "post"),
         ("/api/v1/events", "post"),
         ("/api/v1/referrals", "get"),
         ("/api/v1/referrals/{id}", "get"),

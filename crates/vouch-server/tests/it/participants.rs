@@ -8,6 +8,7 @@ both!(
     vanity_codes_are_unique,
     generated_codes_are_unambiguous,
     participant_shows_stats_and_balance,
+    blocking_cancels_pending_rewards_and_stops_the_links,
 );
 
 async fn enrolment_is_idempotent_per_email(app: TestApp) {
@@ -139,4 +140,64 @@ async fn participant_shows_stats_and_balance(app: TestApp) {
         .get("/api/v1/participants/prt_00000000000000000000000000")
         .await;
     expect_problem(resp, 404, "not_found", None).await;
+}
+
+async fn blocking_cancels_pending_rewards_and_stops_the_links(app: TestApp) {
+    let p = app.program(json!({"hold_days": 14})).await;
+    let a = app.advocate(&p, "sara@example.com").await;
+    let (id, code) = (
+        a["id"].as_str().unwrap(),
+        a["referral_code"].as_str().unwrap(),
+    );
+    app.event(json!({"type": "purchase", "program_id": p["id"], "customer": {"email": "f1@x.com"}, "referral_code": code, "order_id": "b-1"}))
+        .await;
+    // A friend who signed up before the block and buys after it.
+    app.event(json!({"type": "signup", "program_id": p["id"], "customer": {"email": "f2@x.com"}, "referral_code": code}))
+        .await;
+    assert_eq!(
+        crate::harness::balance(&app.participant(id).await, "USD"),
+        (0, 1000)
+    );
+    // Blocked in the middle of the hold.
+    let out = app
+        .post_ok(&format!("/api/v1/participants/{id}/block"), &json!({}), 200)
+        .await;
+    assert_eq!(out["participant"]["status"], "blocked");
+    let cancelled = out["cancelled_rewards"].as_array().unwrap();
+    assert_eq!(cancelled.len(), 1);
+    assert_eq!(cancelled[0]["status"], "cancelled");
+    assert_eq!(crate::harness::balance(&out["participant"], "USD"), (0, 0));
+    // The friend's own reward is theirs, not the advocate's: still pending.
+    let friend_rewards = app.get_ok("/api/v1/rewards?status=pending").await;
+    assert_eq!(friend_rewards["data"].as_array().unwrap().len(), 1);
+    // The link is dead, and nothing attributes to them any more.
+    let resp = app
+        .client
+        .get(app.url(&format!("/r/{code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let e = app
+        .event(json!({"type": "purchase", "program_id": p["id"], "customer": {"email": "f2@x.com"}, "order_id": "b-2"}))
+        .await;
+    assert_eq!(e["referral"]["status"], "rejected");
+    assert_eq!(e["referral"]["reason"], "advocate_inactive");
+    let e = app
+        .event(json!({"type": "purchase", "program_id": p["id"], "customer": {"email": "f3@x.com"}, "referral_code": code, "order_id": "b-3"}))
+        .await;
+    assert_eq!(e["referral"]["reason"], "advocate_inactive");
+    assert_eq!(e["rewards"], json!([]));
+    // Blocking again changes nothing; a blocked advocate cannot redeem.
+    let again = app
+        .post_ok(&format!("/api/v1/participants/{id}/block"), &json!({}), 200)
+        .await;
+    assert_eq!(again["cancelled_rewards"], json!([]));
+    let resp = app
+        .post(
+            &format!("/api/v1/participants/{id}/redemptions"),
+            &json!({"amount": 1, "currency": "USD"}),
+        )
+        .await;
+    expect_problem(resp, 409, "participant_blocked", None).await;
 }

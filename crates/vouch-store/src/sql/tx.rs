@@ -169,6 +169,22 @@ impl StoreTx for SqlTx {
             .transpose()
     }
 
+    async fn set_participant_status(
+        &mut self,
+        id: &ParticipantId,
+        status: ParticipantStatus,
+    ) -> Result<()> {
+        let sql = self
+            .backend
+            .sql("UPDATE participants SET status = ? WHERE id = ?");
+        sqlx::query(&sql)
+            .bind(status.as_str())
+            .bind(id.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     async fn find_participant(
         &mut self,
         program: &ProgramId,
@@ -506,6 +522,23 @@ impl StoreTx for SqlTx {
             rows::REWARD_COLS
         );
         self.all(sql, &[referral.as_str()])
+            .await?
+            .iter()
+            .map(rows::reward)
+            .collect()
+    }
+
+    async fn participant_rewards(
+        &mut self,
+        participant: &ParticipantId,
+        status: vouch_domain::reward::RewardStatus,
+    ) -> Result<Vec<Reward>> {
+        let sql = format!(
+            "SELECT {} FROM rewards WHERE participant_id = ? AND status = ? ORDER BY id{}",
+            rows::REWARD_COLS,
+            self.backend.for_update()
+        );
+        self.all(sql, &[participant.as_str(), status.as_str()])
             .await?
             .iter()
             .map(rows::reward)

@@ -1,0 +1,28 @@
+//! Blocking an advocate: their links stop working and stop attributing, and what they
+//! earned but is still in its hold is cancelled (approved credit stays theirs).
+
+use vouch_domain::reward::RewardStatus;
+use vouch_store::{Participant, ParticipantStatus, Reward, Store};
+
+use super::move_reward;
+use crate::error::Result;
+use crate::state::now_ms;
+
+/// Blocks the participant; returns the rewards this cancelled. Blocking twice changes
+/// nothing the second time.
+pub async fn block(store: &dyn Store, participant: &Participant) -> Result<Vec<Reward>> {
+    let now = now_ms();
+    let mut tx = store.begin().await?;
+    // The same lock conversions take: no reward of theirs is created meanwhile.
+    tx.lock(&format!("participant:{}", participant.id)).await?;
+    tx.set_participant_status(&participant.id, ParticipantStatus::Blocked)
+        .await?;
+    let mut cancelled = tx
+        .participant_rewards(&participant.id, RewardStatus::Pending)
+        .await?;
+    for reward in &mut cancelled {
+        move_reward(tx.as_mut(), reward, RewardStatus::Cancelled, now).await?;
+    }
+    tx.commit().await?;
+    Ok(cancelled)
+}
