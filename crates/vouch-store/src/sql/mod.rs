@@ -60,6 +60,22 @@ impl Backend {
     }
 }
 
+/// `{head} VALUES (?, …), (?, …)…`: `rows` tuples of `cols` placeholders, for the
+/// multi-row inserts that batch clicks, rewards and ledger entries into one statement.
+pub(crate) fn insert_values(head: &str, rows: usize, cols: usize) -> String {
+    let tuple = format!("({})", vec!["?"; cols].join(", "));
+    let mut sql = String::with_capacity(head.len() + 8 + rows * (tuple.len() + 1));
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&tuple);
+    }
+    sql
+}
+
 fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut n = 0;
@@ -193,6 +209,14 @@ mod tests {
             "SELECT a FROM t WHERE b = $1 AND c = $2"
         );
         assert_eq!(Backend::Sqlite.sql("b = ?"), "b = ?");
+    }
+
+    #[test]
+    fn multi_row_values_have_one_tuple_per_row() {
+        assert_eq!(
+            insert_values("INSERT INTO t (a, b)", 2, 2),
+            "INSERT INTO t (a, b) VALUES (?, ?),(?, ?)"
+        );
     }
 
     #[test]

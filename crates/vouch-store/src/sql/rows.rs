@@ -5,7 +5,7 @@ use sqlx::Row;
 use vouch_domain::attribution::{AttributionSource, ReferralStatus, RejectReason};
 use vouch_domain::ids::*;
 use vouch_domain::money::Currency;
-use vouch_domain::program::{AttributionModel, ProgramConfig, RewardKind};
+use vouch_domain::program::{ProgramConfig, RewardKind};
 use vouch_domain::reward::{RewardStatus, Role};
 
 use crate::error::{Result, StoreError};
@@ -220,11 +220,6 @@ pub(crate) fn balance(row: &AnyRow) -> Result<Balance> {
         pending: i(row, "pending")?,
         available: i(row, "available")?,
     })
-}
-
-/// `AttributionModel` as stored on customers.
-pub(crate) fn model_str(m: AttributionModel) -> &'static str {
-    m.as_str()
 }
 
 pub(crate) const REDEMPTION_COLS: &str =

@@ -331,16 +331,12 @@ impl Store for SqlStore {
         // statement is atomic by itself, and skipping BEGIN/COMMIT saves two round
         // trips per batch. The statement stays in the connection's cache; batch sizes
         // under load cluster, so most batches reuse a prepared one.
-        let mut sql = String::from(
+        let sql = super::insert_values(
             "INSERT INTO clicks (id, workspace_id, program_id, participant_id, code, \
-             occurred_at, ip_hash, user_agent, referer) VALUES ",
+             occurred_at, ip_hash, user_agent, referer)",
+            clicks.len(),
+            9,
         );
-        for i in 0..clicks.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        }
         let sql = self.backend.sql_owned(sql);
         let mut q = sqlx::query(&sql);
         for c in clicks {

@@ -7,7 +7,7 @@ use vouch_domain::code::ReferralCode;
 use vouch_domain::ids::*;
 use vouch_domain::Millis;
 
-use super::{rows, Backend};
+use super::{insert_values, rows, Backend};
 use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::StoreTx;
@@ -322,7 +322,7 @@ impl StoreTx for SqlTx {
             .bind(c.external_id.as_deref())
             .bind(a.map(|a| a.referral_id.as_str()))
             .bind(a.map(|a| a.source.as_str()))
-            .bind(a.map(|a| rows::model_str(a.model)))
+            .bind(a.map(|a| a.model.as_str()))
             .bind(a.map(|a| a.window_days))
             .bind(a.map(|a| a.attributed_at))
             .bind(c.first_purchase_at)
@@ -377,7 +377,7 @@ impl StoreTx for SqlTx {
         sqlx::query(&sql)
             .bind(a.referral_id.as_str())
             .bind(a.source.as_str())
-            .bind(rows::model_str(a.model))
+            .bind(a.model.as_str())
             .bind(a.window_days)
             .bind(a.attributed_at)
             .bind(id.as_str())
@@ -462,17 +462,13 @@ impl StoreTx for SqlTx {
         if rewards.is_empty() {
             return Ok(vec![]);
         }
-        let mut sql = String::from(
+        let mut sql = insert_values(
             "INSERT INTO rewards (id, workspace_id, program_id, participant_id, referral_id, \
              event_id, role, trigger, kind, amount, currency, status, rule, inputs, \
-             program_version, approve_at, created_at, updated_at) VALUES ",
+             program_version, approve_at, created_at, updated_at)",
+            rewards.len(),
+            18,
         );
-        for i in 0..rewards.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        }
         sql.push_str(" ON CONFLICT (referral_id, role, trigger) DO NOTHING RETURNING id");
         let sql = self.backend.sql_owned(sql);
         let mut q = sqlx::query(&sql);
@@ -583,15 +579,11 @@ impl StoreTx for SqlTx {
         if txs.is_empty() {
             return Ok(0);
         }
-        let mut sql = String::from(
-            "INSERT INTO ledger_transactions (id, workspace_id, idempotency_key, kind, reward_id, created_at) VALUES ",
+        let mut sql = insert_values(
+            "INSERT INTO ledger_transactions (id, workspace_id, idempotency_key, kind, reward_id, created_at)",
+            txs.len(),
+            6,
         );
-        for i in 0..txs.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str("(?, ?, ?, ?, ?, ?)");
-        }
         sql.push_str(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id");
         let sql = self.backend.sql_owned(sql);
         let mut q = sqlx::query(&sql);
@@ -619,15 +611,11 @@ impl StoreTx for SqlTx {
             return Ok(0);
         }
         // Every posting of every new transaction in one statement.
-        let mut sql = String::from(
-            "INSERT INTO ledger_postings (transaction_id, workspace_id, account, currency, amount) VALUES ",
+        let sql = insert_values(
+            "INSERT INTO ledger_postings (transaction_id, workspace_id, account, currency, amount)",
+            count,
+            5,
         );
-        for i in 0..count {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str("(?, ?, ?, ?, ?)");
-        }
         let sql = self.backend.sql_owned(sql);
         let mut q = sqlx::query(&sql);
         for t in &new {
