@@ -14,6 +14,8 @@ use crate::{Millis, DAY_MS};
 pub enum AttributionSource {
     Click,
     ReferralCode,
+    /// A coupon issued to a referred friend, reported with a purchase.
+    Coupon,
 }
 
 impl AttributionSource {
@@ -21,6 +23,7 @@ impl AttributionSource {
         match self {
             Self::Click => "click",
             Self::ReferralCode => "referral_code",
+            Self::Coupon => "coupon",
         }
     }
 
@@ -28,6 +31,7 @@ impl AttributionSource {
         match s {
             "click" => Some(Self::Click),
             "referral_code" => Some(Self::ReferralCode),
+            "coupon" => Some(Self::Coupon),
             _ => None,
         }
     }
@@ -52,10 +56,12 @@ pub struct Touch {
     pub touched_at: Millis,
 }
 
-/// The strongest touch an event carries: its click id, else its referral code.
+/// The strongest touch an event carries: its click id, else its referral code, else a
+/// coupon issued to a referred friend (`coupon_owner` is the advocate who shared it).
 pub fn strongest_touch(
     click: Option<ClickTouch>,
     code_owner: Option<ParticipantId>,
+    coupon_owner: Option<ParticipantId>,
     event_at: Millis,
 ) -> Option<Touch> {
     if let Some(c) = click {
@@ -66,9 +72,14 @@ pub fn strongest_touch(
             touched_at: c.clicked_at,
         });
     }
-    code_owner.map(|referrer| Touch {
+    let (referrer, source) = match (code_owner, coupon_owner) {
+        (Some(p), _) => (p, AttributionSource::ReferralCode),
+        (None, Some(p)) => (p, AttributionSource::Coupon),
+        (None, None) => return None,
+    };
+    Some(Touch {
         referrer,
-        source: AttributionSource::ReferralCode,
+        source,
         click_id: None,
         touched_at: event_at,
     })
@@ -236,15 +247,15 @@ mod tests {
             clicked_at: 5,
         };
         let other = ParticipantId::new();
-        let t = strongest_touch(Some(click.clone()), Some(other.clone()), 10).unwrap();
+        let t = strongest_touch(Some(click.clone()), Some(other.clone()), None, 10).unwrap();
         assert_eq!(t.referrer, click.participant_id);
         assert_eq!(t.touched_at, 5);
-        let t = strongest_touch(None, Some(other.clone()), 10).unwrap();
+        let t = strongest_touch(None, Some(other.clone()), None, 10).unwrap();
         assert_eq!(
             (t.referrer, t.source, t.touched_at),
             (other, AttributionSource::ReferralCode, 10)
         );
-        assert!(strongest_touch(None, None, 10).is_none());
+        assert!(strongest_touch(None, None, None, 10).is_none());
     }
 
     #[test]

@@ -10,8 +10,11 @@ pub enum EventKind {
     Signup,
     /// The friend paid; the first qualifying purchase converts the referral.
     Purchase,
-    /// A purchase was refunded: its rewards are cancelled or reversed.
+    /// A purchase was refunded: its rewards are cancelled or reversed (in proportion
+    /// for a partial refund of a percent reward).
     Refund,
+    /// A recurring payment of a subscription; the first converts like a purchase.
+    SubscriptionPayment,
 }
 
 impl EventKind {
@@ -20,12 +23,20 @@ impl EventKind {
             Self::Signup => "signup",
             Self::Purchase => "purchase",
             Self::Refund => "refund",
+            Self::SubscriptionPayment => "subscription_payment",
         }
     }
 }
 
 /// The key that makes a retried event a no-op: the client's `Idempotency-Key`, else the
 /// order id for purchases and refunds. `None` means every request is a new event.
+impl EventKind {
+    /// A purchase or subscription payment: what converts a referral and earns rewards.
+    pub fn is_payment(self) -> bool {
+        matches!(self, Self::Purchase | Self::SubscriptionPayment)
+    }
+}
+
 pub fn idempotency_key(
     kind: EventKind,
     header_key: Option<&str>,
@@ -33,9 +44,11 @@ pub fn idempotency_key(
 ) -> Option<String> {
     match (header_key, order_id, kind) {
         (Some(k), _, _) => Some(format!("key:{k}")),
-        (None, Some(o), EventKind::Purchase | EventKind::Refund) => {
-            Some(format!("{}:order:{o}", kind.as_str()))
-        }
+        (
+            None,
+            Some(o),
+            EventKind::Purchase | EventKind::Refund | EventKind::SubscriptionPayment,
+        ) => Some(format!("{}:order:{o}", kind.as_str())),
         _ => None,
     }
 }

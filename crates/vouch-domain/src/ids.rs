@@ -98,6 +98,12 @@ id_type!(/// Credit spent by a participant.
     RedemptionId, "rdm_");
 id_type!(/// A durable background job.
     JobId, "job_");
+id_type!(/// Coupon codes a merchant uploaded for coupon rewards.
+    CouponPoolId, "cpl_");
+id_type!(/// A batch of cash payouts in one currency.
+    PayoutId, "po_");
+id_type!(/// One participant's amount in a payout batch.
+    PayoutLineId, "pol_");
 
 #[cfg(test)]
 mod tests {

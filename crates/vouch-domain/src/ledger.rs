@@ -4,11 +4,15 @@
 //! Accounts: `participant:{id}:pending` (earned, in hold), `participant:{id}:available`
 //! (spendable), `participant:{id}:redeemed` (spent), `program:{id}:rewards` (the
 //! program's reward expense, the other side of every earning). A reward's status
-//! changes and a redemption are transfers between them.
+//! changes and a redemption are transfers between them. Cash rewards become
+//! `participant:{id}:payable` instead of available, move to `in_payout` when batched and
+//! to `paid_out` when the payout succeeds. Coupons, gift cards and custom rewards are
+//! not balances and post nothing.
 
 use crate::ids::{ParticipantId, ProgramId};
 use crate::money::{Currency, Money};
 use crate::reward::RewardStatus;
+use crate::rules::RewardKind;
 
 /// A ledger account.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -16,6 +20,11 @@ pub enum Account {
     Pending(ParticipantId),
     Available(ParticipantId),
     Redeemed(ParticipantId),
+    /// Approved cash, owed until paid out.
+    Payable(ParticipantId),
+    /// Cash in a payout batch that has not been confirmed yet.
+    InPayout(ParticipantId),
+    PaidOut(ParticipantId),
     ProgramRewards(ProgramId),
 }
 
@@ -25,6 +34,9 @@ impl Account {
             Self::Pending(p) => format!("participant:{p}:pending"),
             Self::Available(p) => format!("participant:{p}:available"),
             Self::Redeemed(p) => format!("participant:{p}:redeemed"),
+            Self::Payable(p) => format!("participant:{p}:payable"),
+            Self::InPayout(p) => format!("participant:{p}:in_payout"),
+            Self::PaidOut(p) => format!("participant:{p}:paid_out"),
             Self::ProgramRewards(p) => format!("program:{p}:rewards"),
         }
     }
@@ -55,28 +67,74 @@ pub fn transfer(from: &Account, to: &Account, money: Money) -> Vec<Posting> {
     ]
 }
 
+/// Where an approved reward of `kind` sits: spendable credit and points, payable cash.
+/// `None` for kinds that are not balances.
+pub fn settled_account(kind: RewardKind, participant: &ParticipantId) -> Option<Account> {
+    match kind {
+        RewardKind::Credit | RewardKind::Points => Some(Account::Available(participant.clone())),
+        RewardKind::Cash => Some(Account::Payable(participant.clone())),
+        RewardKind::Coupon | RewardKind::GiftCard | RewardKind::Custom => None,
+    }
+}
+
 /// The postings for a reward moving from `from` (None: just created) to `to`, or
 /// `None` when that move touches no balance.
 pub fn reward_transition(
     program: &ProgramId,
     participant: &ParticipantId,
+    kind: RewardKind,
     money: Money,
     from: Option<RewardStatus>,
     to: RewardStatus,
 ) -> Option<Vec<Posting>> {
     use RewardStatus::*;
+    let settled = settled_account(kind, participant)?;
     let expense = Account::ProgramRewards(program.clone());
     let pending = Account::Pending(participant.clone());
-    let available = Account::Available(participant.clone());
     match (from, to) {
         (None, Pending) => Some(transfer(&expense, &pending, money)),
-        (Some(Pending), Approved) => Some(transfer(&pending, &available, money)),
+        (Some(Pending), Approved) => Some(transfer(&pending, &settled, money)),
         (Some(Pending), Cancelled) => Some(transfer(&pending, &expense, money)),
         (Some(Approved | Fulfilled | Redeemed), Reversed) => {
-            Some(transfer(&available, &expense, money))
+            Some(transfer(&settled, &expense, money))
         }
         _ => None,
     }
+}
+
+/// Part of a reward clawed back by a partial refund: out of pending inside the hold,
+/// out of the settled balance after (which may go negative; later earnings net it).
+pub fn partial_reversal(
+    program: &ProgramId,
+    participant: &ParticipantId,
+    kind: RewardKind,
+    money: Money,
+    status: RewardStatus,
+) -> Option<Vec<Posting>> {
+    let expense = Account::ProgramRewards(program.clone());
+    match status {
+        RewardStatus::Pending => Some(transfer(
+            &Account::Pending(participant.clone()),
+            &expense,
+            money,
+        ))
+        .filter(|_| kind.in_ledger()),
+        RewardStatus::Approved | RewardStatus::Fulfilled | RewardStatus::Redeemed => {
+            settled_account(kind, participant).map(|a| transfer(&a, &expense, money))
+        }
+        RewardStatus::Cancelled | RewardStatus::Reversed => None,
+    }
+}
+
+/// The amount of a reward a refund takes back: the share of the order refunded so far,
+/// less what earlier refunds already took. Only percent rewards shrink with a partial
+/// refund; a full refund takes everything.
+pub fn refund_share(reward: i64, already: i64, order: i64, refunded: i64) -> i64 {
+    if order <= 0 || refunded >= order {
+        return (reward - already).max(0);
+    }
+    let due = i128::from(reward) * i128::from(refunded.max(0)) / i128::from(order);
+    (i64::try_from(due).unwrap_or(reward) - already).clamp(0, (reward - already).max(0))
 }
 
 /// Why a redemption is refused.
@@ -197,20 +255,20 @@ mod tests {
             for op in ops {
                 match op {
                     Op::Earn(a) => {
-                        post(reward_transition(&program, &who, Money::new(a, usd), None, RewardStatus::Pending).unwrap());
+                        post(reward_transition(&program, &who, RewardKind::Credit, Money::new(a, usd), None, RewardStatus::Pending).unwrap());
                         rewards.push((a, RewardStatus::Pending));
                     }
                     Op::Approve(i) if !rewards.is_empty() => {
                         let i = i % rewards.len();
                         if rewards[i].1 == RewardStatus::Pending {
-                            post(reward_transition(&program, &who, Money::new(rewards[i].0, usd), Some(RewardStatus::Pending), RewardStatus::Approved).unwrap());
+                            post(reward_transition(&program, &who, RewardKind::Credit, Money::new(rewards[i].0, usd), Some(RewardStatus::Pending), RewardStatus::Approved).unwrap());
                             rewards[i].1 = RewardStatus::Approved;
                         }
                     }
                     Op::Refund(i) if !rewards.is_empty() => {
                         let i = i % rewards.len();
                         if let Some(next) = rewards[i].1.after_refund() {
-                            post(reward_transition(&program, &who, Money::new(rewards[i].0, usd), Some(rewards[i].1), next).unwrap());
+                            post(reward_transition(&program, &who, RewardKind::Credit, Money::new(rewards[i].0, usd), Some(rewards[i].1), next).unwrap());
                             rewards[i].1 = next;
                         }
                     }
@@ -224,6 +282,29 @@ mod tests {
             prop_assert_eq!(get(Account::Available(who.clone())), available);
             prop_assert!(get(Account::Pending(who.clone())) >= 0);
             prop_assert_eq!(balances.values().sum::<i64>(), 0);
+        }
+
+        /// However an order is refunded in parts, the clawbacks add up to at most the
+        /// reward, exactly the reward once the whole order is refunded, and never less
+        /// than the refunded share.
+        #[test]
+        fn partial_refunds_claw_back_proportionally(
+            reward in 1i64..1_000_000,
+            order in 1i64..10_000_000,
+            parts in proptest::collection::vec(1i64..5_000_000, 1..8),
+        ) {
+            let mut refunded = 0i64;
+            let mut taken = 0i64;
+            for part in parts {
+                refunded = (refunded + part).min(order);
+                let t = refund_share(reward, taken, order, refunded);
+                prop_assert!(t >= 0);
+                taken += t;
+                prop_assert!(taken <= reward);
+                let floor = i128::from(reward) * i128::from(refunded) / i128::from(order);
+                prop_assert_eq!(i128::from(taken), floor);
+            }
+            prop_assert_eq!(refund_share(reward, taken, order, order) + taken, reward);
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod money;
 pub mod program;
 pub mod redirect;
 pub mod reward;
+pub mod rules;
 
 pub use error::{DomainError, Result};
 

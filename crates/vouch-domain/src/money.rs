@@ -31,6 +31,18 @@ const ISO_4217: &[&str] = &[
 pub struct Currency([u8; 3]);
 
 impl Currency {
+    /// The unit of points balances. Not an ISO 4217 code, so never a price's currency;
+    /// the program says what a point is worth.
+    pub const POINTS: Currency = Currency(*b"PTS");
+
+    /// A currency or the points unit, for balances and redemptions.
+    pub fn parse_unit(field: &str, raw: &str) -> Result<Self> {
+        if raw.trim().eq_ignore_ascii_case("PTS") {
+            return Ok(Self::POINTS);
+        }
+        Self::parse(field, raw)
+    }
+
     pub fn parse(field: &str, raw: &str) -> Result<Self> {
         let upper = raw.trim().to_ascii_uppercase();
         if !ISO_4217.contains(&upper.as_str()) {
@@ -46,8 +58,8 @@ impl Currency {
     /// Digits after the decimal point (ISO 4217 minor unit): 2 for USD, 0 for JPY, 3 for KWD.
     pub fn exponent(&self) -> u32 {
         match self.as_str() {
-            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
-            | "UGX" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "PTS" | "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG"
+            | "RWF" | "UGX" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
             "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
             _ => 2,
         }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::money::{Currency, Money};
+use crate::money::Money;
 use crate::redirect::{host_allowed, normalize_domain};
 use crate::{DomainError, Millis, Result};
 
@@ -36,51 +36,26 @@ impl AttributionModel {
     }
 }
 
-/// The kinds of reward a rule can give.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RewardKind {
-    /// Account credit, held in the participant's ledger balance.
-    Credit,
+use crate::reward::Role;
+use crate::rules::{AdvocateCap, Boost, Milestone, MultiLevel, Rules};
+pub use crate::rules::{RewardKind, RewardRule};
+
+/// Limits on what the program pays.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Caps {
+    /// What one advocate may earn per period (count and amount).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_advocate: Option<AdvocateCap>,
+    /// The program's total budget: rewards that would exceed it are not created.
+    /// Points count at `points_value`; rewards in other currencies are not counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Money>,
 }
 
-impl RewardKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Credit => "credit",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "credit" => Some(Self::Credit),
-            _ => None,
-        }
-    }
-}
-
-/// What one side earns for a referral: `{"kind": "credit", "amount": 1000, "currency": "USD"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct RewardRule {
-    pub kind: RewardKind,
-    /// Minor units (cents); greater than zero.
-    pub amount: i64,
-    pub currency: Currency,
-}
-
-impl RewardRule {
-    pub fn validate(&self) -> Result<()> {
-        if self.amount <= 0 {
-            return Err(DomainError::invalid("amount", "must be greater than 0"));
-        }
-        if self.amount > 1_000_000_000_000 {
-            return Err(DomainError::invalid("amount", "is too large"));
-        }
-        Ok(())
-    }
-
-    pub fn money(&self) -> Money {
-        Money::new(self.amount, self.currency)
+impl Caps {
+    pub fn is_empty(&self) -> bool {
+        self.per_advocate.is_none() && self.budget.is_none()
     }
 }
 
@@ -89,7 +64,7 @@ pub const MAX_WINDOW_DAYS: i64 = 3650;
 pub const MAX_HOLD_DAYS: i64 = 365;
 
 /// A program's validated configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgramConfig {
     pub name: String,
     pub destination_url: String,
@@ -105,6 +80,26 @@ pub struct ProgramConfig {
     /// Purchases after this instant earn nothing (`None`: open-ended).
     #[serde(default)]
     pub ends_at: Option<Millis>,
+    /// Promotions that multiply rewards between two instants.
+    #[serde(default)]
+    pub boosts: Vec<Boost>,
+    /// One-off bonuses for reaching a number of referrals in a period.
+    #[serde(default)]
+    pub milestones: Vec<Milestone>,
+    #[serde(default)]
+    pub caps: Caps,
+    /// Given to every participant who joins (not to friends enrolled by a purchase).
+    #[serde(default)]
+    pub welcome_reward: Option<RewardRule>,
+    /// Off unless set: the referrer's own referrer earns a share.
+    #[serde(default)]
+    pub multi_level: Option<MultiLevel>,
+    /// What one point is worth (for budgets and reports).
+    #[serde(default)]
+    pub points_value: Option<Money>,
+    /// Cash balances below this are not paid out yet (other currencies: no minimum).
+    #[serde(default)]
+    pub payout_threshold: Option<Money>,
 }
 
 impl ProgramConfig {
@@ -170,12 +165,115 @@ impl ProgramConfig {
             }
         }
         if let Some(r) = &self.referrer_reward {
-            r.validate().map_err(|e| e.within("referrer_reward"))?;
+            r.validate(Some(Role::Referrer))
+                .map_err(|e| e.within("referrer_reward"))?;
         }
         if let Some(r) = &self.referee_reward {
-            r.validate().map_err(|e| e.within("referee_reward"))?;
+            r.validate(Some(Role::Referee))
+                .map_err(|e| e.within("referee_reward"))?;
         }
+        if let Some(r) = &self.welcome_reward {
+            r.validate(None).map_err(|e| e.within("welcome_reward"))?;
+        }
+        self.validate_limits()?;
         Ok(self)
+    }
+
+    fn validate_limits(&self) -> Result<()> {
+        if self.boosts.len() > 50 || self.milestones.len() > 20 {
+            return Err(DomainError::invalid(
+                if self.boosts.len() > 50 {
+                    "boosts"
+                } else {
+                    "milestones"
+                },
+                "has too many entries",
+            ));
+        }
+        for (i, b) in self.boosts.iter().enumerate() {
+            if b.ends_at <= b.starts_at {
+                return Err(DomainError::invalid(
+                    format!("boosts[{i}].ends_at"),
+                    "must be after starts_at",
+                ));
+            }
+            if matches!(b.role, Some(Role::SecondLevel | Role::Participant)) {
+                return Err(DomainError::invalid(
+                    format!("boosts[{i}].role"),
+                    "must be referrer or referee",
+                ));
+            }
+        }
+        for (i, m) in self.milestones.iter().enumerate() {
+            if !(1..=100_000).contains(&m.referrals) {
+                return Err(DomainError::invalid(
+                    format!("milestones[{i}].referrals"),
+                    "must be between 1 and 100000",
+                ));
+            }
+            m.reward
+                .validate(None)
+                .map_err(|e| e.within(&format!("milestones[{i}].reward")))?;
+        }
+        if let Some(cap) = &self.caps.per_advocate {
+            if cap.max_rewards.is_none() && cap.max_amount.is_none() {
+                return Err(DomainError::invalid(
+                    "caps.per_advocate",
+                    "give max_rewards, max_amount or both",
+                ));
+            }
+            if cap.max_rewards == Some(0) {
+                return Err(DomainError::invalid(
+                    "caps.per_advocate.max_rewards",
+                    "must be greater than 0",
+                ));
+            }
+            if cap.max_amount.is_some_and(|m| m.amount <= 0) {
+                return Err(DomainError::invalid(
+                    "caps.per_advocate.max_amount.amount",
+                    "must be greater than 0",
+                ));
+            }
+        }
+        let positive = |field: &str, m: &Option<Money>| match m {
+            Some(m) if m.amount <= 0 || m.amount > crate::rules::MAX_AMOUNT => Err(
+                DomainError::invalid(format!("{field}.amount"), "must be greater than 0"),
+            ),
+            _ => Ok(()),
+        };
+        positive("caps.budget", &self.caps.budget)?;
+        positive("points_value", &self.points_value)?;
+        positive("payout_threshold", &self.payout_threshold)?;
+        Ok(())
+    }
+
+    /// The reward rules, for [`crate::rules::evaluate`].
+    pub fn rules(&self) -> Rules<'_> {
+        Rules {
+            referrer: self.referrer_reward.as_ref(),
+            referee: self.referee_reward.as_ref(),
+            milestones: &self.milestones,
+            boosts: &self.boosts,
+            advocate_cap: self.caps.per_advocate.as_ref(),
+            budget: self.caps.budget,
+            points_value: self.points_value,
+            multi_level: self.multi_level.as_ref(),
+            hold_days: self.hold_days,
+        }
+    }
+
+    /// Said in the API response whenever multi-level rewards are on.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = vec![];
+        if self.multi_level.is_some() {
+            w.push(
+                "multi_level: paying a referrer's own referrer can make a program a \
+                 multi-level marketing scheme, which is regulated or prohibited in some \
+                 jurisdictions; check the rules where you operate."
+                    .to_owned(),
+            );
+        }
+        w
     }
 }
 
@@ -204,6 +302,7 @@ pub fn slugify(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::Currency;
 
     fn config() -> ProgramConfig {
         ProgramConfig {
@@ -213,14 +312,15 @@ mod tests {
             attribution_window_days: 30,
             attribution_model: AttributionModel::LastClick,
             hold_days: 14,
-            referrer_reward: Some(RewardRule {
-                kind: RewardKind::Credit,
-                amount: 1000,
-                currency: Currency::parse("c", "USD").unwrap(),
-            }),
+            referrer_reward: Some(RewardRule::fixed(
+                RewardKind::Credit,
+                1000,
+                Currency::parse("c", "USD").unwrap(),
+            )),
             referee_reward: None,
             starts_at: None,
             ends_at: None,
+            ..ProgramConfig::default()
         }
     }
 
@@ -262,7 +362,7 @@ mod tests {
     #[test]
     fn bad_fields_are_named() {
         let mut c = config();
-        c.referrer_reward.as_mut().unwrap().amount = -5;
+        c.referrer_reward.as_mut().unwrap().amount = Some(-5);
         assert!(
             matches!(c.validate(), Err(DomainError::Invalid { field, .. }) if field == "referrer_reward.amount")
         );

@@ -4,8 +4,6 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::money::Money;
-use crate::program::{ProgramConfig, RewardKind, RewardRule};
 use crate::{Millis, DAY_MS};
 
 /// Which side of a referral a reward is for.
@@ -16,6 +14,10 @@ pub enum Role {
     Referrer,
     /// The friend who was referred.
     Referee,
+    /// The referrer's own referrer, when the program pays a second level.
+    SecondLevel,
+    /// A participant rewarded for joining, before any referral.
+    Participant,
 }
 
 impl Role {
@@ -23,6 +25,8 @@ impl Role {
         match self {
             Self::Referrer => "referrer",
             Self::Referee => "referee",
+            Self::SecondLevel => "second_level",
+            Self::Participant => "participant",
         }
     }
 
@@ -30,6 +34,8 @@ impl Role {
         match s {
             "referrer" => Some(Self::Referrer),
             "referee" => Some(Self::Referee),
+            "second_level" => Some(Self::SecondLevel),
+            "participant" => Some(Self::Participant),
             _ => None,
         }
     }
@@ -85,18 +91,6 @@ impl RewardStatus {
     }
 }
 
-/// A reward the engine decided to create, before it has an id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RewardPlan {
-    pub role: Role,
-    pub kind: RewardKind,
-    pub money: Money,
-    /// When the hold ends; at or before creation means "approve at once".
-    pub approve_at: Millis,
-    /// A copy of the rule, so later program edits never change what was earned.
-    pub rule: RewardRule,
-}
-
 /// The hold counts from the purchase itself, so a backfilled purchase whose hold has
 /// already passed is approved at once; a purchase stamped in the future cannot make the
 /// hold longer than `hold_days` from now.
@@ -106,70 +100,14 @@ pub fn approve_at(occurred_at: Millis, hold_days: i64, now: Millis) -> Millis {
         .saturating_add(hold_days.saturating_mul(DAY_MS))
 }
 
-/// The rewards a referral's first qualifying purchase earns: one per side that the
-/// program rewards.
-pub fn plan_conversion(
-    config: &ProgramConfig,
-    occurred_at: Millis,
-    now: Millis,
-) -> Vec<RewardPlan> {
-    let at = approve_at(occurred_at, config.hold_days, now);
-    [
-        (Role::Referrer, &config.referrer_reward),
-        (Role::Referee, &config.referee_reward),
-    ]
-    .into_iter()
-    .filter_map(|(role, rule)| {
-        rule.as_ref().map(|rule| RewardPlan {
-            role,
-            kind: rule.kind,
-            money: rule.money(),
-            approve_at: at,
-            rule: rule.clone(),
-        })
-    })
-    .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::money::Currency;
-    use crate::program::AttributionModel;
 
     #[test]
-    fn both_sides_get_their_rule_and_the_hold_counts_from_the_purchase() {
-        let usd = Currency::parse("c", "USD").unwrap();
-        let config = ProgramConfig {
-            name: "p".into(),
-            destination_url: "https://x.com".into(),
-            allowed_domains: vec!["x.com".into()],
-            attribution_window_days: 30,
-            attribution_model: AttributionModel::LastClick,
-            hold_days: 2,
-            referrer_reward: Some(RewardRule {
-                kind: RewardKind::Credit,
-                amount: 1000,
-                currency: usd,
-            }),
-            referee_reward: Some(RewardRule {
-                kind: RewardKind::Credit,
-                amount: 500,
-                currency: usd,
-            }),
-            starts_at: None,
-            ends_at: None,
-        };
-        let plans = plan_conversion(&config, 1_000, 5_000);
-        assert_eq!(plans.len(), 2);
-        assert_eq!(plans[0].role, Role::Referrer);
-        assert_eq!(plans[0].money.amount, 1000);
-        assert_eq!(plans[1].money.amount, 500);
-        assert!(plans.iter().all(|p| p.approve_at == 1_000 + 2 * DAY_MS));
-        // Stamped in the future: the hold still counts from now.
-        assert!(plan_conversion(&config, 9_000, 5_000)
-            .iter()
-            .all(|p| p.approve_at == 5_000 + 2 * DAY_MS));
+    fn the_hold_counts_from_the_purchase_never_from_the_future() {
+        assert_eq!(approve_at(1_000, 2, 5_000), 1_000 + 2 * DAY_MS);
+        assert_eq!(approve_at(9_000, 2, 5_000), 5_000 + 2 * DAY_MS);
     }
 
     #[test]

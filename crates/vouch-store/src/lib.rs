@@ -77,6 +77,47 @@ pub trait Store: Send + Sync + 'static {
     async fn get_reward(&self, ws: &WorkspaceId, id: &RewardId) -> Result<Option<Reward>>;
     async fn list_rewards(&self, ws: &WorkspaceId, q: &ListQuery) -> Result<Page<Reward>>;
 
+    // Backtests: a program's recorded events and what they earned.
+    /// Purchases and subscription payments in `[from, to)`, oldest first.
+    async fn program_payments(
+        &self,
+        program: &ProgramId,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<RecordedEvent>>;
+    /// Every referral of the program.
+    async fn program_referrals(&self, program: &ProgramId) -> Result<Vec<Referral>>;
+    /// Participants of the program who were themselves referred (have an upline).
+    async fn program_referred_participants(
+        &self,
+        program: &ProgramId,
+    ) -> Result<Vec<ParticipantId>>;
+    /// Rewards created by the given events.
+    async fn rewards_for_events(
+        &self,
+        program: &ProgramId,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<Reward>>;
+
+    // Coupon pools and payouts.
+    async fn get_coupon_pool(
+        &self,
+        ws: &WorkspaceId,
+        id: &CouponPoolId,
+    ) -> Result<Option<CouponPool>>;
+    async fn list_coupon_pools(
+        &self,
+        ws: &WorkspaceId,
+        program: &ProgramId,
+    ) -> Result<Vec<CouponPool>>;
+    async fn get_payout(
+        &self,
+        ws: &WorkspaceId,
+        id: &PayoutId,
+    ) -> Result<Option<(Payout, Vec<PayoutLine>)>>;
+    async fn list_payouts(&self, ws: &WorkspaceId, q: &ListQuery) -> Result<Page<Payout>>;
+
     // Jobs.
     /// Leases up to `limit` due jobs until `now + lease_ms`; another instance skips them.
     async fn claim_jobs(&self, now: Millis, limit: i64, lease_ms: i64) -> Result<Vec<Job>>;
@@ -132,12 +173,15 @@ pub trait StoreTx: Send {
         referral: Option<&ReferralId>,
         response: &StoredResponse,
     ) -> Result<()>;
-    /// The purchase event that carried `order_id`.
+    /// The purchase (or subscription payment) event that carried `order_id`.
     async fn find_purchase(
         &mut self,
         program: &ProgramId,
         order_id: &str,
-    ) -> Result<Option<EventId>>;
+    ) -> Result<Option<Purchase>>;
+    /// What refunds of `order_id` have refunded so far (`i64::MAX` once one refunded
+    /// the whole order).
+    async fn refunded_total(&mut self, program: &ProgramId, order_id: &str) -> Result<i64>;
 
     // Customers and referrals.
     async fn find_customer(
@@ -174,7 +218,68 @@ pub trait StoreTx: Send {
         status: vouch_domain::reward::RewardStatus,
     ) -> Result<Vec<Reward>>;
     async fn get_reward_for_update(&mut self, id: &RewardId) -> Result<Option<Reward>>;
-    async fn set_reward_status(&mut self, r: &Reward) -> Result<()>;
+    /// Writes a reward's mutable fields (status, reversals, coupon, fulfilment, payout).
+    async fn update_reward(&mut self, r: &Reward) -> Result<()>;
+    /// The advocate's converted referrals since `since` (for tiers and milestones).
+    async fn count_conversions(&mut self, referrer: &ParticipantId, since: Millis) -> Result<i64>;
+    /// A participant's rewards in `role` since `since` that still stand: how many, and
+    /// their sum in `currency`.
+    async fn reward_usage(
+        &mut self,
+        participant: &ParticipantId,
+        role: vouch_domain::reward::Role,
+        since: Millis,
+        currency: Option<&vouch_domain::money::Currency>,
+    ) -> Result<(i64, i64)>;
+    /// What the program's standing rewards add up to, per currency (points as `PTS`).
+    async fn program_spend(
+        &mut self,
+        program: &ProgramId,
+    ) -> Result<Vec<(vouch_domain::money::Currency, i64)>>;
+
+    // Coupons.
+    /// The reward that issued coupon `code` in `program`, locked until commit.
+    async fn find_coupon_reward(
+        &mut self,
+        program: &ProgramId,
+        code: &str,
+    ) -> Result<Option<Reward>>;
+    async fn insert_coupon_pool(&mut self, pool: &CouponPool) -> Result<()>;
+    /// Adds codes to a pool; codes already in it are skipped. Returns how many were new.
+    async fn add_pool_codes(&mut self, pool: &CouponPoolId, codes: &[String]) -> Result<usize>;
+    /// Takes the pool's oldest free code for `reward`; `None` when the pool is empty.
+    async fn draw_pool_code(
+        &mut self,
+        pool: &CouponPoolId,
+        reward: &RewardId,
+    ) -> Result<Option<String>>;
+    /// The program's rewards waiting for `reason`, locked until commit.
+    async fn rewards_awaiting(&mut self, program: &ProgramId, reason: &str) -> Result<Vec<Reward>>;
+
+    // Payouts.
+    /// Payable cash balances per participant and currency, from the ledger.
+    async fn payable_balances(
+        &mut self,
+        ws: &WorkspaceId,
+        program: Option<&ProgramId>,
+        currency: Option<&vouch_domain::money::Currency>,
+    ) -> Result<Vec<PayableBalance>>;
+    /// Writes a batch and its lines, and ties each line's approved cash rewards to it.
+    async fn insert_payout(&mut self, payout: &Payout, lines: &[PayoutLine]) -> Result<()>;
+    async fn get_payout_line_for_update(
+        &mut self,
+        payout: &PayoutId,
+        id: &PayoutLineId,
+    ) -> Result<Option<PayoutLine>>;
+    /// Writes a line's result; the batch completes when no line is pending.
+    async fn update_payout_line(&mut self, line: &PayoutLine) -> Result<()>;
+    async fn rewards_in_payout_line(&mut self, line: &PayoutLineId) -> Result<Vec<Reward>>;
+    /// The balance of one ledger account in `currency`.
+    async fn account_balance(
+        &mut self,
+        account: &str,
+        currency: &vouch_domain::money::Currency,
+    ) -> Result<i64>;
     /// Posts balanced transactions (two statements however many); returns how many were
     /// new. A transaction whose idempotency key was posted before is skipped.
     async fn post_ledger(&mut self, txs: &[NewLedgerTx]) -> Result<usize>;

@@ -125,6 +125,8 @@ pub struct Participant {
     pub status: ParticipantStatus,
     /// The participant's first (primary) referral code.
     pub referral_code: String,
+    /// The referral that brought them in, for friends enrolled by a purchase.
+    pub referred_by: Option<ReferralId>,
     pub created_at: Millis,
 }
 
@@ -220,6 +222,10 @@ pub struct Referral {
     pub signed_up_at: Option<Millis>,
     pub converted_at: Option<Millis>,
     pub conversion_event_id: Option<EventId>,
+    /// Purchases and subscription payments attributed so far (the next is `payments + 1`).
+    pub payments: i64,
+    /// Rewards a rule would have given but a limit refused, with the reason.
+    pub skipped: Vec<vouch_domain::rules::Skipped>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -251,8 +257,9 @@ pub struct Reward {
     pub workspace_id: WorkspaceId,
     pub program_id: ProgramId,
     pub participant_id: ParticipantId,
-    pub referral_id: ReferralId,
-    pub event_id: EventId,
+    /// Absent for rewards not tied to a referral (the welcome reward).
+    pub referral_id: Option<ReferralId>,
+    pub event_id: Option<EventId>,
     pub role: Role,
     pub trigger: String,
     pub kind: RewardKind,
@@ -266,6 +273,136 @@ pub struct Reward {
     pub program_version: i64,
     pub approve_at: Millis,
     pub created_at: Millis,
+    pub updated_at: Millis,
+    /// Why a pending reward waits beyond its hold (`coupon_pool_empty`).
+    pub pending_reason: Option<String>,
+    /// Clawed back by partial refunds so far.
+    pub reversed_amount: i64,
+    pub coupon_code: Option<String>,
+    pub coupon_expires_at: Option<Millis>,
+    pub fulfilment_reference: Option<String>,
+    pub fulfilled_at: Option<Millis>,
+    pub payout_line_id: Option<String>,
+}
+
+impl Reward {
+    /// A new reward with nothing fulfilled, reversed or drawn yet.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new_plain(
+        program: &Program,
+        participant: ParticipantId,
+        referral: Option<ReferralId>,
+        event: Option<EventId>,
+        role: Role,
+        trigger: String,
+        kind: RewardKind,
+        money: vouch_domain::money::Money,
+        status: RewardStatus,
+        approve_at: Millis,
+        now: Millis,
+    ) -> Self {
+        Self {
+            id: RewardId::new(),
+            workspace_id: program.workspace_id.clone(),
+            program_id: program.id.clone(),
+            participant_id: participant,
+            referral_id: referral,
+            event_id: event,
+            role,
+            trigger,
+            kind,
+            amount: money.amount,
+            currency: money.currency,
+            status,
+            rule: serde_json::Value::Null,
+            inputs: serde_json::Value::Null,
+            program_version: program.version,
+            approve_at,
+            created_at: now,
+            updated_at: now,
+            pending_reason: None,
+            reversed_amount: 0,
+            coupon_code: None,
+            coupon_expires_at: None,
+            fulfilment_reference: None,
+            fulfilled_at: None,
+            payout_line_id: None,
+        }
+    }
+
+    pub fn money(&self) -> vouch_domain::money::Money {
+        vouch_domain::money::Money::new(self.amount, self.currency)
+    }
+}
+
+/// A purchase as recorded, for refunds.
+#[derive(Debug, Clone)]
+pub struct Purchase {
+    pub id: EventId,
+    pub amount: Option<i64>,
+    pub currency: Option<Currency>,
+}
+
+/// An event as recorded, for backtests.
+#[derive(Debug, Clone)]
+pub struct RecordedEvent {
+    pub id: EventId,
+    pub kind: String,
+    pub order_id: Option<String>,
+    pub amount: Option<i64>,
+    pub currency: Option<Currency>,
+    pub referral_id: Option<ReferralId>,
+    pub occurred_at: Millis,
+}
+
+/// A pool of coupon codes the merchant uploaded.
+#[derive(Debug, Clone)]
+pub struct CouponPool {
+    pub id: CouponPoolId,
+    pub workspace_id: WorkspaceId,
+    pub program_id: ProgramId,
+    pub name: String,
+    pub created_at: Millis,
+    /// Codes not drawn yet / drawn.
+    pub available: i64,
+    pub issued: i64,
+}
+
+/// Approved cash owed to one participant in one currency (the ledger's payable balance).
+#[derive(Debug, Clone)]
+pub struct PayableBalance {
+    pub participant_id: ParticipantId,
+    pub email: Option<String>,
+    pub currency: Currency,
+    pub amount: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Payout {
+    pub id: PayoutId,
+    pub workspace_id: WorkspaceId,
+    pub program_id: Option<ProgramId>,
+    pub currency: Currency,
+    /// `pending` until every line is paid or failed, then `completed`.
+    pub status: String,
+    pub total: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct PayoutLine {
+    pub id: PayoutLineId,
+    pub payout_id: PayoutId,
+    pub workspace_id: WorkspaceId,
+    pub participant_id: ParticipantId,
+    pub email: Option<String>,
+    pub amount: i64,
+    pub currency: Currency,
+    /// `pending`, `paid` or `failed`.
+    pub status: String,
+    pub reference: Option<String>,
+    pub error: Option<String>,
     pub updated_at: Millis,
 }
 
@@ -293,6 +430,9 @@ pub struct Balance {
     pub currency: Currency,
     pub pending: i64,
     pub available: i64,
+    /// Approved cash waiting for a payout.
+    pub payable: i64,
+    pub paid_out: i64,
 }
 
 /// Credit a participant spent.

@@ -80,14 +80,11 @@ async fn world(store: &dyn Store) -> World {
             attribution_window_days: 30,
             attribution_model: AttributionModel::LastClick,
             hold_days: 0,
-            referrer_reward: Some(RewardRule {
-                kind: RewardKind::Credit,
-                amount: 100,
-                currency: usd(),
-            }),
+            referrer_reward: Some(RewardRule::fixed(RewardKind::Credit, 100, usd())),
             referee_reward: None,
             starts_at: None,
             ends_at: None,
+            ..ProgramConfig::default()
         },
         version: 1,
         created_at: 1,
@@ -327,7 +324,10 @@ async fn events_are_claimed_once(store: Arc<dyn Store>) {
         .await
         .unwrap());
     assert_eq!(
-        tx.find_purchase(&w.program.id, "o1").await.unwrap(),
+        tx.find_purchase(&w.program.id, "o1")
+            .await
+            .unwrap()
+            .map(|p| p.id),
         Some(e.id.clone())
     );
     drop(tx);
@@ -355,6 +355,8 @@ fn referral(w: &World, customer: &CustomerId) -> Referral {
         signed_up_at: None,
         converted_at: Some(2),
         conversion_event_id: None,
+        payments: 1,
+        skipped: vec![],
         created_at: 1,
         updated_at: 1,
     }
@@ -366,8 +368,8 @@ fn reward(w: &World, r: &Referral, event: &EventId) -> Reward {
         workspace_id: w.ws.clone(),
         program_id: w.program.id.clone(),
         participant_id: w.advocate.id.clone(),
-        referral_id: r.id.clone(),
-        event_id: event.clone(),
+        referral_id: Some(r.id.clone()),
+        event_id: Some(event.clone()),
         role: Role::Referrer,
         trigger: "first_purchase".into(),
         kind: RewardKind::Credit,
@@ -380,6 +382,13 @@ fn reward(w: &World, r: &Referral, event: &EventId) -> Reward {
         approve_at: 10,
         created_at: 1,
         updated_at: 1,
+        pending_reason: None,
+        reversed_amount: 0,
+        coupon_code: None,
+        coupon_expires_at: None,
+        fulfilment_reference: None,
+        fulfilled_at: None,
+        payout_line_id: None,
     }
 }
 
@@ -434,6 +443,7 @@ async fn ledger_is_balanced_and_idempotent(store: Arc<dyn Store>) {
     let earn = reward_transition(
         &w.program.id,
         &w.advocate.id,
+        RewardKind::Credit,
         Money::new(700, usd()),
         None,
         RewardStatus::Pending,
@@ -442,6 +452,7 @@ async fn ledger_is_balanced_and_idempotent(store: Arc<dyn Store>) {
     let approve = reward_transition(
         &w.program.id,
         &w.advocate.id,
+        RewardKind::Credit,
         Money::new(300, usd()),
         Some(RewardStatus::Pending),
         RewardStatus::Approved,
@@ -481,6 +492,7 @@ async fn ledger_is_balanced_and_idempotent(store: Arc<dyn Store>) {
     let earn = reward_transition(
         &w.program.id,
         &w.advocate.id,
+        RewardKind::Credit,
         Money::new(700, usd()),
         None,
         RewardStatus::Pending,
@@ -490,6 +502,7 @@ async fn ledger_is_balanced_and_idempotent(store: Arc<dyn Store>) {
     let approve = reward_transition(
         &w.program.id,
         &w.advocate.id,
+        RewardKind::Credit,
         Money::new(300, usd()),
         Some(RewardStatus::Pending),
         RewardStatus::Approved,
@@ -501,6 +514,8 @@ async fn ledger_is_balanced_and_idempotent(store: Arc<dyn Store>) {
     assert_eq!(
         b,
         vec![Balance {
+            payable: 0,
+            paid_out: 0,
             currency: usd(),
             pending: 400,
             available: 300

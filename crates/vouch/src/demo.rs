@@ -23,18 +23,11 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
         attribution_window_days: 30,
         attribution_model: AttributionModel::LastClick,
         hold_days: 0,
-        referrer_reward: Some(RewardRule {
-            kind: RewardKind::Credit,
-            amount: 1000,
-            currency: usd,
-        }),
-        referee_reward: Some(RewardRule {
-            kind: RewardKind::Credit,
-            amount: 500,
-            currency: usd,
-        }),
+        referrer_reward: Some(RewardRule::fixed(RewardKind::Credit, 1000, usd)),
+        referee_reward: Some(RewardRule::fixed(RewardKind::Credit, 500, usd)),
         starts_at: None,
         ends_at: None,
+        ..ProgramConfig::default()
     }
     .validate()?;
     let now = now_ms();
@@ -101,6 +94,7 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
                 external_id: None,
                 click_id: Some(click.id.clone()),
                 referral_code: None,
+                coupon_code: None,
                 order_id: None,
                 amount: None,
                 occurred_at: click.occurred_at + 60_000,

@@ -35,7 +35,7 @@ pub struct CustomerIn {
     pub external_id: Option<String>,
 }
 
-/// A signup, purchase or refund.
+/// A signup, purchase, subscription payment or refund.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EventIn {
     #[serde(rename = "type")]
@@ -47,9 +47,13 @@ pub struct EventIn {
     pub click_id: Option<String>,
     /// A referral code the friend entered or arrived with.
     pub referral_code: Option<String>,
+    /// A coupon code used with a purchase. A coupon Vouch issued to a referred friend
+    /// attributes the purchase to their advocate, and is marked redeemed.
+    pub coupon_code: Option<String>,
     /// The merchant's order id: the same order twice has one effect. Required for refunds.
     pub order_id: Option<String>,
-    /// Order amount in minor units.
+    /// Order amount in minor units. For a refund, the amount refunded (absent: all of
+    /// it); send further partial refunds of one order with an `Idempotency-Key`.
     pub amount: Option<i64>,
     /// ISO 4217; required with `amount`.
     pub currency: Option<String>,
@@ -136,6 +140,16 @@ fn validate(input: EventIn, headers: &HeaderMap) -> Result<(ProgramId, EventInpu
                 .ok_or_else(|| ApiError::invalid("referral_code", "is not a referral code"))?,
         ),
     };
+    let coupon_code = input
+        .coupon_code
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
+    if coupon_code.as_ref().is_some_and(|c| c.len() > 100) {
+        return Err(ApiError::invalid(
+            "coupon_code",
+            "must be at most 100 characters",
+        ));
+    }
     let order_id = input
         .order_id
         .map(|o| o.trim().to_owned())
@@ -173,6 +187,7 @@ fn validate(input: EventIn, headers: &HeaderMap) -> Result<(ProgramId, EventInpu
             external_id,
             click_id,
             referral_code,
+            coupon_code,
             order_id,
             amount,
             occurred_at,

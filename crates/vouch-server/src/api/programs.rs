@@ -8,7 +8,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vouch_domain::ids::ProgramId;
-use vouch_domain::program::{slugify, AttributionModel, ProgramConfig, RewardRule};
+use vouch_domain::money::Money;
+use vouch_domain::program::{slugify, AttributionModel, Caps, ProgramConfig, RewardRule};
+use vouch_domain::rules::{Boost, Milestone, MultiLevel};
 use vouch_store::{Program, ProgramStatus, StoreError};
 
 use super::common::{parse_time, path_id, rfc3339, rfc3339_opt, List, PageParams};
@@ -75,6 +77,22 @@ pub struct ProgramIn {
     /// RFC 3339; purchases after it earn nothing.
     pub ends_at: Option<String>,
     pub status: Option<ProgramStatusDto>,
+    /// Promotions multiplying rewards between two instants.
+    #[serde(default)]
+    pub boosts: Vec<Boost>,
+    /// One-off bonuses for reaching N successful referrals in a period.
+    #[serde(default)]
+    pub milestones: Vec<Milestone>,
+    /// Per-advocate caps and the program budget.
+    pub caps: Option<Caps>,
+    /// Given to every participant who joins.
+    pub welcome_reward: Option<RewardRule>,
+    /// Off by default: the referrer's own referrer earns a share (a warning comes back).
+    pub multi_level: Option<MultiLevel>,
+    /// What one point is worth.
+    pub points_value: Option<Money>,
+    /// Cash balances below this are not paid out yet.
+    pub payout_threshold: Option<Money>,
 }
 
 /// Changes to a program; omitted fields stay as they are. A reward set to `null` is
@@ -102,6 +120,23 @@ pub struct ProgramPatch {
     #[schema(value_type = Option<String>)]
     pub ends_at: Option<Option<String>>,
     pub status: Option<ProgramStatusDto>,
+    pub boosts: Option<Vec<Boost>>,
+    pub milestones: Option<Vec<Milestone>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Caps>)]
+    pub caps: Option<Option<Caps>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RewardRule>)]
+    pub welcome_reward: Option<Option<RewardRule>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<MultiLevel>)]
+    pub multi_level: Option<Option<MultiLevel>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Money>)]
+    pub points_value: Option<Option<Money>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Money>)]
+    pub payout_threshold: Option<Option<Money>>,
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`).
@@ -131,6 +166,15 @@ pub struct ProgramOut {
     pub starts_at: Option<String>,
     /// Purchases after it earn nothing.
     pub ends_at: Option<String>,
+    pub boosts: Vec<Boost>,
+    pub milestones: Vec<Milestone>,
+    pub caps: Caps,
+    pub welcome_reward: Option<RewardRule>,
+    pub multi_level: Option<MultiLevel>,
+    pub points_value: Option<Money>,
+    pub payout_threshold: Option<Money>,
+    /// Things to know about this configuration (multi-level compliance, say).
+    pub warnings: Vec<String>,
     /// Increases on every change.
     pub version: i64,
     /// The program's public page where advocates join.
@@ -141,6 +185,7 @@ pub struct ProgramOut {
 
 impl ProgramOut {
     pub fn new(p: Program, public_url: &str) -> Self {
+        let warnings = p.config.warnings();
         Self {
             landing_url: format!("{public_url}/p/{}", p.slug),
             id: p.id.to_string(),
@@ -156,6 +201,14 @@ impl ProgramOut {
             referee_reward: p.config.referee_reward,
             starts_at: rfc3339_opt(p.config.starts_at),
             ends_at: rfc3339_opt(p.config.ends_at),
+            warnings,
+            boosts: p.config.boosts,
+            milestones: p.config.milestones,
+            caps: p.config.caps,
+            welcome_reward: p.config.welcome_reward,
+            multi_level: p.config.multi_level,
+            points_value: p.config.points_value,
+            payout_threshold: p.config.payout_threshold,
             version: p.version,
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
@@ -201,6 +254,13 @@ async fn create_program(
         referee_reward: input.referee_reward,
         starts_at: time_field("starts_at", input.starts_at.as_deref())?,
         ends_at: time_field("ends_at", input.ends_at.as_deref())?,
+        boosts: input.boosts,
+        milestones: input.milestones,
+        caps: input.caps.unwrap_or_default(),
+        welcome_reward: input.welcome_reward,
+        multi_level: input.multi_level,
+        points_value: input.points_value,
+        payout_threshold: input.payout_threshold,
     }
     .validate()?;
     let now = now_ms();
@@ -320,6 +380,27 @@ async fn update_program(
     }
     if let Some(v) = patch.ends_at {
         c.ends_at = time_field("ends_at", v.as_deref())?;
+    }
+    if let Some(v) = patch.boosts {
+        c.boosts = v;
+    }
+    if let Some(v) = patch.milestones {
+        c.milestones = v;
+    }
+    if let Some(v) = patch.caps {
+        c.caps = v.unwrap_or_default();
+    }
+    if let Some(v) = patch.welcome_reward {
+        c.welcome_reward = v;
+    }
+    if let Some(v) = patch.multi_level {
+        c.multi_level = v;
+    }
+    if let Some(v) = patch.points_value {
+        c.points_value = v;
+    }
+    if let Some(v) = patch.payout_threshold {
+        c.payout_threshold = v;
     }
     program.config = c.validate()?;
     if let Some(s) = patch.status {

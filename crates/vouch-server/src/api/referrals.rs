@@ -39,6 +39,11 @@ pub struct ReferralOut {
     pub created_at: String,
     pub signed_up_at: Option<String>,
     pub converted_at: Option<String>,
+    /// Purchases and subscription payments attributed so far.
+    pub payments: i64,
+    /// Rewards a rule would have given but a limit or condition refused, and why
+    /// (`advocate_cap`, `budget`, `min_order_amount`, …).
+    pub skipped_rewards: Vec<vouch_domain::rules::Skipped>,
     pub updated_at: String,
 }
 
@@ -56,6 +61,8 @@ impl From<Referral> for ReferralOut {
             created_at: rfc3339(r.created_at),
             signed_up_at: rfc3339_opt(r.signed_up_at),
             converted_at: rfc3339_opt(r.converted_at),
+            payments: r.payments,
+            skipped_rewards: r.skipped,
             updated_at: rfc3339(r.updated_at),
         }
     }

@@ -46,14 +46,17 @@ pub async fn approve_reward_in(
     let Some(mut reward) = tx.get_reward_for_update(reward_id).await? else {
         return Ok(Approval::Nothing);
     };
-    if reward.status != RewardStatus::Pending {
+    // A coupon reward waiting for its pool is approved when codes arrive.
+    if reward.status != RewardStatus::Pending || reward.pending_reason.is_some() {
         return Ok(Approval::Nothing);
     }
     if reward.approve_at > now {
         return Ok(Approval::NotDue(reward.approve_at));
     }
     move_reward(tx, &mut reward, RewardStatus::Approved, now).await?;
-    settle_referral(tx, &reward.referral_id, now).await?;
+    if let Some(referral) = &reward.referral_id {
+        settle_referral(tx, referral, now).await?;
+    }
     Ok(Approval::Approved)
 }
 

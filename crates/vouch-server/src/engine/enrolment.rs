@@ -5,6 +5,9 @@ use vouch_domain::email::Email;
 use vouch_domain::ids::{ParticipantId, ReferralId};
 use vouch_store::{Enrolment, NewParticipant, Program, StoreError, StoreTx};
 
+use vouch_domain::rules;
+
+use super::rewarding;
 use crate::error::{ApiError, Result};
 use crate::state::now_ms;
 
@@ -39,8 +42,38 @@ pub async fn enroll_in(
         referred_by_referral_id: input.referred_by.clone(),
         created_at: now_ms(),
     };
+    let enrolment = enroll_with_code(tx, &new, input).await?;
+    if let (Enrolment::Created(p), None, Some(rule)) = (
+        &enrolment,
+        &input.referred_by,
+        &program.config.welcome_reward,
+    ) {
+        let now = new.created_at;
+        if let Some(plan) = rules::welcome_plan(rule, now) {
+            rewarding::create_rewards(
+                tx,
+                program,
+                vec![(plan, p.id.clone())],
+                rewarding::Source {
+                    referral: None,
+                    event: None,
+                    inputs: serde_json::json!({ "trigger": "welcome" }),
+                },
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(enrolment)
+}
+
+async fn enroll_with_code(
+    tx: &mut dyn StoreTx,
+    new: &NewParticipant,
+    input: &EnrolmentInput,
+) -> Result<Enrolment> {
     if let Some(code) = &input.vanity_code {
-        return match tx.enroll(&new, code).await {
+        return match tx.enroll(new, code).await {
             Err(StoreError::Conflict {
                 what: "referral_code",
             }) => Err(ApiError::Conflict {
@@ -52,7 +85,7 @@ pub async fn enroll_in(
         };
     }
     for _ in 0..CODE_ATTEMPTS {
-        match tx.enroll(&new, &ReferralCode::generate()).await {
+        match tx.enroll(new, &ReferralCode::generate()).await {
             Err(StoreError::Conflict {
                 what: "referral_code",
             }) => continue,

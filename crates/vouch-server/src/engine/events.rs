@@ -6,19 +6,19 @@ use vouch_domain::attribution::{
 };
 use vouch_domain::email::Email;
 use vouch_domain::event::{idempotency_key, EventKind};
-use vouch_domain::ids::{ClickId, CustomerId, EventId, LedgerTxId, ReferralId, RewardId};
+use vouch_domain::ids::{ClickId, CustomerId, EventId, LedgerTxId, ParticipantId, ReferralId};
 use vouch_domain::ledger;
 use vouch_domain::money::Money;
-use vouch_domain::reward::{plan_conversion, RewardStatus, Role};
+use vouch_domain::reward::{RewardStatus, Role};
+use vouch_domain::rules::{self, Trigger};
 use vouch_domain::Millis;
 use vouch_store::{
     Customer, CustomerAttribution, Enrolment, NewCustomer, NewEvent, NewLedgerTx, Participant,
     Program, ProgramStatus, Referral, Reward, Store, StoreError, StoreTx, StoredResponse,
 };
 
-use super::approval::approve_job;
 use super::enrolment::{enroll_in, EnrolmentInput};
-use super::move_reward;
+use super::{move_reward, rewarding};
 use crate::api::events::EventOut;
 use crate::error::{ApiError, Result};
 use crate::state::now_ms;
@@ -32,6 +32,9 @@ pub struct EventInput {
     pub click_id: Option<ClickId>,
     /// Canonical (upper-case) referral code.
     pub referral_code: Option<String>,
+    /// A coupon code the friend used: attributes to the advocate whose friend it was
+    /// issued to, and marks that coupon redeemed.
+    pub coupon_code: Option<String>,
     pub order_id: Option<String>,
     pub amount: Option<Money>,
     pub occurred_at: Millis,
@@ -121,7 +124,7 @@ async fn attempt(
         return Ok(replay(stored));
     }
     let outcome = match input.kind {
-        EventKind::Signup | EventKind::Purchase => {
+        EventKind::Signup | EventKind::Purchase | EventKind::SubscriptionPayment => {
             attribute(tx.as_mut(), program, input, &event_id, now).await?
         }
         EventKind::Refund => refund(tx.as_mut(), program, input, now).await?,
@@ -139,7 +142,7 @@ async fn attempt(
     tx.commit().await?;
     metrics::counter!("vouch_events_total", "type" => input.kind.as_str()).increment(1);
     for r in &outcome.rewards {
-        if r.event_id == event_id {
+        if r.event_id.as_ref() == Some(&event_id) {
             metrics::counter!("vouch_rewards_total", "role" => r.role.as_str()).increment(1);
         }
     }
@@ -215,9 +218,8 @@ async fn save_customer(
     attribution: Option<CustomerAttribution>,
     now: Millis,
 ) -> Result<()> {
-    let first_purchase = (input.kind == EventKind::Purchase
-        && customer.first_purchase_at.is_none())
-    .then_some(input.occurred_at);
+    let first_purchase = (input.kind.is_payment() && customer.first_purchase_at.is_none())
+        .then_some(input.occurred_at);
     if is_new {
         tx.insert_customer(&NewCustomer {
             id: customer.id.clone(),
@@ -276,6 +278,9 @@ async fn attribute(
         },
     };
     let Some(mut referral) = referral else {
+        if input.kind.is_payment() {
+            redeem_coupon(tx, program, input, &mut outcome, now).await?;
+        }
         save_customer(tx, program, input, (&customer, is_new), None, now).await?;
         return Ok(outcome);
     };
@@ -284,7 +289,7 @@ async fn attribute(
             referral.status = referral.status.after_signup();
             referral.signed_up_at.get_or_insert(input.occurred_at);
         }
-        EventKind::Purchase if referral.status.awaits_conversion() => {
+        kind if kind.is_payment() && referral.status.awaits_conversion() => {
             let conversion = Conversion { event_id, advocate };
             convert(
                 tx,
@@ -297,7 +302,28 @@ async fn attribute(
             )
             .await?;
         }
+        kind if kind.is_payment()
+            && matches!(
+                referral.status,
+                ReferralStatus::Converted | ReferralStatus::Rewarded
+            ) =>
+        {
+            let conversion = Conversion { event_id, advocate };
+            repeat_payment(
+                tx,
+                program,
+                input,
+                conversion,
+                &mut referral,
+                &mut outcome,
+                now,
+            )
+            .await?;
+        }
         _ => {}
+    }
+    if input.kind.is_payment() {
+        redeem_coupon(tx, program, input, &mut outcome, now).await?;
     }
     referral.updated_at = now;
     // A new referral is written once, in the state this event left it in.
@@ -343,7 +369,12 @@ async fn new_referral(
         _ => None,
     };
     let owner_id = code_owner.as_ref().map(|p| p.id.clone());
-    let Some(touch) = strongest_touch(click, owner_id, input.occurred_at) else {
+    // A coupon issued to a referred friend, the weakest touch: read only when needed.
+    let coupon_owner = match (&click, &owner_id, &input.coupon_code) {
+        (None, None, Some(code)) => coupon_advocate(tx, program, code).await?,
+        _ => None,
+    };
+    let Some(touch) = strongest_touch(click, owner_id, coupon_owner, input.occurred_at) else {
         return Ok(None);
     };
     let advocate = match code_owner {
@@ -385,6 +416,8 @@ async fn new_referral(
         signed_up_at: None,
         converted_at: None,
         conversion_event_id: None,
+        payments: 0,
+        skipped: vec![],
         created_at: now,
         updated_at: now,
     };
@@ -461,9 +494,126 @@ async fn convert(
     referral.converted_at = Some(input.occurred_at);
     referral.conversion_event_id = Some(event_id.clone());
 
-    // What every rule below is applied to, kept with each reward to explain it.
+    let trigger = trigger_for(input.kind, 1);
+    pay(
+        tx,
+        program,
+        input,
+        event_id,
+        (&referrer, Some(&referee.id)),
+        trigger,
+        referral,
+        outcome,
+        now,
+    )
+    .await?;
+    if !outcome.rewards.is_empty()
+        && outcome
+            .rewards
+            .iter()
+            .all(|r| r.status == RewardStatus::Approved)
+    {
+        referral.status = ReferralStatus::Rewarded;
+    }
+    Ok(())
+}
+
+/// Which payment this is, as the rules see it.
+fn trigger_for(kind: EventKind, n: u32) -> Trigger {
+    match kind {
+        EventKind::SubscriptionPayment => Trigger::SubscriptionPayment(n),
+        _ => Trigger::Purchase(n),
+    }
+}
+
+/// A later purchase or subscription payment of a converted friend: rewarded when the
+/// program's rules pay more than the first (`purchases`, `subscription_months`).
+async fn repeat_payment(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    input: &EventInput,
+    conversion: Conversion<'_>,
+    referral: &mut Referral,
+    outcome: &mut Outcome,
+    now: Millis,
+) -> Result<()> {
+    let n = u32::try_from(referral.payments.saturating_add(1)).unwrap_or(u32::MAX);
+    referral.payments = i64::from(n);
+    if !program.config.in_schedule(input.occurred_at) {
+        return Ok(());
+    }
+    tx.lock(&format!("participant:{}", referral.referrer_participant_id))
+        .await?;
+    let referrer = match conversion.advocate {
+        Some(a) => a,
+        None => tx
+            .get_participant(&referral.referrer_participant_id)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("referral without its referrer"))?,
+    };
+    if referrer.status == vouch_store::ParticipantStatus::Blocked {
+        return Ok(());
+    }
+    let referee = referral.referee_participant_id.clone();
+    pay(
+        tx,
+        program,
+        input,
+        conversion.event_id,
+        (&referrer, referee.as_ref()),
+        trigger_for(input.kind, n),
+        referral,
+        outcome,
+        now,
+    )
+    .await
+}
+
+/// Applies the program's rules to one payment of a referral and creates what they give.
+#[allow(clippy::too_many_arguments)]
+async fn pay(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    input: &EventInput,
+    event_id: &EventId,
+    (referrer, referee): (&Participant, Option<&ParticipantId>),
+    trigger: Trigger,
+    referral: &mut Referral,
+    outcome: &mut Outcome,
+    now: Millis,
+) -> Result<()> {
+    if let Trigger::Purchase(n) | Trigger::SubscriptionPayment(n) = trigger {
+        referral.payments = referral.payments.max(i64::from(n));
+    }
+    let mut facts = rewarding::gather_facts(
+        tx,
+        program,
+        referrer,
+        trigger,
+        input.occurred_at,
+        input.amount,
+        now,
+    )
+    .await?;
+    let upline = rewarding::upline(tx, program, referrer).await?;
+    facts.has_upline = upline.is_some();
+    let decision = rules::evaluate(&program.config.rules(), &facts);
+    let plans = decision
+        .plans
+        .into_iter()
+        .filter_map(|p| {
+            let who = match p.role {
+                Role::Referrer => Some(referrer.id.clone()),
+                Role::Referee => referee.cloned(),
+                Role::SecondLevel => upline.clone(),
+                Role::Participant => None,
+            }?;
+            Some((p, who))
+        })
+        .collect();
+    // What every rule was applied to, kept with each reward to explain it.
     let inputs = serde_json::json!({
-        "trigger": "first_purchase",
+        "trigger": trigger.key(),
         "event_id": event_id,
         "order_id": input.order_id,
         "order_amount": input.amount.map(|m| m.amount),
@@ -472,85 +622,66 @@ async fn convert(
         "attribution": referral.source,
         "click_id": referral.click_id,
         "hold_days": program.config.hold_days,
+        "referrer_conversions": facts.referrer_conversions,
     });
-    // Every reward, its ledger entries and its approval job, in a handful of statements.
-    let mut rewards = vec![];
-    for plan in plan_conversion(&program.config, input.occurred_at, now) {
-        let participant = match plan.role {
-            Role::Referrer => &referrer,
-            Role::Referee => &referee,
-        };
-        // Written once in its final status: approved at once when the hold is already
-        // over, else pending with a job for the end of the hold.
-        let approve_now = plan.approve_at <= now;
-        rewards.push(Reward {
-            id: RewardId::new(),
-            workspace_id: program.workspace_id.clone(),
-            program_id: program.id.clone(),
-            participant_id: participant.id.clone(),
-            referral_id: referral.id.clone(),
-            event_id: event_id.clone(),
-            role: plan.role,
-            trigger: "first_purchase".into(),
-            kind: plan.kind,
-            amount: plan.money.amount,
-            currency: plan.money.currency,
-            status: if approve_now {
-                RewardStatus::Approved
-            } else {
-                RewardStatus::Pending
-            },
-            rule: serde_json::to_value(&plan.rule).map_err(|e| ApiError::Internal(e.into()))?,
-            inputs: inputs.clone(),
-            program_version: program.version,
-            approve_at: plan.approve_at,
-            created_at: now,
-            updated_at: now,
-        });
-    }
-    let inserted = tx.insert_rewards(&rewards).await?;
-    rewards.retain(|r| inserted.contains(&r.id));
-    let mut entries = vec![];
-    for reward in &rewards {
-        // The ledger tells both steps: earned (pending), then approved.
-        let mut steps = vec![(None, RewardStatus::Pending, "earned")];
-        if reward.status == RewardStatus::Approved {
-            steps.push((
-                Some(RewardStatus::Pending),
-                RewardStatus::Approved,
-                "approved",
-            ));
-        }
-        let money = Money::new(reward.amount, reward.currency);
-        for (from, to, name) in steps {
-            if let Some(postings) =
-                ledger::reward_transition(&program.id, &reward.participant_id, money, from, to)
-            {
-                entries.push(NewLedgerTx {
-                    id: LedgerTxId::new(),
-                    workspace_id: program.workspace_id.clone(),
-                    idempotency_key: format!("reward:{}:{name}", reward.id),
-                    kind: format!("reward_{name}"),
-                    reward_id: Some(reward.id.clone()),
-                    postings,
-                    created_at: now,
-                });
-            }
-        }
-        if reward.status == RewardStatus::Pending {
-            tx.enqueue_job(&approve_job(&reward.id, reward.approve_at))
-                .await?;
-        }
-    }
-    tx.post_ledger(&entries).await?;
+    let rewards = rewarding::create_rewards(
+        tx,
+        program,
+        plans,
+        rewarding::Source {
+            referral: Some(&referral.id),
+            event: Some(event_id),
+            inputs,
+        },
+        now,
+    )
+    .await?;
+    referral.skipped.extend(decision.skipped);
     outcome.rewards.extend(rewards);
-    if !outcome.rewards.is_empty()
-        && outcome
-            .rewards
-            .iter()
-            .all(|r| r.status == RewardStatus::Approved)
-    {
-        referral.status = ReferralStatus::Rewarded;
+    Ok(())
+}
+
+/// The advocate whose referred friend was issued `code`.
+async fn coupon_advocate(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    code: &str,
+) -> Result<Option<ParticipantId>> {
+    let Some(reward) = tx.find_coupon_reward(&program.id, code).await? else {
+        return Ok(None);
+    };
+    if reward.role != Role::Referee {
+        return Ok(None);
+    }
+    let Some(referral_id) = &reward.referral_id else {
+        return Ok(None);
+    };
+    Ok(tx
+        .get_referral_for_update(referral_id)
+        .await?
+        .map(|r| r.referrer_participant_id))
+}
+
+/// A payment that used a coupon Vouch issued: the coupon is spent.
+async fn redeem_coupon(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    input: &EventInput,
+    outcome: &mut Outcome,
+    now: Millis,
+) -> Result<()> {
+    let Some(code) = &input.coupon_code else {
+        return Ok(());
+    };
+    let Some(mut reward) = tx.find_coupon_reward(&program.id, code).await? else {
+        return Ok(());
+    };
+    if matches!(
+        reward.status,
+        RewardStatus::Approved | RewardStatus::Fulfilled
+    ) {
+        move_reward(tx, &mut reward, RewardStatus::Redeemed, now).await?;
+        outcome.rewards.push(reward);
     }
     Ok(())
 }
@@ -570,16 +701,57 @@ async fn refund(
     let Some(purchase) = tx.find_purchase(&program.id, order_id).await? else {
         return Ok(outcome);
     };
-    for mut reward in tx.rewards_for_event(&purchase).await? {
-        if let Some(next) = reward.status.after_refund() {
-            move_reward(tx, &mut reward, next, now).await?;
-            outcome.rewards.push(reward);
+    // This refund is already recorded, so the total includes it.
+    let refunded = tx.refunded_total(&program.id, order_id).await?;
+    let order = purchase.amount.unwrap_or(0);
+    let full = order <= 0 || refunded >= order;
+    for mut reward in tx.rewards_for_event(&purchase.id).await? {
+        if full {
+            if let Some(next) = reward.status.after_refund() {
+                move_reward(tx, &mut reward, next, now).await?;
+                outcome.rewards.push(reward);
+            }
+            continue;
         }
+        // A partial refund shrinks only rewards that were a percent of the order.
+        let percent_based = reward
+            .inputs
+            .pointer("/explanation/percent")
+            .is_some_and(|p| !p.is_null());
+        if !percent_based || reward.status.after_refund().is_none() {
+            continue;
+        }
+        let share = ledger::refund_share(reward.amount, reward.reversed_amount, order, refunded);
+        if share <= 0 {
+            continue;
+        }
+        if let Some(postings) = ledger::partial_reversal(
+            &program.id,
+            &reward.participant_id,
+            reward.kind,
+            Money::new(share, reward.currency),
+            reward.status,
+        ) {
+            tx.post_ledger(&[NewLedgerTx {
+                id: LedgerTxId::new(),
+                workspace_id: program.workspace_id.clone(),
+                idempotency_key: format!("reward:{}:partial:{}", reward.id, reward.reversed_amount),
+                kind: "reward_partially_reversed".into(),
+                reward_id: Some(reward.id.clone()),
+                postings,
+                created_at: now,
+            }])
+            .await?;
+        }
+        reward.reversed_amount += share;
+        reward.updated_at = now;
+        tx.update_reward(&reward).await?;
+        outcome.rewards.push(reward);
     }
-    let referral_id = outcome.rewards.first().map(|r| r.referral_id.clone());
+    let referral_id = outcome.rewards.first().and_then(|r| r.referral_id.clone());
     if let Some(id) = referral_id {
         if let Some(mut referral) = tx.get_referral_for_update(&id).await? {
-            if referral.conversion_event_id.as_ref() == Some(&purchase) {
+            if full && referral.conversion_event_id.as_ref() == Some(&purchase.id) {
                 referral.status = referral.status.after_refund();
                 referral.updated_at = now;
                 tx.update_referral(&referral).await?;

@@ -7,6 +7,7 @@ pub mod blocking;
 pub mod enrolment;
 pub mod events;
 pub mod redemptions;
+pub mod rewarding;
 pub mod workspaces;
 
 use vouch_domain::ids::LedgerTxId;
@@ -25,13 +26,18 @@ pub(crate) async fn move_reward(
     now: Millis,
 ) -> vouch_store::Result<()> {
     let from = reward.status;
-    if let Some(postings) = ledger::reward_transition(
+    // Partial refunds already took part of it back.
+    let remaining = Money::new(reward.amount - reward.reversed_amount, reward.currency);
+    let postings = ledger::reward_transition(
         &reward.program_id,
         &reward.participant_id,
-        Money::new(reward.amount, reward.currency),
+        reward.kind,
+        remaining,
         Some(from),
         to,
-    ) {
+    )
+    .filter(|_| remaining.amount > 0);
+    if let Some(postings) = postings {
         tx.post_ledger(&[NewLedgerTx {
             id: LedgerTxId::new(),
             workspace_id: reward.workspace_id.clone(),
@@ -45,5 +51,5 @@ pub(crate) async fn move_reward(
     }
     reward.status = to;
     reward.updated_at = now;
-    tx.set_reward_status(reward).await
+    tx.update_reward(reward).await
 }

@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::{Deserialize, Serialize};
 use vouch_domain::email::Email;
-use vouch_domain::money::Money;
 use vouch_store::{Enrolment, Program, ProgramStatus};
 
 use super::{not_found_page, Lang};
@@ -113,10 +112,7 @@ fn render(state: &AppState, status: StatusCode, p: PageInput<'_>) -> Response {
     let cat = state.pages.i18n();
     let lang = p.lang;
     let name = p.program.config.name.clone();
-    let money = |r: &Option<vouch_domain::program::RewardRule>| {
-        r.as_ref()
-            .map(|r| Money::new(r.amount, r.currency).to_string())
-    };
+    let money = |r: &Option<vouch_domain::program::RewardRule>| r.as_ref().map(|r| r.summary());
     let offer = match (
         money(&p.program.config.referrer_reward),
         money(&p.program.config.referee_reward),

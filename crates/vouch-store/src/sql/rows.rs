@@ -17,16 +17,18 @@ pub(crate) const PROGRAM_COLS: &str =
 /// Participants with their primary (first) referral code.
 pub(crate) const PARTICIPANT_SELECT: &str = "SELECT p.id, p.workspace_id, p.program_id, \
     p.email, p.email_normalized, p.name, p.external_id, p.locale, p.status, p.created_at, \
+    p.referred_by_referral_id, \
     (SELECT c.display FROM referral_codes c WHERE c.participant_id = p.id \
      ORDER BY c.created_at, c.code LIMIT 1) AS referral_code FROM participants p";
 
 pub(crate) const REFERRAL_COLS: &str = "id, workspace_id, program_id, referrer_participant_id, \
     referee_participant_id, customer_id, status, reason, source, click_id, touched_at, \
-    signed_up_at, converted_at, conversion_event_id, created_at, updated_at";
+    signed_up_at, converted_at, conversion_event_id, created_at, updated_at, payments, skipped";
 
 pub(crate) const REWARD_COLS: &str = "id, workspace_id, program_id, participant_id, \
     referral_id, event_id, role, trigger, kind, amount, currency, status, rule, inputs, \
-    program_version, approve_at, created_at, updated_at";
+    program_version, approve_at, created_at, updated_at, pending_reason, reversed_amount, \
+    coupon_code, coupon_expires_at, fulfilment_reference, fulfilled_at, payout_line_id";
 
 pub(crate) const CUSTOMER_COLS: &str =
     "id, email_normalized, external_id, referral_id, first_purchase_at";
@@ -53,7 +55,7 @@ fn parsed<T>(row: &AnyRow, col: &str, parse: impl Fn(&str) -> Option<T>) -> Resu
 }
 
 fn currency(raw: &str) -> Option<Currency> {
-    Currency::parse("currency", raw).ok()
+    Currency::parse_unit("currency", raw).ok()
 }
 
 pub(crate) fn workspace(row: &AnyRow) -> Result<Workspace> {
@@ -108,6 +110,7 @@ pub(crate) fn participant(row: &AnyRow) -> Result<Participant> {
             _ => None,
         })?,
         referral_code: os(row, "referral_code")?.unwrap_or_default(),
+        referred_by: os(row, "referred_by_referral_id")?.map(ReferralId::from_trusted),
         created_at: i(row, "created_at")?,
     })
 }
@@ -171,6 +174,12 @@ pub(crate) fn referral(row: &AnyRow) -> Result<Referral> {
         signed_up_at: oi(row, "signed_up_at")?,
         converted_at: oi(row, "converted_at")?,
         conversion_event_id: os(row, "conversion_event_id")?.map(EventId::from_trusted),
+        payments: i(row, "payments")?,
+        skipped: match os(row, "skipped")? {
+            Some(raw) => serde_json::from_str(&raw)
+                .map_err(|e| StoreError::corrupt(format!("referral skipped: {e}")))?,
+            None => vec![],
+        },
         created_at: i(row, "created_at")?,
         updated_at: i(row, "updated_at")?,
     })
@@ -186,8 +195,8 @@ pub(crate) fn reward(row: &AnyRow) -> Result<Reward> {
         workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
         program_id: ProgramId::from_trusted(s(row, "program_id")?),
         participant_id: ParticipantId::from_trusted(s(row, "participant_id")?),
-        referral_id: ReferralId::from_trusted(s(row, "referral_id")?),
-        event_id: EventId::from_trusted(s(row, "event_id")?),
+        referral_id: os(row, "referral_id")?.map(ReferralId::from_trusted),
+        event_id: os(row, "event_id")?.map(EventId::from_trusted),
         role: parsed(row, "role", Role::parse)?,
         trigger: s(row, "trigger")?,
         kind: parsed(row, "kind", RewardKind::parse)?,
@@ -200,6 +209,13 @@ pub(crate) fn reward(row: &AnyRow) -> Result<Reward> {
         approve_at: i(row, "approve_at")?,
         created_at: i(row, "created_at")?,
         updated_at: i(row, "updated_at")?,
+        pending_reason: os(row, "pending_reason")?,
+        reversed_amount: i(row, "reversed_amount")?,
+        coupon_code: os(row, "coupon_code")?,
+        coupon_expires_at: oi(row, "coupon_expires_at")?,
+        fulfilment_reference: os(row, "fulfilment_reference")?,
+        fulfilled_at: oi(row, "fulfilled_at")?,
+        payout_line_id: os(row, "payout_line_id")?,
     })
 }
 
@@ -219,6 +235,8 @@ pub(crate) fn balance(row: &AnyRow) -> Result<Balance> {
         currency: parsed(row, "currency", currency)?,
         pending: i(row, "pending")?,
         available: i(row, "available")?,
+        payable: i(row, "payable")?,
+        paid_out: i(row, "paid_out")?,
     })
 }
 
@@ -235,5 +253,67 @@ pub(crate) fn redemption(row: &AnyRow) -> Result<Redemption> {
         idempotency_key: s(row, "idempotency_key")?,
         reference: os(row, "reference")?,
         created_at: i(row, "created_at")?,
+    })
+}
+
+pub(crate) const PAYOUT_COLS: &str =
+    "id, workspace_id, program_id, currency, status, total, created_at, updated_at";
+
+pub(crate) fn payout(row: &AnyRow) -> Result<Payout> {
+    Ok(Payout {
+        id: PayoutId::from_trusted(s(row, "id")?),
+        workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
+        program_id: os(row, "program_id")?.map(ProgramId::from_trusted),
+        currency: parsed(row, "currency", currency)?,
+        status: s(row, "status")?,
+        total: i(row, "total")?,
+        created_at: i(row, "created_at")?,
+        updated_at: i(row, "updated_at")?,
+    })
+}
+
+pub(crate) const PAYOUT_LINE_COLS: &str = "id, payout_id, workspace_id, participant_id, email, \
+    amount, currency, status, reference, error, updated_at";
+
+pub(crate) fn payout_line(row: &AnyRow) -> Result<PayoutLine> {
+    Ok(PayoutLine {
+        id: PayoutLineId::from_trusted(s(row, "id")?),
+        payout_id: PayoutId::from_trusted(s(row, "payout_id")?),
+        workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
+        participant_id: ParticipantId::from_trusted(s(row, "participant_id")?),
+        email: os(row, "email")?,
+        amount: i(row, "amount")?,
+        currency: parsed(row, "currency", currency)?,
+        status: s(row, "status")?,
+        reference: os(row, "reference")?,
+        error: os(row, "error")?,
+        updated_at: i(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn coupon_pool(row: &AnyRow) -> Result<CouponPool> {
+    Ok(CouponPool {
+        id: CouponPoolId::from_trusted(s(row, "id")?),
+        workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
+        program_id: ProgramId::from_trusted(s(row, "program_id")?),
+        name: s(row, "name")?,
+        created_at: i(row, "created_at")?,
+        available: i(row, "available")?,
+        issued: i(row, "issued")?,
+    })
+}
+
+pub(crate) fn recorded_event(row: &AnyRow) -> Result<RecordedEvent> {
+    Ok(RecordedEvent {
+        id: EventId::from_trusted(s(row, "id")?),
+        kind: s(row, "type")?,
+        order_id: os(row, "order_id")?,
+        amount: oi(row, "amount")?,
+        currency: match os(row, "currency")? {
+            Some(c) => Some(currency(&c).ok_or_else(|| StoreError::corrupt("event currency"))?),
+            None => None,
+        },
+        referral_id: os(row, "referral_id")?.map(ReferralId::from_trusted),
+        occurred_at: i(row, "occurred_at")?,
     })
 }

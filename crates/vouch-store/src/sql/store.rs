@@ -62,7 +62,22 @@ impl SqlStore {
         }
         Ok(q.fetch_optional(&self.pool).await?)
     }
+
+    async fn many(&self, sql: String, args: &[&str]) -> Result<Vec<AnyRow>> {
+        let sql = self.backend.sql_owned(sql);
+        let mut q = sqlx::query(&sql);
+        for a in args {
+            q = q.bind(*a);
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
 }
+
+const POOL_SELECT: &str = "SELECT p.id, p.workspace_id, p.program_id, p.name, p.created_at, \
+    CAST((SELECT COUNT(*) FROM coupon_pool_codes c WHERE c.pool_id = p.id \
+      AND c.reward_id IS NULL) AS BIGINT) AS available, \
+    CAST((SELECT COUNT(*) FROM coupon_pool_codes c WHERE c.pool_id = p.id \
+      AND c.reward_id IS NOT NULL) AS BIGINT) AS issued FROM coupon_pools p";
 
 #[async_trait]
 impl Store for SqlStore {
@@ -287,23 +302,167 @@ impl Store for SqlStore {
     }
 
     async fn balances(&self, id: &ParticipantId) -> Result<Vec<Balance>> {
+        use vouch_domain::ledger::Account;
         // Balances are sums of postings, never a stored number.
-        let pending = vouch_domain::ledger::Account::Pending(id.clone()).key();
-        let available = vouch_domain::ledger::Account::Available(id.clone()).key();
+        let accounts = [
+            Account::Pending(id.clone()).key(),
+            Account::Available(id.clone()).key(),
+            Account::Payable(id.clone()).key(),
+            Account::PaidOut(id.clone()).key(),
+        ];
+        let sum = |name: &str| {
+            format!(
+                "CAST(COALESCE(SUM(CASE WHEN account = ? THEN amount ELSE 0 END), 0) AS BIGINT) \
+                 AS {name}"
+            )
+        };
+        let sql = format!(
+            "SELECT currency, {}, {}, {}, {} FROM ledger_postings WHERE account IN (?, ?, ?, ?) \
+             GROUP BY currency ORDER BY currency",
+            sum("pending"),
+            sum("available"),
+            sum("payable"),
+            sum("paid_out")
+        );
+        let args: Vec<&str> = accounts
+            .iter()
+            .chain(accounts.iter())
+            .map(String::as_str)
+            .collect();
+        let rows = self.many(sql, &args).await?;
+        rows.iter().map(rows::balance).collect()
+    }
+
+    async fn program_payments(
+        &self,
+        program: &ProgramId,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<RecordedEvent>> {
         let sql = self.backend.sql(
-            "SELECT currency, \
-             CAST(COALESCE(SUM(CASE WHEN account = ? THEN amount ELSE 0 END), 0) AS BIGINT) AS pending, \
-             CAST(COALESCE(SUM(CASE WHEN account = ? THEN amount ELSE 0 END), 0) AS BIGINT) AS available \
-             FROM ledger_postings WHERE account IN (?, ?) GROUP BY currency ORDER BY currency",
+            "SELECT id, type, order_id, amount, currency, referral_id, occurred_at FROM events \
+             WHERE program_id = ? AND type IN ('purchase', 'subscription_payment') \
+             AND occurred_at >= ? AND occurred_at < ? ORDER BY occurred_at, id",
         );
         let rows = sqlx::query(&sql)
-            .bind(pending.as_str())
-            .bind(available.as_str())
-            .bind(pending.as_str())
-            .bind(available.as_str())
+            .bind(program.as_str())
+            .bind(from)
+            .bind(to)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(rows::balance).collect()
+        rows.iter().map(rows::recorded_event).collect()
+    }
+
+    async fn program_referrals(&self, program: &ProgramId) -> Result<Vec<Referral>> {
+        let sql = format!(
+            "SELECT {} FROM referrals WHERE program_id = ? ORDER BY id",
+            rows::REFERRAL_COLS
+        );
+        let rows = self.many(sql, &[program.as_str()]).await?;
+        rows.iter().map(rows::referral).collect()
+    }
+
+    async fn program_referred_participants(
+        &self,
+        program: &ProgramId,
+    ) -> Result<Vec<ParticipantId>> {
+        let rows = self
+            .many(
+                "SELECT id FROM participants WHERE program_id = ? \
+                 AND referred_by_referral_id IS NOT NULL"
+                    .into(),
+                &[program.as_str()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok(ParticipantId::from_trusted(r.try_get("id")?)))
+            .collect()
+    }
+
+    async fn rewards_for_events(
+        &self,
+        program: &ProgramId,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<Reward>> {
+        let sql = format!(
+            "SELECT {} FROM rewards WHERE program_id = ? AND event_id IN (SELECT id FROM events \
+             WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ?) ORDER BY id",
+            rows::REWARD_COLS
+        );
+        let sql = self.backend.sql_owned(sql);
+        let rows = sqlx::query(&sql)
+            .bind(program.as_str())
+            .bind(program.as_str())
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(rows::reward).collect()
+    }
+
+    async fn get_coupon_pool(
+        &self,
+        ws: &WorkspaceId,
+        id: &CouponPoolId,
+    ) -> Result<Option<CouponPool>> {
+        let sql = format!("{POOL_SELECT} WHERE p.id = ? AND p.workspace_id = ?");
+        let rows = self.many(sql, &[id.as_str(), ws.as_str()]).await?;
+        rows.first().map(rows::coupon_pool).transpose()
+    }
+
+    async fn list_coupon_pools(
+        &self,
+        ws: &WorkspaceId,
+        program: &ProgramId,
+    ) -> Result<Vec<CouponPool>> {
+        let sql =
+            format!("{POOL_SELECT} WHERE p.workspace_id = ? AND p.program_id = ? ORDER BY p.id");
+        let rows = self.many(sql, &[ws.as_str(), program.as_str()]).await?;
+        rows.iter().map(rows::coupon_pool).collect()
+    }
+
+    async fn get_payout(
+        &self,
+        ws: &WorkspaceId,
+        id: &PayoutId,
+    ) -> Result<Option<(Payout, Vec<PayoutLine>)>> {
+        let sql = format!(
+            "SELECT {} FROM payouts WHERE id = ? AND workspace_id = ?",
+            rows::PAYOUT_COLS
+        );
+        let rows = self.many(sql, &[id.as_str(), ws.as_str()]).await?;
+        let Some(payout) = rows.first().map(rows::payout).transpose()? else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "SELECT {} FROM payout_lines WHERE payout_id = ? ORDER BY id",
+            rows::PAYOUT_LINE_COLS
+        );
+        let lines = self
+            .many(sql, &[id.as_str()])
+            .await?
+            .iter()
+            .map(rows::payout_line)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some((payout, lines)))
+    }
+
+    async fn list_payouts(&self, ws: &WorkspaceId, q: &ListQuery) -> Result<Page<Payout>> {
+        let mut list = ListSql::new(
+            &format!("SELECT {} FROM payouts", rows::PAYOUT_COLS),
+            ws,
+            "workspace_id",
+        );
+        if let Some(p) = &q.program_id {
+            list.filter("program_id = ?", &[p.as_str()]);
+        }
+        if let Some(s) = &q.status {
+            list.filter("status = ?", &[s]);
+        }
+        let rows = list.fetch(self, "id", q).await?;
+        let items = rows.iter().map(rows::payout).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(items, q.limit, |p| p.id.to_string()))
     }
 
     async fn link_target(&self, code: &str) -> Result<Option<LinkTarget>> {

@@ -17,6 +17,15 @@ pub(crate) struct SqlTx {
     tx: Transaction<'static, Any>,
 }
 
+fn skipped_json(s: &[vouch_domain::rules::Skipped]) -> Result<Option<String>> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(s)
+        .map(Some)
+        .map_err(|e| StoreError::corrupt(format!("skipped: {e}")))
+}
+
 impl SqlTx {
     pub(crate) fn new(backend: Backend, tx: Transaction<'static, Any>) -> Self {
         Self { backend, tx }
@@ -157,6 +166,7 @@ impl StoreTx for SqlTx {
             locale: p.locale.clone(),
             status: ParticipantStatus::Active,
             referral_code: code.display().to_owned(),
+            referred_by: p.referred_by_referral_id.clone(),
             created_at: p.created_at,
         }))
     }
@@ -278,18 +288,42 @@ impl StoreTx for SqlTx {
         &mut self,
         program: &ProgramId,
         order_id: &str,
-    ) -> Result<Option<EventId>> {
+    ) -> Result<Option<Purchase>> {
         let row = self
             .opt(
-                "SELECT id FROM events WHERE program_id = ? AND type = 'purchase' AND order_id = ? \
+                "SELECT id, amount, currency FROM events WHERE program_id = ? \
+                 AND type IN ('purchase', 'subscription_payment') AND order_id = ? \
                  ORDER BY created_at LIMIT 1"
                     .into(),
                 &[program.as_str(), order_id],
             )
             .await?;
-        Ok(match row {
-            Some(r) => Some(EventId::from_trusted(sqlx::Row::try_get(&r, "id")?)),
-            None => None,
+        let Some(r) = row else { return Ok(None) };
+        let currency: Option<String> = sqlx::Row::try_get(&r, "currency")?;
+        Ok(Some(Purchase {
+            id: EventId::from_trusted(sqlx::Row::try_get(&r, "id")?),
+            amount: sqlx::Row::try_get(&r, "amount")?,
+            currency: currency.and_then(|c| vouch_domain::money::Currency::parse("c", &c).ok()),
+        }))
+    }
+
+    async fn refunded_total(&mut self, program: &ProgramId, order_id: &str) -> Result<i64> {
+        let row = self
+            .opt(
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total, \
+                 CAST(COUNT(*) - COUNT(amount) AS BIGINT) AS whole FROM events \
+                 WHERE program_id = ? AND type = 'refund' AND order_id = ?"
+                    .into(),
+                &[program.as_str(), order_id],
+            )
+            .await?;
+        let Some(r) = row else { return Ok(0) };
+        let whole: i64 = sqlx::Row::try_get(&r, "whole")?;
+        // A refund without an amount refunds the whole order.
+        Ok(if whole > 0 {
+            i64::MAX
+        } else {
+            sqlx::Row::try_get(&r, "total")?
         })
     }
 
@@ -402,8 +436,8 @@ impl StoreTx for SqlTx {
         let sql = self.backend.sql(
             "INSERT INTO referrals (id, workspace_id, program_id, referrer_participant_id, \
              referee_participant_id, customer_id, status, reason, source, click_id, touched_at, \
-             signed_up_at, converted_at, conversion_event_id, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             signed_up_at, converted_at, conversion_event_id, created_at, updated_at, payments, \
+             skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         sqlx::query(&sql)
             .bind(r.id.as_str())
@@ -422,6 +456,8 @@ impl StoreTx for SqlTx {
             .bind(r.conversion_event_id.as_ref().map(|e| e.as_str()))
             .bind(r.created_at)
             .bind(r.updated_at)
+            .bind(r.payments)
+            .bind(skipped_json(&r.skipped)?)
             .execute(&mut *self.tx)
             .await?;
         Ok(())
@@ -442,7 +478,8 @@ impl StoreTx for SqlTx {
     async fn update_referral(&mut self, r: &Referral) -> Result<()> {
         let sql = self.backend.sql(
             "UPDATE referrals SET referee_participant_id = ?, status = ?, reason = ?, \
-             signed_up_at = ?, converted_at = ?, conversion_event_id = ?, updated_at = ? WHERE id = ?",
+             signed_up_at = ?, converted_at = ?, conversion_event_id = ?, updated_at = ?, \
+             payments = ?, skipped = ? WHERE id = ?",
         );
         sqlx::query(&sql)
             .bind(r.referee_participant_id.as_ref().map(|p| p.as_str()))
@@ -452,6 +489,8 @@ impl StoreTx for SqlTx {
             .bind(r.converted_at)
             .bind(r.conversion_event_id.as_ref().map(|e| e.as_str()))
             .bind(r.updated_at)
+            .bind(r.payments)
+            .bind(skipped_json(&r.skipped)?)
             .bind(r.id.as_str())
             .execute(&mut *self.tx)
             .await?;
@@ -465,9 +504,10 @@ impl StoreTx for SqlTx {
         let mut sql = insert_values(
             "INSERT INTO rewards (id, workspace_id, program_id, participant_id, referral_id, \
              event_id, role, trigger, kind, amount, currency, status, rule, inputs, \
-             program_version, approve_at, created_at, updated_at)",
+             program_version, approve_at, created_at, updated_at, pending_reason, coupon_code, \
+             coupon_expires_at)",
             rewards.len(),
-            18,
+            21,
         );
         sql.push_str(" ON CONFLICT (referral_id, role, trigger) DO NOTHING RETURNING id");
         let sql = self.backend.sql_owned(sql);
@@ -478,8 +518,8 @@ impl StoreTx for SqlTx {
                 .bind(r.workspace_id.as_str())
                 .bind(r.program_id.as_str())
                 .bind(r.participant_id.as_str())
-                .bind(r.referral_id.as_str())
-                .bind(r.event_id.as_str())
+                .bind(r.referral_id.as_ref().map(|x| x.as_str()))
+                .bind(r.event_id.as_ref().map(|x| x.as_str()))
                 .bind(r.role.as_str())
                 .bind(r.trigger.as_str())
                 .bind(r.kind.as_str())
@@ -491,7 +531,10 @@ impl StoreTx for SqlTx {
                 .bind(r.program_version)
                 .bind(r.approve_at)
                 .bind(r.created_at)
-                .bind(r.updated_at);
+                .bind(r.updated_at)
+                .bind(r.pending_reason.as_deref())
+                .bind(r.coupon_code.as_deref())
+                .bind(r.coupon_expires_at);
         }
         let rows = q.fetch_all(&mut *self.tx).await?;
         rows.iter()
@@ -553,13 +596,22 @@ impl StoreTx for SqlTx {
             .transpose()
     }
 
-    async fn set_reward_status(&mut self, r: &Reward) -> Result<()> {
-        let sql = self
-            .backend
-            .sql("UPDATE rewards SET status = ?, updated_at = ? WHERE id = ?");
+    async fn update_reward(&mut self, r: &Reward) -> Result<()> {
+        let sql = self.backend.sql(
+            "UPDATE rewards SET status = ?, updated_at = ?, pending_reason = ?, \
+             reversed_amount = ?, coupon_code = ?, coupon_expires_at = ?, \
+             fulfilment_reference = ?, fulfilled_at = ?, payout_line_id = ? WHERE id = ?",
+        );
         sqlx::query(&sql)
             .bind(r.status.as_str())
             .bind(r.updated_at)
+            .bind(r.pending_reason.as_deref())
+            .bind(r.reversed_amount)
+            .bind(r.coupon_code.as_deref())
+            .bind(r.coupon_expires_at)
+            .bind(r.fulfilment_reference.as_deref())
+            .bind(r.fulfilled_at)
+            .bind(r.payout_line_id.as_deref())
             .bind(r.id.as_str())
             .execute(&mut *self.tx)
             .await?;
@@ -632,18 +684,346 @@ impl StoreTx for SqlTx {
         Ok(new.len())
     }
 
+    async fn count_conversions(&mut self, referrer: &ParticipantId, since: Millis) -> Result<i64> {
+        let sql = self.backend.sql(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM referrals WHERE referrer_participant_id = ? \
+             AND converted_at >= ? AND status IN ('converted', 'rewarded')",
+        );
+        let row = sqlx::query(&sql)
+            .bind(referrer.as_str())
+            .bind(since)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(sqlx::Row::try_get(&row, "n")?)
+    }
+
+    async fn reward_usage(
+        &mut self,
+        participant: &ParticipantId,
+        role: vouch_domain::reward::Role,
+        since: Millis,
+        currency: Option<&vouch_domain::money::Currency>,
+    ) -> Result<(i64, i64)> {
+        let sql = self.backend.sql(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(COALESCE(SUM(CASE WHEN currency = ? THEN amount - reversed_amount ELSE 0 END), 0) \
+             AS BIGINT) AS total FROM rewards WHERE participant_id = ? AND role = ? \
+             AND created_at >= ? AND status NOT IN ('cancelled', 'reversed')",
+        );
+        let row = sqlx::query(&sql)
+            .bind(currency.map(|c| c.as_str()).unwrap_or(""))
+            .bind(participant.as_str())
+            .bind(role.as_str())
+            .bind(since)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok((
+            sqlx::Row::try_get(&row, "n")?,
+            sqlx::Row::try_get(&row, "total")?,
+        ))
+    }
+
+    async fn program_spend(
+        &mut self,
+        program: &ProgramId,
+    ) -> Result<Vec<(vouch_domain::money::Currency, i64)>> {
+        let rows = self
+            .all(
+                "SELECT currency, CAST(COALESCE(SUM(amount - reversed_amount), 0) AS BIGINT) \
+                 AS total FROM rewards WHERE program_id = ? AND status NOT IN ('cancelled', \
+                 'reversed') GROUP BY currency"
+                    .into(),
+                &[program.as_str()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let c: String = sqlx::Row::try_get(r, "currency")?;
+                let c = vouch_domain::money::Currency::parse_unit("currency", &c)
+                    .map_err(|_| StoreError::corrupt("reward currency"))?;
+                Ok((c, sqlx::Row::try_get(r, "total")?))
+            })
+            .collect()
+    }
+
+    async fn find_coupon_reward(
+        &mut self,
+        program: &ProgramId,
+        code: &str,
+    ) -> Result<Option<Reward>> {
+        let sql = format!(
+            "SELECT {} FROM rewards WHERE program_id = ? AND coupon_code = ?{}",
+            rows::REWARD_COLS,
+            self.backend.for_update()
+        );
+        self.opt(sql, &[program.as_str(), code])
+            .await?
+            .map(|r| rows::reward(&r))
+            .transpose()
+    }
+
+    async fn insert_coupon_pool(&mut self, pool: &CouponPool) -> Result<()> {
+        let sql = self.backend.sql(
+            "INSERT INTO coupon_pools (id, workspace_id, program_id, name, created_at) \
+             VALUES (?, ?, ?, ?, ?)",
+        );
+        sqlx::query(&sql)
+            .bind(pool.id.as_str())
+            .bind(pool.workspace_id.as_str())
+            .bind(pool.program_id.as_str())
+            .bind(pool.name.as_str())
+            .bind(pool.created_at)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn add_pool_codes(&mut self, pool: &CouponPoolId, codes: &[String]) -> Result<usize> {
+        let base: i64 = {
+            let sql = self.backend.sql(
+                "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS seq FROM coupon_pool_codes \
+                 WHERE pool_id = ?",
+            );
+            let row = sqlx::query(&sql)
+                .bind(pool.as_str())
+                .fetch_one(&mut *self.tx)
+                .await?;
+            sqlx::Row::try_get(&row, "seq")?
+        };
+        let mut added = 0;
+        // Bounded statements: SQLite allows 32766 parameters.
+        for (chunk_no, chunk) in codes.chunks(5000).enumerate() {
+            let mut sql = insert_values(
+                "INSERT INTO coupon_pool_codes (pool_id, code, seq)",
+                chunk.len(),
+                3,
+            );
+            sql.push_str(" ON CONFLICT (pool_id, code) DO NOTHING");
+            let sql = self.backend.sql_owned(sql);
+            let mut q = sqlx::query(&sql);
+            for (i, code) in chunk.iter().enumerate() {
+                let seq = base + i64::try_from(chunk_no * 5000 + i + 1).unwrap_or(i64::MAX);
+                q = q.bind(pool.as_str()).bind(code.as_str()).bind(seq);
+            }
+            added += usize::try_from(q.execute(&mut *self.tx).await?.rows_affected()).unwrap_or(0);
+        }
+        Ok(added)
+    }
+
+    async fn draw_pool_code(
+        &mut self,
+        pool: &CouponPoolId,
+        reward: &RewardId,
+    ) -> Result<Option<String>> {
+        // The rewarding transaction holds the participant's lock, not the pool's: two
+        // may race for the same code, so the draw locks the pool first.
+        self.lock(&format!("coupon_pool:{pool}")).await?;
+        let row = self
+            .opt(
+                "SELECT code FROM coupon_pool_codes WHERE pool_id = ? AND reward_id IS NULL \
+                 ORDER BY seq LIMIT 1"
+                    .into(),
+                &[pool.as_str()],
+            )
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let code: String = sqlx::Row::try_get(&row, "code")?;
+        let sql = self
+            .backend
+            .sql("UPDATE coupon_pool_codes SET reward_id = ? WHERE pool_id = ? AND code = ?");
+        sqlx::query(&sql)
+            .bind(reward.as_str())
+            .bind(pool.as_str())
+            .bind(code.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(Some(code))
+    }
+
+    async fn rewards_awaiting(&mut self, program: &ProgramId, reason: &str) -> Result<Vec<Reward>> {
+        let sql = format!(
+            "SELECT {} FROM rewards WHERE program_id = ? AND pending_reason = ? ORDER BY id{}",
+            rows::REWARD_COLS,
+            self.backend.for_update()
+        );
+        self.all(sql, &[program.as_str(), reason])
+            .await?
+            .iter()
+            .map(rows::reward)
+            .collect()
+    }
+
+    async fn payable_balances(
+        &mut self,
+        ws: &WorkspaceId,
+        program: Option<&ProgramId>,
+        currency: Option<&vouch_domain::money::Currency>,
+    ) -> Result<Vec<PayableBalance>> {
+        // Payable accounts are `participant:{id}:payable`; the participant id is the
+        // middle of the key, and the program filter goes through the participant.
+        let mut sql = String::from(
+            "SELECT p.id AS participant_id, p.email AS email, l.currency AS currency, \
+             CAST(SUM(l.amount) AS BIGINT) AS amount FROM ledger_postings l \
+             JOIN participants p ON l.account = 'participant:' || p.id || ':payable' \
+             WHERE l.workspace_id = ?",
+        );
+        let mut args = vec![ws.as_str().to_owned()];
+        if let Some(p) = program {
+            sql.push_str(" AND p.program_id = ?");
+            args.push(p.as_str().to_owned());
+        }
+        if let Some(c) = currency {
+            sql.push_str(" AND l.currency = ?");
+            args.push(c.as_str().to_owned());
+        }
+        sql.push_str(" GROUP BY p.id, p.email, l.currency ORDER BY l.currency, p.id");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let rows = self.all(sql, &args).await?;
+        rows.iter()
+            .map(|r| {
+                let c: String = sqlx::Row::try_get(r, "currency")?;
+                Ok(PayableBalance {
+                    participant_id: ParticipantId::from_trusted(sqlx::Row::try_get(
+                        r,
+                        "participant_id",
+                    )?),
+                    email: sqlx::Row::try_get(r, "email")?,
+                    currency: vouch_domain::money::Currency::parse_unit("currency", &c)
+                        .map_err(|_| StoreError::corrupt("payable currency"))?,
+                    amount: sqlx::Row::try_get(r, "amount")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_payout(&mut self, payout: &Payout, lines: &[PayoutLine]) -> Result<()> {
+        let sql = self.backend.sql(
+            "INSERT INTO payouts (id, workspace_id, program_id, currency, status, total, \
+             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        sqlx::query(&sql)
+            .bind(payout.id.as_str())
+            .bind(payout.workspace_id.as_str())
+            .bind(payout.program_id.as_ref().map(|p| p.as_str()))
+            .bind(payout.currency.as_str())
+            .bind(payout.status.as_str())
+            .bind(payout.total)
+            .bind(payout.created_at)
+            .bind(payout.updated_at)
+            .execute(&mut *self.tx)
+            .await?;
+        for line in lines {
+            let sql = self.backend.sql(
+                "INSERT INTO payout_lines (id, payout_id, workspace_id, participant_id, email, \
+                 amount, currency, status, reference, error, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            );
+            sqlx::query(&sql)
+                .bind(line.id.as_str())
+                .bind(line.payout_id.as_str())
+                .bind(line.workspace_id.as_str())
+                .bind(line.participant_id.as_str())
+                .bind(line.email.as_deref())
+                .bind(line.amount)
+                .bind(line.currency.as_str())
+                .bind(line.status.as_str())
+                .bind(line.reference.as_deref())
+                .bind(line.error.as_deref())
+                .bind(line.updated_at)
+                .execute(&mut *self.tx)
+                .await?;
+            // The approved cash rewards this line pays, marked so they are paid once.
+            let sql = self.backend.sql(
+                "UPDATE rewards SET payout_line_id = ? WHERE participant_id = ? AND currency = ? \
+                 AND kind = 'cash' AND status = 'approved' AND payout_line_id IS NULL",
+            );
+            sqlx::query(&sql)
+                .bind(line.id.as_str())
+                .bind(line.participant_id.as_str())
+                .bind(line.currency.as_str())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn get_payout_line_for_update(
+        &mut self,
+        payout: &PayoutId,
+        id: &PayoutLineId,
+    ) -> Result<Option<PayoutLine>> {
+        let sql = format!(
+            "SELECT {} FROM payout_lines WHERE payout_id = ? AND id = ?{}",
+            rows::PAYOUT_LINE_COLS,
+            self.backend.for_update()
+        );
+        self.opt(sql, &[payout.as_str(), id.as_str()])
+            .await?
+            .map(|r| rows::payout_line(&r))
+            .transpose()
+    }
+
+    async fn update_payout_line(&mut self, line: &PayoutLine) -> Result<()> {
+        let sql = self.backend.sql(
+            "UPDATE payout_lines SET status = ?, reference = ?, error = ?, updated_at = ? \
+             WHERE id = ?",
+        );
+        sqlx::query(&sql)
+            .bind(line.status.as_str())
+            .bind(line.reference.as_deref())
+            .bind(line.error.as_deref())
+            .bind(line.updated_at)
+            .bind(line.id.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        // The batch is complete once no line is pending.
+        let sql = self.backend.sql(
+            "UPDATE payouts SET updated_at = ?, status = CASE WHEN EXISTS (SELECT 1 FROM \
+             payout_lines WHERE payout_id = ? AND status = 'pending') THEN 'pending' \
+             ELSE 'completed' END WHERE id = ?",
+        );
+        sqlx::query(&sql)
+            .bind(line.updated_at)
+            .bind(line.payout_id.as_str())
+            .bind(line.payout_id.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn rewards_in_payout_line(&mut self, line: &PayoutLineId) -> Result<Vec<Reward>> {
+        let sql = format!(
+            "SELECT {} FROM rewards WHERE payout_line_id = ? ORDER BY id{}",
+            rows::REWARD_COLS,
+            self.backend.for_update()
+        );
+        self.all(sql, &[line.as_str()])
+            .await?
+            .iter()
+            .map(rows::reward)
+            .collect()
+    }
+
     async fn available_balance(
         &mut self,
         participant: &ParticipantId,
         currency: &vouch_domain::money::Currency,
     ) -> Result<i64> {
         let account = vouch_domain::ledger::Account::Available(participant.clone()).key();
+        self.account_balance(&account, currency).await
+    }
+
+    async fn account_balance(
+        &mut self,
+        account: &str,
+        currency: &vouch_domain::money::Currency,
+    ) -> Result<i64> {
         let row = self
             .opt(
                 "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS balance FROM ledger_postings \
                  WHERE account = ? AND currency = ?"
                     .into(),
-                &[account.as_str(), currency.as_str()],
+                &[account, currency.as_str()],
             )
             .await?;
         Ok(match row {

@@ -1,0 +1,234 @@
+//! Turning the domain's reward plans into rewards: the facts the rules read (gathered
+//! under the advocate's lock), coupons generated or drawn from a pool, ledger entries
+//! and approval jobs, all in the caller's transaction.
+
+use rand::Rng;
+use vouch_domain::code::ALPHABET;
+use vouch_domain::ids::{CouponPoolId, EventId, LedgerTxId, ParticipantId, ReferralId};
+use vouch_domain::ledger;
+use vouch_domain::reward::{RewardStatus, Role};
+use vouch_domain::rules::{self, Facts, Plan, RewardKind, Trigger, Usage};
+use vouch_domain::Millis;
+use vouch_store::{NewLedgerTx, Participant, Program, Reward, StoreTx};
+
+use super::approval::approve_job;
+use crate::error::{ApiError, Result};
+
+/// Why a pending reward waits beyond its hold: its coupon pool has no free code.
+pub const POOL_EMPTY: &str = "coupon_pool_empty";
+
+/// A coupon code: 10 characters of the unambiguous alphabet, grouped for reading.
+pub fn coupon_code() -> String {
+    let mut rng = rand::thread_rng();
+    let mut s = String::with_capacity(11);
+    for i in 0..10 {
+        if i == 5 {
+            s.push('-');
+        }
+        s.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
+    }
+    s
+}
+
+/// Reads what the rules need about the advocate and the program. The caller holds the
+/// advocate's lock; with a budget, this also takes the program's, so two conversions
+/// of different advocates cannot both spend the last of it.
+pub async fn gather_facts(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    referrer: &Participant,
+    trigger: Trigger,
+    occurred_at: Millis,
+    order: Option<vouch_domain::money::Money>,
+    now: Millis,
+) -> Result<Facts> {
+    let c = &program.config;
+    let converts = matches!(
+        trigger,
+        Trigger::Purchase(1) | Trigger::SubscriptionPayment(1)
+    );
+    let this = u32::from(converts);
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX).saturating_add(this);
+    let needs_total = c
+        .referrer_reward
+        .as_ref()
+        .is_some_and(|r| !r.tiers.is_empty());
+    let referrer_conversions = if needs_total {
+        count(tx.count_conversions(&referrer.id, Millis::MIN).await?)
+    } else {
+        this
+    };
+    let mut milestone_counts = Vec::with_capacity(c.milestones.len());
+    if converts {
+        for m in &c.milestones {
+            let since = m.period.start(occurred_at);
+            milestone_counts.push(count(tx.count_conversions(&referrer.id, since).await?));
+        }
+    }
+    let cap_usage = match &c.caps.per_advocate {
+        Some(cap) => {
+            let since = cap.period.start(now);
+            let currency = cap.max_amount.map(|m| m.currency);
+            let (n, amount) = tx
+                .reward_usage(&referrer.id, Role::Referrer, since, currency.as_ref())
+                .await?;
+            Usage {
+                count: u32::try_from(n).unwrap_or(u32::MAX),
+                amount,
+            }
+        }
+        None => Usage::default(),
+    };
+    let budget_spent = match c.caps.budget {
+        Some(budget) => {
+            tx.lock(&format!("program:{}:budget", program.id)).await?;
+            tx.program_spend(&program.id)
+                .await?
+                .into_iter()
+                .map(|(cur, amount)| {
+                    rules::value_in(
+                        vouch_domain::money::Money::new(amount, cur),
+                        budget.currency,
+                        c.points_value,
+                    )
+                })
+                .sum()
+        }
+        None => 0,
+    };
+    Ok(Facts {
+        trigger,
+        occurred_at,
+        now,
+        order,
+        referrer_conversions,
+        milestone_counts,
+        cap_usage,
+        budget_spent,
+        has_upline: false,
+    })
+}
+
+/// The participant who referred `referrer`, when the program pays a second level.
+pub async fn upline(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    referrer: &Participant,
+) -> Result<Option<ParticipantId>> {
+    if program.config.multi_level.is_none() {
+        return Ok(None);
+    }
+    let Some(referral_id) = &referrer.referred_by else {
+        return Ok(None);
+    };
+    Ok(tx
+        .get_referral_for_update(referral_id)
+        .await?
+        .map(|r| r.referrer_participant_id)
+        .filter(|p| *p != referrer.id))
+}
+
+/// Where a reward comes from: the referral and event, and what the rules were given.
+pub struct Source<'a> {
+    pub referral: Option<&'a ReferralId>,
+    pub event: Option<&'a EventId>,
+    pub inputs: serde_json::Value,
+}
+
+/// Creates the planned rewards, each for its participant: written once in its final
+/// status (approved at once when the hold is over), with its ledger entries and, while
+/// pending, an approval job. Returns the rewards that were new.
+pub async fn create_rewards(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    plans: Vec<(Plan, ParticipantId)>,
+    source: Source<'_>,
+    now: Millis,
+) -> Result<Vec<Reward>> {
+    let mut rewards = Vec::with_capacity(plans.len());
+    for (plan, participant) in plans {
+        let status = if plan.approve_at <= now {
+            RewardStatus::Approved
+        } else {
+            RewardStatus::Pending
+        };
+        let mut reward = Reward::new_plain(
+            program,
+            participant,
+            source.referral.cloned(),
+            source.event.cloned(),
+            plan.role,
+            plan.trigger.clone(),
+            plan.kind,
+            plan.money,
+            status,
+            plan.approve_at,
+            now,
+        );
+        reward.rule = serde_json::to_value(&plan.rule).map_err(|e| ApiError::Internal(e.into()))?;
+        let mut inputs = source.inputs.clone();
+        if let Some(obj) = inputs.as_object_mut() {
+            obj.insert(
+                "explanation".into(),
+                serde_json::to_value(&plan.explanation)
+                    .map_err(|e| ApiError::Internal(e.into()))?,
+            );
+        }
+        reward.inputs = inputs;
+        if let (RewardKind::Coupon, Some(spec)) = (plan.kind, &plan.rule.coupon) {
+            reward.coupon_expires_at = rules::coupon_expiry(spec, now);
+            match spec.pool_id.as_deref().and_then(CouponPoolId::parse) {
+                Some(pool) => match tx.draw_pool_code(&pool, &reward.id).await? {
+                    Some(code) => reward.coupon_code = Some(code),
+                    None => {
+                        // Never fails the event: the reward waits for codes.
+                        reward.status = RewardStatus::Pending;
+                        reward.pending_reason = Some(POOL_EMPTY.into());
+                    }
+                },
+                None => reward.coupon_code = Some(coupon_code()),
+            }
+        }
+        rewards.push(reward);
+    }
+    let inserted = tx.insert_rewards(&rewards).await?;
+    rewards.retain(|r| inserted.contains(&r.id));
+    let mut entries = vec![];
+    for reward in &rewards {
+        // The ledger tells both steps: earned (pending), then approved.
+        let mut steps = vec![(None, RewardStatus::Pending, "earned")];
+        if reward.status == RewardStatus::Approved {
+            steps.push((
+                Some(RewardStatus::Pending),
+                RewardStatus::Approved,
+                "approved",
+            ));
+        }
+        for (from, to, name) in steps {
+            if let Some(postings) = ledger::reward_transition(
+                &program.id,
+                &reward.participant_id,
+                reward.kind,
+                reward.money(),
+                from,
+                to,
+            ) {
+                entries.push(NewLedgerTx {
+                    id: LedgerTxId::new(),
+                    workspace_id: program.workspace_id.clone(),
+                    idempotency_key: format!("reward:{}:{name}", reward.id),
+                    kind: format!("reward_{name}"),
+                    reward_id: Some(reward.id.clone()),
+                    postings,
+                    created_at: now,
+                });
+            }
+        }
+        if reward.status == RewardStatus::Pending && reward.approve_at > now {
+            tx.enqueue_job(&approve_job(&reward.id, reward.approve_at))
+                .await?;
+        }
+    }
+    tx.post_ledger(&entries).await?;
+    Ok(rewards)
+}
