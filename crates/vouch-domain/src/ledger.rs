@@ -137,6 +137,30 @@ pub fn refund_share(reward: i64, already: i64, order: i64, refunded: i64) -> i64
     (i64::try_from(due).unwrap_or(reward) - already).clamp(0, (reward - already).max(0))
 }
 
+/// A step of a cash payout line: batched (payable → in payout), paid (in payout →
+/// paid out) or failed (back to payable, to be paid in a later batch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayoutStep {
+    Batched,
+    Paid,
+    Failed,
+}
+
+pub fn payout_postings(
+    participant: &ParticipantId,
+    money: Money,
+    step: PayoutStep,
+) -> Vec<Posting> {
+    let payable = Account::Payable(participant.clone());
+    let in_payout = Account::InPayout(participant.clone());
+    let paid = Account::PaidOut(participant.clone());
+    match step {
+        PayoutStep::Batched => transfer(&payable, &in_payout, money),
+        PayoutStep::Paid => transfer(&in_payout, &paid, money),
+        PayoutStep::Failed => transfer(&in_payout, &payable, money),
+    }
+}
+
 /// Why a redemption is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RedeemError {

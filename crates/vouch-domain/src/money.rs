@@ -110,6 +110,14 @@ impl Money {
     }
 }
 
+impl Money {
+    /// The amount in major units without the currency (`12.50`), as payout files want it.
+    pub fn major(&self) -> String {
+        let s = self.to_string();
+        s.rsplit_once(' ').map(|(a, _)| a.to_owned()).unwrap_or(s)
+    }
+}
+
 impl fmt::Display for Money {
     /// `12.50 USD`, `1000 JPY`, `1.250 KWD`: exact, from integers.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

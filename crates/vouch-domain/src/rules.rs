@@ -461,6 +461,15 @@ impl RewardRule {
             },
             DiscountType::PercentOff => {}
         }
+        if c.pool_id
+            .as_deref()
+            .is_some_and(|p| crate::ids::CouponPoolId::parse(p).is_none())
+        {
+            return Err(DomainError::invalid(
+                "coupon.pool_id",
+                "is not a coupon pool id (cpl_…)",
+            ));
+        }
         if c.expires_in_days.is_some_and(|d| !(1..=3650).contains(&d)) {
             return Err(DomainError::invalid(
                 "coupon.expires_in_days",

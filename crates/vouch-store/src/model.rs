@@ -372,6 +372,7 @@ pub struct CouponPool {
 #[derive(Debug, Clone)]
 pub struct PayableBalance {
     pub participant_id: ParticipantId,
+    pub program_id: ProgramId,
     pub email: Option<String>,
     pub currency: Currency,
     pub amount: i64,

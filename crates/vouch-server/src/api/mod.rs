@@ -2,9 +2,11 @@
 //! handlers' annotations so the two cannot drift.
 
 pub mod common;
+pub mod coupon_pools;
 mod docs;
 pub mod events;
 pub mod participants;
+pub mod payouts;
 pub mod programs;
 pub mod redemptions;
 pub mod referrals;
@@ -105,7 +107,9 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
                 .merge(redemptions::router())
                 .merge(events::router())
                 .merge(referrals::router())
-                .merge(rewards::router()),
+                .merge(rewards::router())
+                .merge(payouts::router())
+                .merge(coupon_pools::router()),
         )
         .split_for_parts();
     let mut doc = doc;

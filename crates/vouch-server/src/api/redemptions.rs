@@ -68,7 +68,7 @@ async fn create_redemption(
     ApiJson(input): ApiJson<RedemptionIn>,
 ) -> Result<Response> {
     let participant = find_participant(&state, &auth, &id).await?;
-    let currency = Currency::parse("currency", &input.currency)?;
+    let currency = Currency::parse_unit("currency", &input.currency)?;
     if input.amount <= 0 {
         return Err(ApiError::invalid("amount", "must be greater than 0"));
     }

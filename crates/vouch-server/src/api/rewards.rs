@@ -1,5 +1,6 @@
 //! Rewards: `/api/v1/rewards`.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -14,14 +15,63 @@ use vouch_store::Reward;
 use super::common::{path_id, rfc3339, rfc3339_opt, List};
 use super::referrals::ListFilter;
 use crate::auth::SecretAuth;
+use crate::engine::fulfilment::fulfil;
 use crate::error::{ApiError, Problem, Result};
-use crate::extract::ApiQuery;
+use crate::extract::{parse_json, ApiQuery};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_rewards))
         .routes(routes!(get_reward))
+        .routes(routes!(fulfill_reward))
+}
+
+/// The merchant's report that a reward was delivered.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct FulfilmentIn {
+    /// Your reference for the delivery (gift card number, shipment id), up to 255 characters.
+    pub reference: Option<String>,
+}
+
+/// Report a reward fulfilled.
+///
+/// For approved `gift_card`, `custom` and `coupon` rewards: moves them to `fulfilled`
+/// with your reference. Reporting it again returns the fulfilled reward unchanged.
+/// A pending reward is a 409 (`reward_not_approved`); credit, points and cash are a
+/// 409 (`reward_not_fulfillable`): they are redeemed or paid out instead.
+#[utoipa::path(post, path = "/rewards/{id}/fulfill", tag = "rewards",
+    params(("id" = String, Path, description = "Reward id")),
+    request_body(content = FulfilmentIn, description = "Optional reference"),
+    responses((status = 200, description = "The fulfilled reward", body = RewardOut),
+        (status = 404, description = "No such reward in this workspace", body = Problem),
+        (status = 409, description = "Not approved, or not a kind that is fulfilled by hand", body = Problem)),
+    security(("secret_key" = [])))]
+async fn fulfill_reward(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<RewardOut>> {
+    let id = path_id(&id, RewardId::parse, "reward")?;
+    // The body is optional: an empty one means no reference.
+    let input: FulfilmentIn = if body.iter().all(u8::is_ascii_whitespace) {
+        FulfilmentIn::default()
+    } else {
+        parse_json(&body)?
+    };
+    let reference = input
+        .reference
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if reference.as_ref().is_some_and(|r| r.chars().count() > 255) {
+        return Err(ApiError::invalid(
+            "reference",
+            "must be at most 255 characters",
+        ));
+    }
+    let reward = fulfil(state.store.as_ref(), &auth.workspace_id, &id, reference).await?;
+    Ok(Json(reward.into()))
 }
 
 /// Value owed to a participant.

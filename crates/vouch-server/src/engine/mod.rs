@@ -4,8 +4,11 @@
 
 pub mod approval;
 pub mod blocking;
+pub mod coupons;
 pub mod enrolment;
 pub mod events;
+pub mod fulfilment;
+pub mod payouts;
 pub mod redemptions;
 pub mod rewarding;
 pub mod workspaces;

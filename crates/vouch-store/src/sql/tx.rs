@@ -862,7 +862,8 @@ impl StoreTx for SqlTx {
         // Payable accounts are `participant:{id}:payable`; the participant id is the
         // middle of the key, and the program filter goes through the participant.
         let mut sql = String::from(
-            "SELECT p.id AS participant_id, p.email AS email, l.currency AS currency, \
+            "SELECT p.id AS participant_id, p.program_id AS program_id, p.email AS email, \
+             l.currency AS currency, \
              CAST(SUM(l.amount) AS BIGINT) AS amount FROM ledger_postings l \
              JOIN participants p ON l.account = 'participant:' || p.id || ':payable' \
              WHERE l.workspace_id = ?",
@@ -876,7 +877,7 @@ impl StoreTx for SqlTx {
             sql.push_str(" AND l.currency = ?");
             args.push(c.as_str().to_owned());
         }
-        sql.push_str(" GROUP BY p.id, p.email, l.currency ORDER BY l.currency, p.id");
+        sql.push_str(" GROUP BY p.id, p.program_id, p.email, l.currency ORDER BY l.currency, p.id");
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let rows = self.all(sql, &args).await?;
         rows.iter()
@@ -887,6 +888,7 @@ impl StoreTx for SqlTx {
                         r,
                         "participant_id",
                     )?),
+                    program_id: ProgramId::from_trusted(sqlx::Row::try_get(r, "program_id")?),
                     email: sqlx::Row::try_get(r, "email")?,
                     currency: vouch_domain::money::Currency::parse_unit("currency", &c)
                         .map_err(|_| StoreError::corrupt("payable currency"))?,

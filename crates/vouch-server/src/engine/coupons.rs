@@ -1,0 +1,140 @@
+//! Coupon pools: codes a merchant uploads for coupon rewards. Rewards that found their
+//! pool empty wait (`pending`, `coupon_pool_empty`) and get codes when more arrive.
+
+use vouch_domain::ids::CouponPoolId;
+use vouch_domain::reward::RewardStatus;
+use vouch_store::{CouponPool, Program, Store};
+
+use super::approval::{approve_job, settle_referral};
+use super::move_reward;
+use super::rewarding::POOL_EMPTY;
+use crate::error::{ApiError, Result};
+use crate::state::now_ms;
+
+/// At most this many codes per upload.
+pub const MAX_CODES: usize = 100_000;
+
+/// Reads codes from a JSON list or a CSV body (first column, one per line, an optional
+/// `code` header). Blank lines are skipped; duplicates are kept once.
+pub fn parse_codes(raw: &[String]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    let mut seen = std::collections::HashSet::new();
+    for (i, c) in raw.iter().enumerate() {
+        let c = c.trim();
+        if c.is_empty() {
+            continue;
+        }
+        if c.chars().count() > 100 || c.chars().any(char::is_control) {
+            return Err(ApiError::invalid(
+                format!("codes[{i}]"),
+                "must be 1 to 100 printable characters",
+            ));
+        }
+        if seen.insert(c.to_owned()) {
+            out.push(c.to_owned());
+        }
+    }
+    if out.len() > MAX_CODES {
+        return Err(ApiError::invalid(
+            "codes",
+            format!("at most {MAX_CODES} codes per upload"),
+        ));
+    }
+    Ok(out)
+}
+
+/// The first column of each CSV line.
+pub fn csv_codes(body: &str) -> Vec<String> {
+    body.lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let first = line.split(',').next().unwrap_or_default().trim();
+            let first = first.trim_matches('"').trim();
+            // A header row names the column.
+            (!(i == 0 && first.eq_ignore_ascii_case("code"))).then(|| first.to_owned())
+        })
+        .collect()
+}
+
+/// What an upload did.
+pub struct Uploaded {
+    pub pool: CouponPool,
+    pub added: usize,
+    /// Waiting rewards that got a code from this upload.
+    pub assigned: usize,
+}
+
+/// Creates a pool with its first codes.
+pub async fn create_pool(
+    store: &dyn Store,
+    program: &Program,
+    name: String,
+    codes: Vec<String>,
+) -> Result<Uploaded> {
+    let pool = CouponPool {
+        id: CouponPoolId::new(),
+        workspace_id: program.workspace_id.clone(),
+        program_id: program.id.clone(),
+        name,
+        created_at: now_ms(),
+        available: 0,
+        issued: 0,
+    };
+    let mut tx = store.begin().await?;
+    tx.insert_coupon_pool(&pool).await?;
+    tx.commit().await?;
+    add_codes(store, program, &pool.id, codes).await
+}
+
+/// Adds codes to a pool, then gives codes to the rewards that were waiting for them.
+pub async fn add_codes(
+    store: &dyn Store,
+    program: &Program,
+    pool_id: &CouponPoolId,
+    codes: Vec<String>,
+) -> Result<Uploaded> {
+    let now = now_ms();
+    let mut tx = store.begin().await?;
+    let added = tx.add_pool_codes(pool_id, &codes).await?;
+    let mut assigned = 0;
+    for mut reward in tx.rewards_awaiting(&program.id, POOL_EMPTY).await? {
+        let pool_of_reward = reward
+            .rule
+            .pointer("/coupon/pool_id")
+            .and_then(|v| v.as_str());
+        if pool_of_reward != Some(pool_id.as_str()) {
+            continue;
+        }
+        let Some(code) = tx.draw_pool_code(pool_id, &reward.id).await? else {
+            break;
+        };
+        assigned += 1;
+        reward.coupon_code = Some(code);
+        reward.pending_reason = None;
+        reward.updated_at = now;
+        if reward.status == RewardStatus::Pending && reward.approve_at <= now {
+            move_reward(tx.as_mut(), &mut reward, RewardStatus::Approved, now).await?;
+            if let Some(referral) = &reward.referral_id {
+                settle_referral(tx.as_mut(), referral, now).await?;
+            }
+        } else {
+            tx.update_reward(&reward).await?;
+            if reward.status == RewardStatus::Pending {
+                tx.enqueue_job(&approve_job(&reward.id, reward.approve_at))
+                    .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    let pool = store
+        .get_coupon_pool(&program.workspace_id, pool_id)
+        .await?
+        .ok_or(ApiError::NotFound {
+            what: "coupon pool",
+        })?;
+    Ok(Uploaded {
+        pool,
+        added,
+        assigned,
+    })
+}

@@ -1,0 +1,239 @@
+//! Cash payouts: approved cash rewards, netted in the ledger's payable balance, grouped
+//! into one batch per currency; each line is later marked paid or failed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use vouch_domain::ids::{LedgerTxId, PayoutId, PayoutLineId, ProgramId, WorkspaceId};
+use vouch_domain::ledger::{payout_postings, PayoutStep};
+use vouch_domain::money::{Currency, Money};
+use vouch_domain::reward::RewardStatus;
+use vouch_store::{NewLedgerTx, Payout, PayoutLine, Store, StoreTx};
+
+use super::move_reward;
+use crate::error::{ApiError, Result};
+use crate::state::now_ms;
+
+/// Which balances a new payout takes.
+pub struct PayoutRequest {
+    pub program_id: Option<ProgramId>,
+    pub currency: Option<Currency>,
+}
+
+/// What creating payouts did: the batches, and balances left for later.
+pub struct Created {
+    pub payouts: Vec<(Payout, Vec<PayoutLine>)>,
+    /// Participants whose payable balance is below their program's threshold.
+    pub below_threshold: usize,
+}
+
+/// Batches every payable balance at or above its program's threshold, one payout per
+/// currency, moving each to `in_payout` in the ledger.
+pub async fn create_payouts(
+    store: &dyn Store,
+    ws: &WorkspaceId,
+    req: &PayoutRequest,
+) -> Result<Created> {
+    let now = now_ms();
+    let mut tx = store.begin().await?;
+    // One batch at a time per workspace, so a balance is never batched twice.
+    tx.lock(&format!("payouts:{ws}")).await?;
+    let balances = tx
+        .payable_balances(ws, req.program_id.as_ref(), req.currency.as_ref())
+        .await?;
+    let mut thresholds: HashMap<ProgramId, Option<Money>> = HashMap::new();
+    let mut by_currency: BTreeMap<Currency, Vec<PayoutLine>> = BTreeMap::new();
+    let mut below = 0;
+    for b in balances {
+        if b.amount <= 0 {
+            // Nothing owed (or a clawback deficit that later earnings will net).
+            continue;
+        }
+        if !thresholds.contains_key(&b.program_id) {
+            let t = store
+                .get_program(ws, &b.program_id)
+                .await?
+                .and_then(|p| p.config.payout_threshold);
+            thresholds.insert(b.program_id.clone(), t);
+        }
+        let threshold = thresholds.get(&b.program_id).copied().flatten();
+        if threshold.is_some_and(|t| t.currency == b.currency && b.amount < t.amount) {
+            below += 1;
+            continue;
+        }
+        by_currency.entry(b.currency).or_default().push(PayoutLine {
+            id: PayoutLineId::new(),
+            payout_id: PayoutId::new(), // replaced below with the batch's id
+            workspace_id: ws.clone(),
+            participant_id: b.participant_id,
+            email: b.email,
+            amount: b.amount,
+            currency: b.currency,
+            status: "pending".into(),
+            reference: None,
+            error: None,
+            updated_at: now,
+        });
+    }
+    let mut payouts = vec![];
+    for (currency, mut lines) in by_currency {
+        let payout = Payout {
+            id: PayoutId::new(),
+            workspace_id: ws.clone(),
+            program_id: req.program_id.clone(),
+            currency,
+            status: "pending".into(),
+            total: lines.iter().map(|l| l.amount).sum(),
+            created_at: now,
+            updated_at: now,
+        };
+        let mut entries = vec![];
+        for line in &mut lines {
+            line.payout_id = payout.id.clone();
+            entries.push(NewLedgerTx {
+                id: LedgerTxId::new(),
+                workspace_id: ws.clone(),
+                idempotency_key: format!("payout_line:{}:batched", line.id),
+                kind: "payout_batched".into(),
+                reward_id: None,
+                postings: payout_postings(
+                    &line.participant_id,
+                    Money::new(line.amount, currency),
+                    PayoutStep::Batched,
+                ),
+                created_at: now,
+            });
+        }
+        tx.insert_payout(&payout, &lines).await?;
+        tx.post_ledger(&entries).await?;
+        payouts.push((payout, lines));
+    }
+    tx.commit().await?;
+    Ok(Created {
+        payouts,
+        below_threshold: below,
+    })
+}
+
+/// The result the merchant reports for one line.
+pub struct LineResult {
+    pub line_id: PayoutLineId,
+    pub paid: bool,
+    pub reference: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Marks lines paid (cash leaves the books; its rewards are fulfilled) or failed (the
+/// amount returns to payable for a later batch). Reporting the same result again is a
+/// no-op; changing a final result is a 409.
+pub async fn record_results(
+    store: &dyn Store,
+    ws: &WorkspaceId,
+    payout_id: &PayoutId,
+    results: &[LineResult],
+) -> Result<()> {
+    let now = now_ms();
+    let mut tx = store.begin().await?;
+    for r in results {
+        let mut line = tx
+            .get_payout_line_for_update(payout_id, &r.line_id)
+            .await?
+            .filter(|l| &l.workspace_id == ws)
+            .ok_or(ApiError::NotFound {
+                what: "payout line",
+            })?;
+        let status = if r.paid { "paid" } else { "failed" };
+        if line.status == status {
+            continue;
+        }
+        if line.status != "pending" {
+            return Err(ApiError::Conflict {
+                code: "payout_line_final",
+                field: None,
+                message: format!("line {} is already {}", line.id, line.status),
+            });
+        }
+        let step = if r.paid {
+            PayoutStep::Paid
+        } else {
+            PayoutStep::Failed
+        };
+        tx.post_ledger(&[NewLedgerTx {
+            id: LedgerTxId::new(),
+            workspace_id: ws.clone(),
+            idempotency_key: format!("payout_line:{}:{status}", line.id),
+            kind: format!("payout_{status}"),
+            reward_id: None,
+            postings: payout_postings(
+                &line.participant_id,
+                Money::new(line.amount, line.currency),
+                step,
+            ),
+            created_at: now,
+        }])
+        .await?;
+        line.status = status.into();
+        line.reference = r.reference.clone();
+        line.error = r.error.clone();
+        line.updated_at = now;
+        tx.update_payout_line(&line).await?;
+        settle_rewards(tx.as_mut(), &line, r.paid, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A paid line fulfils its rewards; a failed one frees them for the next batch.
+async fn settle_rewards(
+    tx: &mut dyn StoreTx,
+    line: &PayoutLine,
+    paid: bool,
+    now: vouch_domain::Millis,
+) -> Result<()> {
+    for mut reward in tx.rewards_in_payout_line(&line.id).await? {
+        if paid {
+            if reward.status == RewardStatus::Approved {
+                reward.fulfilled_at = Some(now);
+                reward.fulfilment_reference = line.reference.clone();
+                move_reward(tx, &mut reward, RewardStatus::Fulfilled, now).await?;
+            }
+        } else {
+            reward.payout_line_id = None;
+            reward.updated_at = now;
+            tx.update_reward(&reward).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The PayPal Payouts bulk-upload CSV: one row per line with an email, no header:
+/// recipient, amount in major units, currency, your reference (the line id), a note,
+/// and the wallet.
+pub fn paypal_csv(lines: &[PayoutLine], note: &str) -> String {
+    let mut out = String::new();
+    for l in lines.iter().filter(|l| l.status != "paid") {
+        let Some(email) = &l.email else { continue };
+        out.push_str(&format!(
+            "{},{},{},{},{},PAYPAL\r\n",
+            csv_field(email),
+            Money::new(l.amount, l.currency).major(),
+            l.currency,
+            l.id,
+            csv_field(note)
+        ));
+    }
+    out
+}
+
+/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
