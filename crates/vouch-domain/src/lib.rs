@@ -15,6 +15,7 @@ pub mod program;
 pub mod redirect;
 pub mod reward;
 pub mod rules;
+pub mod simulate;
 
 pub use error::{DomainError, Result};
 

@@ -11,6 +11,7 @@ pub mod programs;
 pub mod redemptions;
 pub mod referrals;
 pub mod rewards;
+pub mod simulate;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -109,7 +110,8 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
                 .merge(referrals::router())
                 .merge(rewards::router())
                 .merge(payouts::router())
-                .merge(coupon_pools::router()),
+                .merge(coupon_pools::router())
+                .merge(simulate::router()),
         )
         .split_for_parts();
     let mut doc = doc;

@@ -220,6 +220,68 @@ fn time_field(field: &str, raw: Option<&str>) -> Result<Option<vouch_domain::Mil
     raw.map(|t| parse_time(field, t)).transpose()
 }
 
+/// A program configuration with a patch applied and validated (also used to try
+/// changes in `/simulate`).
+pub fn apply_patch(config: ProgramConfig, patch: ProgramPatch) -> Result<ProgramConfig> {
+    let mut c = config;
+    if let Some(v) = patch.name {
+        c.name = v;
+    }
+    if let Some(v) = patch.destination_url {
+        c.destination_url = v;
+        // A new destination host should not silently keep the old allow list.
+        if patch.allowed_domains.is_none() {
+            c.allowed_domains.clear();
+        }
+    }
+    if let Some(v) = patch.allowed_domains {
+        c.allowed_domains = v;
+    }
+    if let Some(v) = patch.attribution_window_days {
+        c.attribution_window_days = v;
+    }
+    if let Some(v) = patch.attribution_model {
+        c.attribution_model = v;
+    }
+    if let Some(v) = patch.hold_days {
+        c.hold_days = v;
+    }
+    if let Some(v) = patch.referrer_reward {
+        c.referrer_reward = v;
+    }
+    if let Some(v) = patch.referee_reward {
+        c.referee_reward = v;
+    }
+    if let Some(v) = patch.starts_at {
+        c.starts_at = time_field("starts_at", v.as_deref())?;
+    }
+    if let Some(v) = patch.ends_at {
+        c.ends_at = time_field("ends_at", v.as_deref())?;
+    }
+    if let Some(v) = patch.boosts {
+        c.boosts = v;
+    }
+    if let Some(v) = patch.milestones {
+        c.milestones = v;
+    }
+    if let Some(v) = patch.caps {
+        c.caps = v.unwrap_or_default();
+    }
+    if let Some(v) = patch.welcome_reward {
+        c.welcome_reward = v;
+    }
+    if let Some(v) = patch.multi_level {
+        c.multi_level = v;
+    }
+    if let Some(v) = patch.points_value {
+        c.points_value = v;
+    }
+    if let Some(v) = patch.payout_threshold {
+        c.payout_threshold = v;
+    }
+    Ok(c.validate()?)
+}
+
 /// Looks a program up within the caller's workspace.
 pub async fn find_program(
     state: &AppState,
@@ -346,64 +408,9 @@ async fn update_program(
 ) -> Result<Json<ProgramOut>> {
     let id = path_id(&id, ProgramId::parse, "program")?;
     let mut program = find_program(&state, &auth, &id).await?;
-    let mut c = program.config.clone();
-    if let Some(v) = patch.name {
-        c.name = v;
-    }
-    if let Some(v) = patch.destination_url {
-        c.destination_url = v;
-        // A new destination host should not silently keep the old allow list.
-        if patch.allowed_domains.is_none() {
-            c.allowed_domains.clear();
-        }
-    }
-    if let Some(v) = patch.allowed_domains {
-        c.allowed_domains = v;
-    }
-    if let Some(v) = patch.attribution_window_days {
-        c.attribution_window_days = v;
-    }
-    if let Some(v) = patch.attribution_model {
-        c.attribution_model = v;
-    }
-    if let Some(v) = patch.hold_days {
-        c.hold_days = v;
-    }
-    if let Some(v) = patch.referrer_reward {
-        c.referrer_reward = v;
-    }
-    if let Some(v) = patch.referee_reward {
-        c.referee_reward = v;
-    }
-    if let Some(v) = patch.starts_at {
-        c.starts_at = time_field("starts_at", v.as_deref())?;
-    }
-    if let Some(v) = patch.ends_at {
-        c.ends_at = time_field("ends_at", v.as_deref())?;
-    }
-    if let Some(v) = patch.boosts {
-        c.boosts = v;
-    }
-    if let Some(v) = patch.milestones {
-        c.milestones = v;
-    }
-    if let Some(v) = patch.caps {
-        c.caps = v.unwrap_or_default();
-    }
-    if let Some(v) = patch.welcome_reward {
-        c.welcome_reward = v;
-    }
-    if let Some(v) = patch.multi_level {
-        c.multi_level = v;
-    }
-    if let Some(v) = patch.points_value {
-        c.points_value = v;
-    }
-    if let Some(v) = patch.payout_threshold {
-        c.payout_threshold = v;
-    }
-    program.config = c.validate()?;
-    if let Some(s) = patch.status {
+    let status = patch.status;
+    program.config = apply_patch(program.config.clone(), patch)?;
+    if let Some(s) = status {
         program.status = s.into();
     }
     program.version += 1;

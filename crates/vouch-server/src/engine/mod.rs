@@ -11,6 +11,7 @@ pub mod fulfilment;
 pub mod payouts;
 pub mod redemptions;
 pub mod rewarding;
+pub mod simulation;
 pub mod workspaces;
 
 use vouch_domain::ids::LedgerTxId;
