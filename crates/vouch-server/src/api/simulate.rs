@@ -257,7 +257,7 @@ async fn simulate(
         for (cur, (amount, n)) in &c.created {
             let e = all.entry(*cur).or_default();
             e.0 -= amount;
-            e.1 = e.1.saturating_sub(*n).max(0);
+            e.1 = e.1.saturating_sub(*n);
         }
         total_list(&all)
     });
