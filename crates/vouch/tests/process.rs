@@ -303,6 +303,80 @@ async fn two_instances_reward_each_purchase_exactly_once() {
     assert_eq!(p["stats"]["conversions"], FRIENDS as i64);
 }
 
+/// Two instances on one PostgreSQL, conversions of many advocates at once: the program
+/// budget is never exceeded, and every refused reward says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_never_exceed_the_budget() {
+    let Some(url) = vouch_store::testing::fresh_postgres().await else {
+        return;
+    };
+    let (ok, out, err) = run(&["workspace", "create", "Budget", "--database-url", &url]);
+    assert!(ok, "{err}");
+    let ws: Value = serde_json::from_str(out.trim()).unwrap();
+    let sk = ws["secret_key"].as_str().unwrap().to_owned();
+    let a = serve(&["--database-url", &url]);
+    let b = serve(&["--database-url", &url]);
+    const BUDGET_REWARDS: i64 = 7;
+    let (pid, _, _) = program_with_advocate(
+        &a.base,
+        &sk,
+        json!({"referee_reward": null,
+               "caps": {"budget": {"amount": 1000 * BUDGET_REWARDS, "currency": "USD"}}}),
+    )
+    .await;
+    let mut codes = vec![];
+    for i in 0..10 {
+        let (s, p) = post(
+            &a.base,
+            &sk,
+            &format!("/api/v1/programs/{pid}/participants"),
+            json!({"email": format!("advocate{i}@example.com")}),
+        )
+        .await;
+        assert_eq!(s, 201, "{p}");
+        codes.push(p["referral_code"].as_str().unwrap().to_owned());
+    }
+    let mut tasks = vec![];
+    for i in 0..30 {
+        let base = if i % 2 == 0 { &a.base } else { &b.base }.clone();
+        let (sk, pid, code) = (sk.clone(), pid.clone(), codes[i % codes.len()].clone());
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"type": "purchase", "program_id": pid,
+                              "customer": {"email": format!("friend{i}@x.com")},
+                              "referral_code": code, "order_id": format!("o{i}"),
+                              "amount": 3000, "currency": "USD"});
+            let (status, v) = post(&base, &sk, "/api/v1/events", body).await;
+            assert_eq!(status, 201, "{v}");
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let rewards = get(
+        &b.base,
+        &sk,
+        &format!("/api/v1/rewards?program_id={pid}&limit=100"),
+    )
+    .await;
+    let rewards = rewards["data"].as_array().unwrap();
+    let total: i64 = rewards.iter().map(|r| r["amount"].as_i64().unwrap()).sum();
+    assert_eq!(rewards.len() as i64, BUDGET_REWARDS, "{rewards:?}");
+    assert_eq!(total, 1000 * BUDGET_REWARDS);
+    let referrals = get(
+        &a.base,
+        &sk,
+        &format!("/api/v1/referrals?program_id={pid}&limit=100"),
+    )
+    .await;
+    let refused = referrals["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["skipped_rewards"][0]["reason"] == "budget")
+        .count();
+    assert_eq!(refused, 30 - BUDGET_REWARDS as usize);
+}
+
 /// Clicks are committed in groups, but a redirect is answered only after its click is
 /// committed: after SIGKILL under load, every click id a client received is stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
