@@ -3,7 +3,10 @@
 //! over the same client and connection as a baseline that does no store work.
 //!
 //! Each purchase is a new friend with a new order id, attributed by the referral code
-//! of one advocate. Purchases and health checks are interleaved, so drift on the
+//! of one advocate. The program uses every rule that reads totals at once: tiered
+//! referrer rewards, a percent referee reward, a milestone, a boost running now, a
+//! per-advocate cap and a program budget (both set high enough that every purchase is
+//! still rewarded, so each does the full work). Purchases and health checks are interleaved, so drift on the
 //! machine affects both alike. Environment: `VOUCH_BENCH_EVENTS` (measured purchases,
 //! default 2000; a warm-up of 200 comes first).
 //!
@@ -74,7 +77,18 @@ async fn start(client: &reqwest::Client) -> Fixture {
         json!({
             "name": "Bench program",
             "destination_url": "https://shop.example.com/x",
-            "referrer_reward": {"kind": "credit", "amount": 1000, "currency": "USD"},
+            "referrer_reward": {"kind": "credit", "currency": "USD", "tiers": [
+                {"from": 1, "to": 2, "amount": 1000},
+                {"from": 3, "to": 5, "amount": 1500},
+                {"from": 6, "amount": 2500}]},
+            "referee_reward": {"kind": "credit", "percent": 10, "max_amount": 2000},
+            "milestones": [{"referrals": 3, "period": "month",
+                            "reward": {"kind": "credit", "amount": 5000, "currency": "USD"}}],
+            "boosts": [{"starts_at": "2000-01-01T00:00:00Z", "ends_at": "2999-01-01T00:00:00Z",
+                        "multiplier": 2}],
+            "caps": {"per_advocate": {"period": "month", "max_rewards": 1000000,
+                                      "max_amount": {"amount": 100000000000i64, "currency": "USD"}},
+                     "budget": {"amount": 100000000000i64, "currency": "USD"}},
         }),
     )
     .await;
