@@ -18,10 +18,21 @@ pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 
 /// A percentage with at most two decimals (`12.5`), kept in hundredths so rules compare
 /// and compute exactly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(try_from = "f64", into = "f64")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(try_from = "f64")]
 #[schema(value_type = f64, example = 10)]
 pub struct Percent(u32);
+
+/// Whole percentages are written as integers (`15`, not `15.0`).
+impl Serialize for Percent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if self.0 % 100 == 0 {
+            s.serialize_u32(self.0 / 100)
+        } else {
+            s.serialize_f64(f64::from(*self))
+        }
+    }
+}
 
 impl Percent {
     pub fn hundredths(self) -> u32 {
@@ -67,10 +78,20 @@ impl From<Percent> for f64 {
 }
 
 /// A boost factor such as `2` (double) or `1.5`, in hundredths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(try_from = "f64", into = "f64")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(try_from = "f64")]
 #[schema(value_type = f64, example = 2)]
 pub struct Multiplier(u32);
+
+impl Serialize for Multiplier {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if self.0 % 100 == 0 {
+            s.serialize_u32(self.0 / 100)
+        } else {
+            s.serialize_f64(f64::from(*self))
+        }
+    }
+}
 
 impl Multiplier {
     pub fn apply(self, amount: i64) -> i64 {
@@ -991,8 +1012,17 @@ pub fn evaluate(rules: &Rules<'_>, facts: &Facts) -> Decision {
             }
         }
     }
+    let mut limits = Limits {
+        usage: facts.cap_usage,
+        spent: facts.budget_spent,
+    };
+    for plan in wanted {
+        limits.admit(rules, plan, &mut out);
+    }
+    // The second level shares only in referrer rewards the limits let through.
     if let (Some(ml), true) = (rules.multi_level, facts.has_upline) {
-        let upline: Vec<Plan> = wanted
+        let upline: Vec<Plan> = out
+            .plans
             .iter()
             .filter(|p| p.role == Role::Referrer && p.kind.in_ledger())
             .filter_map(|p| {
@@ -1013,51 +1043,63 @@ pub fn evaluate(rules: &Rules<'_>, facts: &Facts) -> Decision {
                 })
             })
             .collect();
-        wanted.extend(upline);
+        for plan in upline {
+            limits.admit(rules, plan, &mut out);
+        }
     }
-    let mut usage = facts.cap_usage;
-    let mut spent = facts.budget_spent;
-    for plan in wanted {
+    out
+}
+
+/// What the limits have used so far while one event is evaluated.
+struct Limits {
+    usage: Usage,
+    spent: i64,
+}
+
+impl Limits {
+    /// Adds `plan` to the decision, or records why the advocate's cap (referrer rewards)
+    /// or the budget (every reward) refuses it.
+    fn admit(&mut self, rules: &Rules<'_>, plan: Plan, out: &mut Decision) {
         if plan.role == Role::Referrer {
-            if let Some(cap) = rules.advocate_cap {
-                if let Some(reason) = cap_refusal(cap, usage, plan.money) {
-                    out.skipped.push(skip(
-                        plan.role,
-                        &plan.trigger,
-                        SkipReason::AdvocateCap,
-                        reason,
-                    ));
-                    continue;
-                }
+            if let Some(reason) = rules
+                .advocate_cap
+                .and_then(|cap| cap_refusal(cap, self.usage, plan.money))
+            {
+                out.skipped.push(skip(
+                    plan.role,
+                    &plan.trigger,
+                    SkipReason::AdvocateCap,
+                    reason,
+                ));
+                return;
             }
         }
         if let Some(budget) = rules.budget {
             let value = value_in(plan.money, budget.currency, rules.points_value);
-            if spent.saturating_add(value) > budget.amount {
+            if self.spent.saturating_add(value) > budget.amount {
                 out.skipped.push(skip(
                     plan.role,
                     &plan.trigger,
                     SkipReason::Budget,
                     format!(
                         "the program's budget of {budget} would be exceeded ({} spent)",
-                        Money::new(spent, budget.currency)
+                        Money::new(self.spent, budget.currency)
                     ),
                 ));
-                continue;
+                return;
             }
-            spent = spent.saturating_add(value);
+            self.spent = self.spent.saturating_add(value);
         }
         if plan.role == Role::Referrer {
-            usage.count = usage.count.saturating_add(1);
+            self.usage.count = self.usage.count.saturating_add(1);
             if let Some(max) = rules.advocate_cap.and_then(|c| c.max_amount) {
                 if max.currency == plan.money.currency {
-                    usage.amount = usage.amount.saturating_add(plan.money.amount);
+                    self.usage.amount = self.usage.amount.saturating_add(plan.money.amount);
                 }
             }
         }
         out.plans.push(plan);
     }
-    out
 }
 
 /// The welcome reward for a participant who just joined: approved at once (there is

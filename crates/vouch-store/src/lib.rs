@@ -247,10 +247,12 @@ pub trait StoreTx: Send {
     async fn insert_coupon_pool(&mut self, pool: &CouponPool) -> Result<()>;
     /// Adds codes to a pool; codes already in it are skipped. Returns how many were new.
     async fn add_pool_codes(&mut self, pool: &CouponPoolId, codes: &[String]) -> Result<usize>;
-    /// Takes the pool's oldest free code for `reward`; `None` when the pool is empty.
+    /// Takes the oldest free code of `pool` for `reward`; `None` when the pool is empty
+    /// or is not one of `program`'s pools.
     async fn draw_pool_code(
         &mut self,
         pool: &CouponPoolId,
+        program: &ProgramId,
         reward: &RewardId,
     ) -> Result<Option<String>>;
     /// The program's rewards waiting for `reason`, locked until commit.

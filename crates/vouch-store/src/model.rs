@@ -341,6 +341,8 @@ pub struct Purchase {
     pub id: EventId,
     pub amount: Option<i64>,
     pub currency: Option<Currency>,
+    /// The referral the purchase was attributed to.
+    pub referral_id: Option<ReferralId>,
 }
 
 /// An event as recorded, for backtests.

@@ -93,6 +93,10 @@ pub struct BalanceOut {
     pub available: i64,
     /// Earned, still inside the hold period.
     pub pending: i64,
+    /// Approved cash waiting for a payout (may be negative after a clawback).
+    pub payable: i64,
+    /// Cash paid out so far.
+    pub paid_out: i64,
 }
 
 impl From<Balance> for BalanceOut {
@@ -101,6 +105,8 @@ impl From<Balance> for BalanceOut {
             currency: b.currency.to_string(),
             available: b.available,
             pending: b.pending,
+            payable: b.payable,
+            paid_out: b.paid_out,
         }
     }
 }

@@ -196,8 +196,8 @@ async fn get_payout(
 ///
 /// `text/csv` in the PayPal Payouts bulk-upload format, no header row: recipient
 /// email, amount in major units, currency, reference (the payout line id, which PayPal
-/// reports back), note, `PAYPAL`. Lines already paid, and lines without an email, are
-/// left out.
+/// reports back), note, `PAYPAL`. Only pending lines with an email are listed: paid
+/// lines are done, and failed ones are paid from a later batch.
 #[utoipa::path(get, path = "/payouts/{id}/paypal.csv", tag = "payouts",
     params(("id" = String, Path, description = "Payout id")),
     responses((status = 200, description = "The CSV file", content_type = "text/csv", body = String),

@@ -105,7 +105,7 @@ pub async fn add_codes(
         if pool_of_reward != Some(pool_id.as_str()) {
             continue;
         }
-        let Some(code) = tx.draw_pool_code(pool_id, &reward.id).await? else {
+        let Some(code) = tx.draw_pool_code(pool_id, &program.id, &reward.id).await? else {
             break;
         };
         assigned += 1;

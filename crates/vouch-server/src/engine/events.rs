@@ -748,7 +748,11 @@ async fn refund(
         tx.update_reward(&reward).await?;
         outcome.rewards.push(reward);
     }
-    let referral_id = outcome.rewards.first().and_then(|r| r.referral_id.clone());
+    // The referral the purchase was attributed to, even when it earned nothing.
+    let referral_id = purchase
+        .referral_id
+        .clone()
+        .or_else(|| outcome.rewards.first().and_then(|r| r.referral_id.clone()));
     if let Some(id) = referral_id {
         if let Some(mut referral) = tx.get_referral_for_update(&id).await? {
             if full && referral.conversion_event_id.as_ref() == Some(&purchase.id) {

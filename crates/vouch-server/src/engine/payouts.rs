@@ -205,12 +205,13 @@ async fn settle_rewards(
     Ok(())
 }
 
-/// The PayPal Payouts bulk-upload CSV: one row per line with an email, no header:
+/// The PayPal Payouts bulk-upload CSV: one row per pending line with an email (paid
+/// lines are done; failed ones move to a later batch), no header:
 /// recipient, amount in major units, currency, your reference (the line id), a note,
 /// and the wallet.
 pub fn paypal_csv(lines: &[PayoutLine], note: &str) -> String {
     let mut out = String::new();
-    for l in lines.iter().filter(|l| l.status != "paid") {
+    for l in lines.iter().filter(|l| l.status == "pending") {
         let Some(email) = &l.email else { continue };
         out.push_str(&format!(
             "{},{},{},{},{},PAYPAL\r\n",

@@ -178,7 +178,7 @@ pub async fn create_rewards(
         if let (RewardKind::Coupon, Some(spec)) = (plan.kind, &plan.rule.coupon) {
             reward.coupon_expires_at = rules::coupon_expiry(spec, now);
             match spec.pool_id.as_deref().and_then(CouponPoolId::parse) {
-                Some(pool) => match tx.draw_pool_code(&pool, &reward.id).await? {
+                Some(pool) => match tx.draw_pool_code(&pool, &program.id, &reward.id).await? {
                     Some(code) => reward.coupon_code = Some(code),
                     None => {
                         // Never fails the event: the reward waits for codes.

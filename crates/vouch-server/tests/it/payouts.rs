@@ -24,36 +24,9 @@ both!(
     pool_codes_are_drawn_in_order_and_waiting_rewards_served,
     coupon_code_attributes_a_new_customer_to_the_advocate,
     coupon_rules_are_validated,
-);
-
-/// Like `both!`, for tests that show a known server bug: ignored until it is fixed.
-macro_rules! both_ignored {
-    ($($name:ident: $why:literal),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = $why]
-            async fn sqlite() {
-                let app = $crate::harness::TestApp::spawn($crate::harness::Db::Sqlite).await.unwrap();
-                super::$name(app).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = $why]
-            async fn postgres() {
-                if let Some(app) = $crate::harness::TestApp::spawn($crate::harness::Db::Postgres).await {
-                    super::$name(app).await;
-                }
-            }
-        }
-    )*};
-}
-
-both_ignored!(
-    participant_balance_shows_payable_and_paid_out:
-        "server bug: api/participants.rs BalanceOut drops payable and paid_out",
-    failed_lines_leave_the_old_batchs_paypal_export:
-        "server bug: engine/payouts.rs paypal_csv exports failed lines that were re-batched",
-    cancelled_rewards_waiting_for_a_pool_take_no_code:
-        "server bug: engine/coupons.rs add_codes gives pool codes to cancelled rewards",
+    participant_balance_shows_payable_and_paid_out,
+    failed_lines_leave_the_old_batchs_paypal_export,
+    cancelled_rewards_waiting_for_a_pool_take_no_code,
 );
 
 const USD: &str = "USD";

@@ -291,7 +291,7 @@ impl StoreTx for SqlTx {
     ) -> Result<Option<Purchase>> {
         let row = self
             .opt(
-                "SELECT id, amount, currency FROM events WHERE program_id = ? \
+                "SELECT id, amount, currency, referral_id FROM events WHERE program_id = ? \
                  AND type IN ('purchase', 'subscription_payment') AND order_id = ? \
                  ORDER BY created_at LIMIT 1"
                     .into(),
@@ -304,6 +304,8 @@ impl StoreTx for SqlTx {
             id: EventId::from_trusted(sqlx::Row::try_get(&r, "id")?),
             amount: sqlx::Row::try_get(&r, "amount")?,
             currency: currency.and_then(|c| vouch_domain::money::Currency::parse("c", &c).ok()),
+            referral_id: sqlx::Row::try_get::<Option<String>, _>(&r, "referral_id")?
+                .map(ReferralId::from_trusted),
         }))
     }
 
@@ -813,6 +815,7 @@ impl StoreTx for SqlTx {
     async fn draw_pool_code(
         &mut self,
         pool: &CouponPoolId,
+        program: &ProgramId,
         reward: &RewardId,
     ) -> Result<Option<String>> {
         // The rewarding transaction holds the participant's lock, not the pool's: two
@@ -820,10 +823,11 @@ impl StoreTx for SqlTx {
         self.lock(&format!("coupon_pool:{pool}")).await?;
         let row = self
             .opt(
-                "SELECT code FROM coupon_pool_codes WHERE pool_id = ? AND reward_id IS NULL \
-                 ORDER BY seq LIMIT 1"
+                "SELECT c.code FROM coupon_pool_codes c JOIN coupon_pools p ON p.id = c.pool_id \
+                 WHERE c.pool_id = ? AND p.program_id = ? AND c.reward_id IS NULL \
+                 ORDER BY c.seq LIMIT 1"
                     .into(),
-                &[pool.as_str()],
+                &[pool.as_str(), program.as_str()],
             )
             .await?;
         let Some(row) = row else { return Ok(None) };
@@ -842,7 +846,8 @@ impl StoreTx for SqlTx {
 
     async fn rewards_awaiting(&mut self, program: &ProgramId, reason: &str) -> Result<Vec<Reward>> {
         let sql = format!(
-            "SELECT {} FROM rewards WHERE program_id = ? AND pending_reason = ? ORDER BY id{}",
+            "SELECT {} FROM rewards WHERE program_id = ? AND pending_reason = ? \
+             AND status = 'pending' ORDER BY id{}",
             rows::REWARD_COLS,
             self.backend.for_update()
         );
