@@ -26,7 +26,7 @@ pub struct Percent(u32);
 /// Whole percentages are written as integers (`15`, not `15.0`).
 impl Serialize for Percent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        if self.0 % 100 == 0 {
+        if self.0.is_multiple_of(100) {
             s.serialize_u32(self.0 / 100)
         } else {
             s.serialize_f64(f64::from(*self))
@@ -85,7 +85,7 @@ pub struct Multiplier(u32);
 
 impl Serialize for Multiplier {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        if self.0 % 100 == 0 {
+        if self.0.is_multiple_of(100) {
             s.serialize_u32(self.0 / 100)
         } else {
             s.serialize_f64(f64::from(*self))
