@@ -426,6 +426,19 @@ async fn rewards_exist_once_per_referral_role_and_trigger(store: Arc<dyn Store>)
     let mut other_role = reward(&w, &r, &e);
     other_role.role = Role::Referee;
     assert!(tx.insert_rewards(&[other_role]).await.unwrap().len() == 1);
+    // The program's spend counts what was inserted (not the skipped duplicate), and
+    // moves with adjustments.
+    assert_eq!(
+        tx.program_spend(&w.program.id).await.unwrap(),
+        vec![(usd(), 200)]
+    );
+    tx.adjust_program_spend(&w.program.id, &usd(), -100)
+        .await
+        .unwrap();
+    assert_eq!(
+        tx.program_spend(&w.program.id).await.unwrap(),
+        vec![(usd(), 100)]
+    );
     assert_eq!(tx.rewards_for_referral(&r.id).await.unwrap().len(), 2);
     assert_eq!(tx.rewards_for_event(&e).await.unwrap().len(), 2);
     tx.commit().await.unwrap();

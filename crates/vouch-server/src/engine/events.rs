@@ -743,6 +743,8 @@ async fn refund(
             }])
             .await?;
         }
+        tx.adjust_program_spend(&program.id, &reward.currency, -share)
+            .await?;
         reward.reversed_amount += share;
         reward.updated_at = now;
         tx.update_reward(&reward).await?;

@@ -53,6 +53,12 @@ pub(crate) async fn move_reward(
         }])
         .await?;
     }
+    // A reward that stops standing no longer counts against the program's budget.
+    let stops = |s: RewardStatus| matches!(s, RewardStatus::Cancelled | RewardStatus::Reversed);
+    if stops(to) && !stops(from) && remaining.amount != 0 {
+        tx.adjust_program_spend(&reward.program_id, &reward.currency, -remaining.amount)
+            .await?;
+    }
     reward.status = to;
     reward.updated_at = now;
     tx.update_reward(reward).await

@@ -49,28 +49,42 @@ pub async fn gather_facts(
     );
     let this = u32::from(converts);
     let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX).saturating_add(this);
-    let needs_total = c
+    // Beyond the last tier's start (or just past its end) the count changes nothing.
+    let tier_horizon = c
         .referrer_reward
         .as_ref()
-        .is_some_and(|r| !r.tiers.is_empty());
-    let referrer_conversions = if needs_total {
-        count(tx.count_conversions(&referrer.id, Millis::MIN).await?)
-    } else {
-        this
+        .and_then(|r| r.tiers.last())
+        .map(|t| i64::from(t.to.map_or(t.from, |to| to.saturating_add(1))));
+    let referrer_conversions = match tier_horizon {
+        Some(limit) => count(
+            tx.count_conversions(&referrer.id, Millis::MIN, limit)
+                .await?,
+        ),
+        None => this,
     };
     let mut milestone_counts = Vec::with_capacity(c.milestones.len());
     if converts {
         for m in &c.milestones {
             let since = m.period.start(occurred_at);
-            milestone_counts.push(count(tx.count_conversions(&referrer.id, since).await?));
+            let prior = tx
+                .count_conversions(&referrer.id, since, i64::from(m.referrals))
+                .await?;
+            milestone_counts.push(count(prior));
         }
     }
     let cap_usage = match &c.caps.per_advocate {
         Some(cap) => {
             let since = cap.period.start(now);
             let currency = cap.max_amount.map(|m| m.currency);
+            let at_most = i64::from(cap.max_rewards.unwrap_or(u32::MAX));
             let (n, amount) = tx
-                .reward_usage(&referrer.id, Role::Referrer, since, currency.as_ref())
+                .reward_usage(
+                    &referrer.id,
+                    Role::Referrer,
+                    since,
+                    currency.as_ref(),
+                    at_most,
+                )
                 .await?;
             Usage {
                 count: u32::try_from(n).unwrap_or(u32::MAX),

@@ -539,9 +539,46 @@ impl StoreTx for SqlTx {
                 .bind(r.coupon_expires_at);
         }
         let rows = q.fetch_all(&mut *self.tx).await?;
-        rows.iter()
+        let ids: Vec<RewardId> = rows
+            .iter()
             .map(|row| Ok(RewardId::from_trusted(sqlx::Row::try_get(row, "id")?)))
-            .collect()
+            .collect::<Result<_>>()?;
+        // The program's spend grows by what was actually inserted.
+        let mut sums: Vec<(&ProgramId, vouch_domain::money::Currency, i64)> = vec![];
+        for r in rewards.iter().filter(|r| ids.contains(&r.id)) {
+            match sums
+                .iter_mut()
+                .find(|(p, c, _)| *p == &r.program_id && *c == r.currency)
+            {
+                Some(entry) => entry.2 += r.amount,
+                None => sums.push((&r.program_id, r.currency, r.amount)),
+            }
+        }
+        for (program, currency, amount) in sums {
+            self.adjust_program_spend(program, &currency, amount)
+                .await?;
+        }
+        Ok(ids)
+    }
+
+    async fn adjust_program_spend(
+        &mut self,
+        program: &ProgramId,
+        currency: &vouch_domain::money::Currency,
+        delta: i64,
+    ) -> Result<()> {
+        let sql = self.backend.sql(
+            "INSERT INTO program_spend (program_id, currency, amount) VALUES (?, ?, ?) \
+             ON CONFLICT (program_id, currency) DO UPDATE \
+             SET amount = program_spend.amount + excluded.amount",
+        );
+        sqlx::query(&sql)
+            .bind(program.as_str())
+            .bind(currency.as_str())
+            .bind(delta)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
     }
 
     async fn rewards_for_event(&mut self, event: &EventId) -> Result<Vec<Reward>> {
@@ -686,14 +723,23 @@ impl StoreTx for SqlTx {
         Ok(new.len())
     }
 
-    async fn count_conversions(&mut self, referrer: &ParticipantId, since: Millis) -> Result<i64> {
+    async fn count_conversions(
+        &mut self,
+        referrer: &ParticipantId,
+        since: Millis,
+        at_most: i64,
+    ) -> Result<i64> {
+        // Counting stops at `at_most`: a super-advocate's thousandth referral costs
+        // what their tenth did.
         let sql = self.backend.sql(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM referrals WHERE referrer_participant_id = ? \
-             AND converted_at >= ? AND status IN ('converted', 'rewarded')",
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT 1 FROM referrals \
+             WHERE referrer_participant_id = ? AND converted_at >= ? \
+             AND status IN ('converted', 'rewarded') LIMIT ?) AS counted",
         );
         let row = sqlx::query(&sql)
             .bind(referrer.as_str())
             .bind(since)
+            .bind(at_most.max(0))
             .fetch_one(&mut *self.tx)
             .await?;
         Ok(sqlx::Row::try_get(&row, "n")?)
@@ -705,7 +751,23 @@ impl StoreTx for SqlTx {
         role: vouch_domain::reward::Role,
         since: Millis,
         currency: Option<&vouch_domain::money::Currency>,
+        at_most: i64,
     ) -> Result<(i64, i64)> {
+        if currency.is_none() {
+            let sql = self.backend.sql(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT 1 FROM rewards \
+                 WHERE participant_id = ? AND role = ? AND created_at >= ? \
+                 AND status NOT IN ('cancelled', 'reversed') LIMIT ?) AS counted",
+            );
+            let row = sqlx::query(&sql)
+                .bind(participant.as_str())
+                .bind(role.as_str())
+                .bind(since)
+                .bind(at_most.max(0))
+                .fetch_one(&mut *self.tx)
+                .await?;
+            return Ok((sqlx::Row::try_get(&row, "n")?, 0));
+        }
         let sql = self.backend.sql(
             "SELECT CAST(COUNT(*) AS BIGINT) AS n, \
              CAST(COALESCE(SUM(CASE WHEN currency = ? THEN amount - reversed_amount ELSE 0 END), 0) \
@@ -731,10 +793,7 @@ impl StoreTx for SqlTx {
     ) -> Result<Vec<(vouch_domain::money::Currency, i64)>> {
         let rows = self
             .all(
-                "SELECT currency, CAST(COALESCE(SUM(amount - reversed_amount), 0) AS BIGINT) \
-                 AS total FROM rewards WHERE program_id = ? AND status NOT IN ('cancelled', \
-                 'reversed') GROUP BY currency"
-                    .into(),
+                "SELECT currency, amount AS total FROM program_spend WHERE program_id = ?".into(),
                 &[program.as_str()],
             )
             .await?;
