@@ -118,6 +118,8 @@ pub enum RejectReason {
     AdvocateInactive,
     /// The qualifying purchase fell before the program's start or after its end.
     OutsideSchedule,
+    /// The fraud rules rejected it, or a reviewer did; its signals say why.
+    Fraud,
 }
 
 impl RejectReason {
@@ -127,6 +129,7 @@ impl RejectReason {
             Self::OutsideWindow => "outside_window",
             Self::AdvocateInactive => "advocate_inactive",
             Self::OutsideSchedule => "outside_schedule",
+            Self::Fraud => "fraud",
         }
     }
 
@@ -136,6 +139,7 @@ impl RejectReason {
             "outside_window" => Some(Self::OutsideWindow),
             "advocate_inactive" => Some(Self::AdvocateInactive),
             "outside_schedule" => Some(Self::OutsideSchedule),
+            "fraud" => Some(Self::Fraud),
             _ => None,
         }
     }

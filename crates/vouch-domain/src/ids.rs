@@ -104,6 +104,8 @@ id_type!(/// A batch of cash payouts in one currency.
     PayoutId, "po_");
 id_type!(/// One participant's amount in a payout batch.
     PayoutLineId, "pol_");
+id_type!(/// One entry of the audit log.
+    AuditId, "aud_");
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ pub mod code;
 pub mod email;
 pub mod error;
 pub mod event;
+pub mod fraud;
 pub mod ids;
 pub mod ledger;
 pub mod money;

@@ -100,6 +100,9 @@ pub struct ProgramConfig {
     /// Cash balances below this are not paid out yet (other currencies: no minimum).
     #[serde(default)]
     pub payout_threshold: Option<Money>,
+    /// Risk thresholds and limits; defaults apply without configuring anything.
+    #[serde(default)]
+    pub fraud: crate::fraud::FraudSettings,
 }
 
 impl ProgramConfig {
@@ -176,6 +179,7 @@ impl ProgramConfig {
             r.validate(None).map_err(|e| e.within("welcome_reward"))?;
         }
         self.validate_limits()?;
+        self.fraud.validate().map_err(|e| e.within("fraud"))?;
         Ok(self)
     }
 

@@ -68,6 +68,8 @@ impl KeyCache {
 pub struct Auth {
     pub workspace_id: WorkspaceId,
     pub kind: KeyKind,
+    /// The key that asked: the actor in the audit log.
+    pub key_id: vouch_domain::ids::ApiKeyId,
 }
 
 impl Auth {
@@ -109,6 +111,7 @@ impl FromRequestParts<AppState> for Auth {
         Ok(Auth {
             workspace_id: key.workspace_id,
             kind: key.kind,
+            key_id: key.id,
         })
     }
 }

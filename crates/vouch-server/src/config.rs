@@ -13,6 +13,8 @@ pub struct Config {
     pub job_poll: Duration,
     /// Run the background job worker in this process.
     pub run_jobs: bool,
+    /// A file of disposable email domains replacing the list Vouch ships with.
+    pub disposable_domains: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -22,6 +24,7 @@ impl Config {
             trust_proxy: false,
             job_poll: Duration::from_millis(500),
             run_jobs: true,
+            disposable_domains: None,
         }
     }
 }

@@ -47,7 +47,9 @@ const BODY_LIMIT: usize = 64 * 1024;
 /// Builds the state and the full router. The click writer task starts here.
 pub fn build(store: Arc<dyn Store>, config: Config) -> anyhow::Result<(AppState, Router)> {
     let clicks = links::ClickWriter::spawn(store.clone());
+    let fraud = Arc::new(state::FraudData::load(&config)?);
     let state = AppState {
+        fraud,
         store,
         config: Arc::new(config),
         clicks,

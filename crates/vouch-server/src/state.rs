@@ -24,6 +24,40 @@ pub struct AppState {
     >,
     pub pages: Arc<Pages>,
     pub metrics: PrometheusHandle,
+    pub fraud: Arc<FraudData>,
+}
+
+/// Lists the fraud rules look names up in.
+pub struct FraudData {
+    pub disposable: vouch_domain::fraud::DomainList,
+    pub coupon_sites: vouch_domain::fraud::DomainList,
+}
+
+impl FraudData {
+    /// The lists Vouch ships with.
+    pub fn shipped() -> Self {
+        Self {
+            disposable: vouch_domain::fraud::DomainList::disposable(),
+            coupon_sites: vouch_domain::fraud::DomainList::coupon_sites(),
+        }
+    }
+
+    /// The shipped lists, or the operator's file of disposable domains instead.
+    pub fn load(config: &Config) -> anyhow::Result<Self> {
+        let disposable = match &config.disposable_domains {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!("reading disposable domains {}: {e}", path.display())
+                })?;
+                vouch_domain::fraud::DomainList::parse(&text)
+            }
+            None => vouch_domain::fraud::DomainList::disposable(),
+        };
+        Ok(Self {
+            disposable,
+            coupon_sites: vouch_domain::fraud::DomainList::coupon_sites(),
+        })
+    }
 }
 
 /// Now, in the store's time unit.

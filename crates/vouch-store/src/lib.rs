@@ -118,6 +118,16 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<(Payout, Vec<PayoutLine>)>>;
     async fn list_payouts(&self, ws: &WorkspaceId, q: &ListQuery) -> Result<Page<Payout>>;
 
+    // Fraud: the block list and the audit log.
+    /// Adds an entry; adding it again changes nothing.
+    async fn add_block(&self, e: &BlockEntry) -> Result<()>;
+    /// `false` when there was no such entry.
+    async fn remove_block(&self, ws: &WorkspaceId, kind: &str, value: &str) -> Result<bool>;
+    async fn list_blocks(&self, ws: &WorkspaceId) -> Result<Vec<BlockEntry>>;
+    async fn list_audit(&self, ws: &WorkspaceId, q: &ListQuery) -> Result<Page<AuditEntry>>;
+    /// Writes an entry outside any other transaction.
+    async fn audit(&self, e: &AuditEntry) -> Result<()>;
+
     // Jobs.
     /// Leases up to `limit` due jobs until `now + lease_ms`; another instance skips them.
     async fn claim_jobs(&self, now: Millis, limit: i64, lease_ms: i64) -> Result<Vec<Job>>;
@@ -291,6 +301,19 @@ pub trait StoreTx: Send {
     /// Writes a line's result; the batch completes when no line is pending.
     async fn update_payout_line(&mut self, line: &PayoutLine) -> Result<()>;
     async fn rewards_in_payout_line(&mut self, line: &PayoutLineId) -> Result<Vec<Reward>>;
+    // Fraud.
+    /// Counts around a referral for the fraud rules.
+    async fn fraud_counts(&mut self, q: &FraudQuery<'_>) -> Result<FraudCounts>;
+    /// Which block list entry (`email`, `domain`, `ip`) matches, if any.
+    async fn block_list_match(
+        &mut self,
+        ws: &WorkspaceId,
+        email: Option<&str>,
+        domain: Option<&str>,
+        ip_hash: Option<&str>,
+    ) -> Result<Option<String>>;
+    async fn insert_audit(&mut self, e: &AuditEntry) -> Result<()>;
+
     /// The balance of one ledger account in `currency`.
     async fn account_balance(
         &mut self,

@@ -109,6 +109,7 @@ pub struct NewParticipant {
     pub external_id: Option<String>,
     pub locale: String,
     pub referred_by_referral_id: Option<ReferralId>,
+    pub fingerprint: Fingerprint,
     pub created_at: Millis,
 }
 
@@ -127,6 +128,8 @@ pub struct Participant {
     pub referral_code: String,
     /// The referral that brought them in, for friends enrolled by a purchase.
     pub referred_by: Option<ReferralId>,
+    /// The advocate's own network and device, as seen when they joined.
+    pub fingerprint: Fingerprint,
     pub created_at: Millis,
 }
 
@@ -172,6 +175,19 @@ pub struct Click {
     pub program_id: ProgramId,
     pub participant_id: ParticipantId,
     pub occurred_at: Millis,
+    pub ip_hash: Option<String>,
+    pub user_agent: Option<String>,
+    pub referer: Option<String>,
+}
+
+/// What identifies a person's network and device, as far as the merchant tells: IPs
+/// only as keyed hashes, user agents hashed too.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub ip_hash: Option<String>,
+    pub ua_hash: Option<String>,
+    pub device_id: Option<String>,
+    pub payment_fingerprint: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -226,6 +242,14 @@ pub struct Referral {
     pub payments: i64,
     /// Rewards a rule would have given but a limit refused, with the reason.
     pub skipped: Vec<vouch_domain::rules::Skipped>,
+    /// The friend's network (and its range) and device as first seen.
+    pub ip_hash: Option<String>,
+    pub ip_range_hash: Option<String>,
+    pub device_id: Option<String>,
+    pub risk_score: i64,
+    pub signals: Vec<vouch_domain::fraud::Signal>,
+    /// `pending`, `approved` or `rejected` once held for review.
+    pub review: Option<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -242,6 +266,9 @@ pub struct NewEvent {
     pub currency: Option<Currency>,
     pub occurred_at: Millis,
     pub created_at: Millis,
+    pub ip_hash: Option<String>,
+    pub device_id: Option<String>,
+    pub payment_fingerprint: Option<String>,
 }
 
 /// A stored answer to a request, replayed when the request is retried.
@@ -471,6 +498,60 @@ pub struct Job {
     pub attempts: i64,
 }
 
+/// What the fraud rules count around a referral (each count excludes it).
+#[derive(Debug, Clone, Default)]
+pub struct FraudCounts {
+    pub advocate_referrals_hour: i64,
+    pub advocate_referrals_day: i64,
+    pub code_referrals_day: i64,
+    pub network_range_day: i64,
+    pub friends_sharing: i64,
+    pub advocate_conversions: i64,
+    pub advocate_refunds: i64,
+}
+
+/// Where to look for [`FraudCounts`].
+#[derive(Debug, Clone)]
+pub struct FraudQuery<'a> {
+    pub program: &'a ProgramId,
+    pub referrer: &'a ParticipantId,
+    pub exclude: &'a ReferralId,
+    pub now: Millis,
+    pub ip_hash: Option<&'a str>,
+    pub ip_range_hash: Option<&'a str>,
+    pub device_id: Option<&'a str>,
+    /// Counts of recent referrals stop here (the largest limit the rules compare with).
+    pub at_most: i64,
+}
+
+/// An entry of the merchant's block list.
+#[derive(Debug, Clone)]
+pub struct BlockEntry {
+    pub workspace_id: WorkspaceId,
+    /// `email`, `domain` or `ip`.
+    pub kind: String,
+    /// Normalized email, lower-case domain, or keyed IP hash.
+    pub value: String,
+    /// What the merchant typed (not for IPs).
+    pub label: Option<String>,
+    pub created_at: Millis,
+}
+
+/// One decision, automatic or manual.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub id: AuditId,
+    pub workspace_id: WorkspaceId,
+    /// `system`, or the API key id that asked.
+    pub actor: String,
+    pub action: String,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub reason: Option<String>,
+    pub data: serde_json::Value,
+    pub created_at: Millis,
+}
+
 /// Filters and cursor for list endpoints. Lists are newest first; the cursor is the
 /// last id of the previous page.
 #[derive(Debug, Clone, Default)]
@@ -478,6 +559,10 @@ pub struct ListQuery {
     pub program_id: Option<ProgramId>,
     pub participant_id: Option<ParticipantId>,
     pub status: Option<String>,
+    /// Referrals: only those with this review state.
+    pub review: Option<String>,
+    /// Audit log: only entries about this subject.
+    pub subject_id: Option<String>,
     pub cursor: Option<String>,
     pub limit: i64,
 }

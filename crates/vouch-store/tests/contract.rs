@@ -117,6 +117,7 @@ fn new_participant(program: &Program, email: &str) -> NewParticipant {
         external_id: None,
         locale: "en".into(),
         referred_by_referral_id: None,
+        fingerprint: Default::default(),
         created_at: 2,
     }
 }
@@ -304,6 +305,9 @@ fn event(w: &World, key: &str) -> NewEvent {
         currency: Some(usd()),
         occurred_at: 5,
         created_at: 5,
+        ip_hash: None,
+        device_id: None,
+        payment_fingerprint: None,
     }
 }
 
@@ -357,6 +361,12 @@ fn referral(w: &World, customer: &CustomerId) -> Referral {
         conversion_event_id: None,
         payments: 1,
         skipped: vec![],
+        ip_hash: None,
+        ip_range_hash: None,
+        device_id: None,
+        risk_score: 0,
+        signals: vec![],
+        review: None,
         created_at: 1,
         updated_at: 1,
     }

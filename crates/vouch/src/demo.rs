@@ -15,6 +15,7 @@ use vouch_store::{Enrolment, NewClick, Program, ProgramStatus, Store};
 
 pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String> {
     let ws = create_workspace(store, "Demo coffee roasters").await?;
+    let fraud = vouch_server::state::FraudData::shipped();
     let usd = Currency::parse("currency", "USD")?;
     let config = ProgramConfig {
         name: "Demo Coffee".into(),
@@ -62,6 +63,7 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
                 locale: (*locale).into(),
                 vanity_code: None,
                 referred_by: None,
+                fingerprint: Default::default(),
             },
         )
         .await?
@@ -99,8 +101,10 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
                 amount: None,
                 occurred_at: click.occurred_at + 60_000,
                 idempotency_key: None,
+                fingerprint: Default::default(),
+                ip_range_hash: None,
             };
-            record_event(store, &program, &base).await?;
+            record_event(store, &fraud, &program, &base).await?;
             if k % 2 == 0 {
                 let purchase = EventInput {
                     kind: EventKind::Purchase,
@@ -110,7 +114,7 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
                     occurred_at: click.occurred_at + 3_600_000,
                     ..base
                 };
-                record_event(store, &program, &purchase).await?;
+                record_event(store, &fraud, &program, &purchase).await?;
             }
         }
         lines.push(format!(

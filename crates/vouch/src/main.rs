@@ -97,6 +97,9 @@ struct ServeArgs {
     /// Do not run background jobs in this process.
     #[arg(long, env = "VOUCH_NO_JOBS")]
     no_jobs: bool,
+    /// A file of disposable email domains (one per line) replacing the shipped list.
+    #[arg(long, env = "VOUCH_DISPOSABLE_DOMAINS")]
+    disposable_domains: Option<std::path::PathBuf>,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -172,6 +175,7 @@ fn config_for(args: &ServeArgs, bound: SocketAddr) -> Config {
     }
     config.trust_proxy = args.trust_proxy;
     config.run_jobs = !args.no_jobs;
+    config.disposable_domains = args.disposable_domains.clone();
     config
 }
 

@@ -243,7 +243,15 @@ async fn two_instances_reward_each_purchase_exactly_once() {
     let sk = ws["secret_key"].as_str().unwrap().to_owned();
     let a = serve(&["--database-url", &url]);
     let b = serve(&["--database-url", &url]);
-    let (pid, code, advocate) = program_with_advocate(&a.base, &sk, json!({})).await;
+    // One advocate bringing 25 friends at once is a velocity signal; this test is about
+    // exactly-once, so the limits are raised.
+    let (pid, code, advocate) = program_with_advocate(
+        &a.base,
+        &sk,
+        json!({"fraud": {"max_referrals_per_hour": 1000, "max_referrals_per_day": 1000,
+                         "max_code_referrals_per_day": 1000}}),
+    )
+    .await;
     const FRIENDS: usize = 25;
     const COPIES: usize = 4;
     let mut tasks = vec![];

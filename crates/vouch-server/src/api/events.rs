@@ -59,6 +59,9 @@ pub struct EventIn {
     pub currency: Option<String>,
     /// RFC 3339; default now. Holds and windows count from it.
     pub occurred_at: Option<String>,
+    /// The friend's network and device, for the fraud rules.
+    #[serde(flatten)]
+    pub context: crate::engine::fraud::ContextIn,
 }
 
 /// What an event did.
@@ -111,7 +114,11 @@ pub fn idempotency_header(headers: &HeaderMap) -> Result<Option<String>> {
     Ok(Some(k.to_owned()))
 }
 
-fn validate(input: EventIn, headers: &HeaderMap) -> Result<(ProgramId, EventInput)> {
+fn validate(
+    input: EventIn,
+    headers: &HeaderMap,
+) -> Result<(ProgramId, EventInput, crate::engine::fraud::ContextIn)> {
+    let context = input.context.clone();
     let program_id = ProgramId::parse(input.program_id.trim())
         .ok_or_else(|| ApiError::invalid("program_id", "is not a valid program id"))?;
     let customer = input.customer.unwrap_or_default();
@@ -192,7 +199,10 @@ fn validate(input: EventIn, headers: &HeaderMap) -> Result<(ProgramId, EventInpu
             amount,
             occurred_at,
             idempotency_key,
+            fingerprint: Default::default(),
+            ip_range_hash: None,
         },
+        context,
     ))
 }
 
@@ -219,7 +229,12 @@ async fn create_event(
     if input.kind != EventKind::Signup {
         auth.require_secret()?;
     }
-    let (program_id, input) = validate(input, &headers)?;
+    let (program_id, mut input, context) = validate(input, &headers)?;
+    let (fingerprint, range) =
+        crate::engine::fraud::fingerprint(state.store.as_ref(), &auth.workspace_id, &context)
+            .await?;
+    input.fingerprint = fingerprint;
+    input.ip_range_hash = range;
     // Events are the hot write path: the program comes from a short-lived cache.
     let key = (auth.workspace_id.clone(), program_id.clone());
     let program = state
@@ -230,7 +245,7 @@ async fn create_event(
         )
         .await?
         .ok_or(ApiError::NotFound { what: "program" })?;
-    let recorded = record_event(state.store.as_ref(), &program, &input).await?;
+    let recorded = record_event(state.store.as_ref(), &state.fraud, &program, &input).await?;
     let status = StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::CREATED);
     let mut resp = (
         status,

@@ -75,6 +75,9 @@ pub struct ParticipantIn {
     pub locale: Option<String>,
     /// A vanity code (3–32 letters, digits, `-`, `_`); generated when omitted.
     pub referral_code: Option<String>,
+    /// The advocate's network and device, to recognise them if they refer themselves.
+    #[serde(flatten)]
+    pub context: crate::engine::fraud::ContextIn,
 }
 
 /// Counts of what an advocate's sharing produced.
@@ -215,6 +218,7 @@ pub fn enrolment_input(input: ParticipantIn) -> Result<EnrolmentInput> {
         locale,
         vanity_code,
         referred_by: None,
+        fingerprint: Default::default(),
     })
 }
 
@@ -246,7 +250,12 @@ async fn create_participant(
 ) -> Result<(StatusCode, Json<ParticipantOut>)> {
     let id = path_id(&id, ProgramId::parse, "program")?;
     let program = find_program(&state, &auth, &id).await?;
-    let input = enrolment_input(input)?;
+    let context = input.context.clone();
+    let mut input = enrolment_input(input)?;
+    input.fingerprint =
+        crate::engine::fraud::fingerprint(state.store.as_ref(), &program.workspace_id, &context)
+            .await?
+            .0;
     let (status, p) = match enroll(state.store.as_ref(), &program, &input).await? {
         Enrolment::Created(p) => (StatusCode::CREATED, p),
         Enrolment::Existing(p) => (StatusCode::OK, p),

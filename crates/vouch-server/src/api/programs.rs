@@ -7,6 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use vouch_domain::fraud::FraudSettings;
 use vouch_domain::ids::ProgramId;
 use vouch_domain::money::Money;
 use vouch_domain::program::{slugify, AttributionModel, Caps, ProgramConfig, RewardRule};
@@ -93,6 +94,8 @@ pub struct ProgramIn {
     pub points_value: Option<Money>,
     /// Cash balances below this are not paid out yet.
     pub payout_threshold: Option<Money>,
+    /// Fraud thresholds and limits (defaults: review from 40, reject from 80).
+    pub fraud: Option<FraudSettings>,
 }
 
 /// Changes to a program; omitted fields stay as they are. A reward set to `null` is
@@ -137,6 +140,7 @@ pub struct ProgramPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Money>)]
     pub payout_threshold: Option<Option<Money>>,
+    pub fraud: Option<FraudSettings>,
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`).
@@ -173,6 +177,7 @@ pub struct ProgramOut {
     pub multi_level: Option<MultiLevel>,
     pub points_value: Option<Money>,
     pub payout_threshold: Option<Money>,
+    pub fraud: FraudSettings,
     /// Things to know about this configuration (multi-level compliance, say).
     pub warnings: Vec<String>,
     /// Increases on every change.
@@ -209,6 +214,7 @@ impl ProgramOut {
             multi_level: p.config.multi_level,
             points_value: p.config.points_value,
             payout_threshold: p.config.payout_threshold,
+            fraud: p.config.fraud,
             version: p.version,
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
@@ -279,6 +285,9 @@ pub fn apply_patch(config: ProgramConfig, patch: ProgramPatch) -> Result<Program
     if let Some(v) = patch.payout_threshold {
         c.payout_threshold = v;
     }
+    if let Some(v) = patch.fraud {
+        c.fraud = v;
+    }
     Ok(c.validate()?)
 }
 
@@ -323,6 +332,7 @@ async fn create_program(
         multi_level: input.multi_level,
         points_value: input.points_value,
         payout_threshold: input.payout_threshold,
+        fraud: input.fraud.unwrap_or_default(),
     }
     .validate()?;
     let now = now_ms();

@@ -18,6 +18,8 @@ pub struct EnrolmentInput {
     pub locale: String,
     pub vanity_code: Option<ReferralCode>,
     pub referred_by: Option<ReferralId>,
+    /// Their network and device as seen when they joined (for self-referral checks).
+    pub fingerprint: vouch_store::Fingerprint,
 }
 
 /// Generated codes collide about once in 10^11; a few tries are plenty.
@@ -40,6 +42,7 @@ pub async fn enroll_in(
         external_id: input.external_id.clone(),
         locale: input.locale.clone(),
         referred_by_referral_id: input.referred_by.clone(),
+        fingerprint: input.fingerprint.clone(),
         created_at: now_ms(),
     };
     let enrolment = enroll_with_code(tx, &new, input).await?;
@@ -58,6 +61,7 @@ pub async fn enroll_in(
                     referral: None,
                     event: None,
                     inputs: serde_json::json!({ "trigger": "welcome" }),
+                    held_for_review: false,
                 },
                 now,
             )

@@ -18,10 +18,11 @@ use vouch_store::{
 };
 
 use super::enrolment::{enroll_in, EnrolmentInput};
-use super::{move_reward, rewarding};
+use super::{fraud, move_reward, rewarding};
 use crate::api::events::EventOut;
 use crate::error::{ApiError, Result};
 use crate::state::now_ms;
+use crate::state::FraudData;
 
 /// An event as the merchant reported it, already validated.
 #[derive(Debug, Clone)]
@@ -39,6 +40,11 @@ pub struct EventInput {
     pub amount: Option<Money>,
     pub occurred_at: Millis,
     pub idempotency_key: Option<String>,
+    /// The friend's network (keyed hash), browser (hash), device and payment method,
+    /// when the merchant sends them.
+    pub fingerprint: vouch_store::Fingerprint,
+    /// The keyed hash of the friend's network range (/24, /48).
+    pub ip_range_hash: Option<String>,
 }
 
 /// The answer to an event request: fresh, or replayed from the first time.
@@ -54,6 +60,7 @@ const ATTEMPTS: usize = 4;
 
 pub async fn record_event(
     store: &dyn Store,
+    fraud: &FraudData,
     program: &Program,
     input: &EventInput,
 ) -> Result<Recorded> {
@@ -66,7 +73,7 @@ pub async fn record_event(
     // and a replay costs one refused insert.
     let mut last_err = None;
     for _ in 0..ATTEMPTS {
-        match attempt(store, program, input, key.as_deref()).await {
+        match attempt(store, fraud, program, input, key.as_deref()).await {
             Ok(r) => return Ok(r),
             Err(ApiError::Store(e)) if e.is_retryable() => last_err = Some(e),
             Err(e) => return Err(e),
@@ -87,6 +94,7 @@ fn replay(stored: StoredResponse) -> Recorded {
 
 async fn attempt(
     store: &dyn Store,
+    fraud: &FraudData,
     program: &Program,
     input: &EventInput,
     key: Option<&str>,
@@ -108,6 +116,9 @@ async fn attempt(
             currency: input.amount.map(|m| m.currency),
             occurred_at: input.occurred_at,
             created_at: now,
+            ip_hash: input.fingerprint.ip_hash.clone(),
+            device_id: input.fingerprint.device_id.clone(),
+            payment_fingerprint: input.fingerprint.payment_fingerprint.clone(),
         })
         .await?;
     if !claimed {
@@ -125,7 +136,7 @@ async fn attempt(
     }
     let outcome = match input.kind {
         EventKind::Signup | EventKind::Purchase | EventKind::SubscriptionPayment => {
-            attribute(tx.as_mut(), program, input, &event_id, now).await?
+            attribute(tx.as_mut(), fraud, program, input, &event_id, now).await?
         }
         EventKind::Refund => refund(tx.as_mut(), program, input, now).await?,
     };
@@ -246,6 +257,7 @@ async fn save_customer(
 /// Signup or purchase: find or decide the friend's attribution, then move the referral.
 async fn attribute(
     tx: &mut dyn StoreTx,
+    fraud: &FraudData,
     program: &Program,
     input: &EventInput,
     event_id: &EventId,
@@ -268,7 +280,7 @@ async fn attribute(
         Some(r) => Some(r),
         // A customer who already bought without a referral is not a new referral.
         None if customer.first_purchase_at.is_some() => None,
-        None => match new_referral(tx, program, input, &customer, now).await? {
+        None => match new_referral(tx, fraud, program, input, &customer, now).await? {
             Some((r, a)) => {
                 advocate = Some(a);
                 fresh = true;
@@ -290,7 +302,12 @@ async fn attribute(
             referral.signed_up_at.get_or_insert(input.occurred_at);
         }
         kind if kind.is_payment() && referral.status.awaits_conversion() => {
-            let conversion = Conversion { event_id, advocate };
+            let conversion = Conversion {
+                event_id,
+                advocate,
+                fraud,
+                fresh,
+            };
             convert(
                 tx,
                 program,
@@ -308,7 +325,12 @@ async fn attribute(
                 ReferralStatus::Converted | ReferralStatus::Rewarded
             ) =>
         {
-            let conversion = Conversion { event_id, advocate };
+            let conversion = Conversion {
+                event_id,
+                advocate,
+                fraud,
+                fresh,
+            };
             repeat_payment(
                 tx,
                 program,
@@ -350,19 +372,21 @@ async fn attribute(
 /// written yet: the caller writes it once this event has moved it.
 async fn new_referral(
     tx: &mut dyn StoreTx,
+    fraud_data: &FraudData,
     program: &Program,
     input: &EventInput,
     customer: &Customer,
     now: Millis,
 ) -> Result<Option<(Referral, Participant)>> {
-    let click = match &input.click_id {
-        Some(id) => tx.get_click(&program.id, id).await?.map(|c| ClickTouch {
-            click_id: c.id,
-            participant_id: c.participant_id,
-            clicked_at: c.occurred_at,
-        }),
+    let click_row = match &input.click_id {
+        Some(id) => tx.get_click(&program.id, id).await?,
         None => None,
     };
+    let click = click_row.as_ref().map(|c| ClickTouch {
+        click_id: c.id.clone(),
+        participant_id: c.participant_id.clone(),
+        clicked_at: c.occurred_at,
+    });
     // The code is only needed when there is no click (the click is stronger).
     let code_owner = match (&click, &input.referral_code) {
         (None, Some(code)) => tx.find_code_owner(&program.id, code).await?,
@@ -418,9 +442,36 @@ async fn new_referral(
         conversion_event_id: None,
         payments: 0,
         skipped: vec![],
+        ip_hash: input
+            .fingerprint
+            .ip_hash
+            .clone()
+            .or_else(|| click_row.as_ref().and_then(|c| c.ip_hash.clone())),
+        ip_range_hash: input.ip_range_hash.clone(),
+        device_id: input.fingerprint.device_id.clone(),
+        risk_score: 0,
+        signals: vec![],
+        review: None,
         created_at: now,
         updated_at: now,
     };
+    let mut referral = referral;
+    if referral.status != ReferralStatus::Rejected {
+        let assessment = fraud::evaluate(
+            tx,
+            program,
+            &referral,
+            &advocate,
+            input,
+            click_row.as_ref(),
+            fraud_data,
+            now,
+        )
+        .await?;
+        if let Some(entry) = fraud::apply(&mut referral, assessment, &program.workspace_id, now) {
+            tx.insert_audit(&entry).await?;
+        }
+    }
     Ok(Some((referral, advocate)))
 }
 
@@ -430,6 +481,9 @@ async fn new_referral(
 struct Conversion<'a> {
     event_id: &'a EventId,
     advocate: Option<Participant>,
+    fraud: &'a FraudData,
+    /// The referral was created by this very event, which was already weighed.
+    fresh: bool,
 }
 
 async fn convert(
@@ -473,6 +527,31 @@ async fn convert(
         referral.reason = Some(RejectReason::AdvocateInactive);
         return Ok(());
     }
+    // A purchase after a signup adds evidence (timing, the payment method): weigh it
+    // again. A referral this purchase created was weighed with it already.
+    if !conversion.fresh {
+        let click = match &referral.click_id {
+            Some(id) => tx.get_click(&program.id, id).await?,
+            None => None,
+        };
+        let assessment = fraud::evaluate(
+            tx,
+            program,
+            referral,
+            &referrer,
+            input,
+            click.as_ref(),
+            conversion.fraud,
+            now,
+        )
+        .await?;
+        if let Some(entry) = fraud::apply(referral, assessment, &program.workspace_id, now) {
+            tx.insert_audit(&entry).await?;
+        }
+    }
+    if referral.status == ReferralStatus::Rejected {
+        return Ok(());
+    }
     let referee = match enroll_in(
         tx,
         program,
@@ -483,6 +562,7 @@ async fn convert(
             locale: referrer.locale.clone(),
             vanity_code: None,
             referred_by: Some(referral.id.clone()),
+            fingerprint: input.fingerprint.clone(),
         },
     )
     .await?
@@ -632,6 +712,7 @@ async fn pay(
             referral: Some(&referral.id),
             event: Some(event_id),
             inputs,
+            held_for_review: referral.review.as_deref() == Some(fraud::REVIEW_PENDING),
         },
         now,
     )

@@ -7,6 +7,7 @@ pub mod blocking;
 pub mod coupons;
 pub mod enrolment;
 pub mod events;
+pub mod fraud;
 pub mod fulfilment;
 pub mod payouts;
 pub mod redemptions;

@@ -147,6 +147,8 @@ pub struct Source<'a> {
     pub referral: Option<&'a ReferralId>,
     pub event: Option<&'a EventId>,
     pub inputs: serde_json::Value,
+    /// The referral waits in the review queue: its rewards stay pending until decided.
+    pub held_for_review: bool,
 }
 
 /// Creates the planned rewards, each for its participant: written once in its final
@@ -161,7 +163,7 @@ pub async fn create_rewards(
 ) -> Result<Vec<Reward>> {
     let mut rewards = Vec::with_capacity(plans.len());
     for (plan, participant) in plans {
-        let status = if plan.approve_at <= now {
+        let status = if plan.approve_at <= now && !source.held_for_review {
             RewardStatus::Approved
         } else {
             RewardStatus::Pending
@@ -189,6 +191,9 @@ pub async fn create_rewards(
             );
         }
         reward.inputs = inputs;
+        if source.held_for_review {
+            reward.pending_reason = Some(super::fraud::HELD_FOR_REVIEW.into());
+        }
         if let (RewardKind::Coupon, Some(spec)) = (plan.kind, &plan.rule.coupon) {
             reward.coupon_expires_at = rules::coupon_expiry(spec, now);
             match spec.pool_id.as_deref().and_then(CouponPoolId::parse) {

@@ -20,7 +20,7 @@ use vouch_domain::program::AttributionModel;
 use vouch_domain::{attribution, DAY_MS};
 use vouch_store::{LinkTarget, NewClick};
 
-pub use cache::{Link, LinkCache};
+pub use cache::{IpHasher, Link, LinkCache};
 pub use writer::ClickWriter;
 
 use crate::portal::{not_found_page, Lang};
@@ -156,7 +156,7 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName, max: usize) -> Opt
     Some(v[..end].to_owned())
 }
 
-fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
+pub(crate) fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
     if state.config.trust_proxy {
         if let Some(first) = headers
             .get("x-forwarded-for")

@@ -228,6 +228,7 @@ fn shown_for(state: &AppState, code: &str) -> Shown {
 /// Enrols from the form, then shows the link (post/redirect/get).
 pub async fn join_program(
     State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     slug: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     form: Result<Form<JoinForm>, FormRejection>,
@@ -283,6 +284,20 @@ pub async fn join_program(
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map(|n| n.chars().take(200).collect());
+    // The advocate's own network and browser, to recognise them behind a friend later.
+    let ctx = crate::engine::fraud::ContextIn {
+        ip_address: Some(crate::links::client_ip(&state, &headers, peer)),
+        user_agent: headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        ..Default::default()
+    };
+    let fingerprint =
+        crate::engine::fraud::fingerprint(state.store.as_ref(), &program.workspace_id, &ctx)
+            .await
+            .map(|(f, _)| f)
+            .unwrap_or_default();
     let input = EnrolmentInput {
         email: Some(email),
         name,
@@ -290,6 +305,7 @@ pub async fn join_program(
         locale: lang.code().to_owned(),
         vanity_code: None,
         referred_by: None,
+        fingerprint,
     };
     match enroll(state.store.as_ref(), &program, &input).await {
         Ok(Enrolment::Created(p) | Enrolment::Existing(p)) => Redirect::to(&format!(

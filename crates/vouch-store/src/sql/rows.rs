@@ -17,13 +17,14 @@ pub(crate) const PROGRAM_COLS: &str =
 /// Participants with their primary (first) referral code.
 pub(crate) const PARTICIPANT_SELECT: &str = "SELECT p.id, p.workspace_id, p.program_id, \
     p.email, p.email_normalized, p.name, p.external_id, p.locale, p.status, p.created_at, \
-    p.referred_by_referral_id, \
+    p.referred_by_referral_id, p.ip_hash, p.ua_hash, p.device_id, p.payment_fingerprint, \
     (SELECT c.display FROM referral_codes c WHERE c.participant_id = p.id \
      ORDER BY c.created_at, c.code LIMIT 1) AS referral_code FROM participants p";
 
 pub(crate) const REFERRAL_COLS: &str = "id, workspace_id, program_id, referrer_participant_id, \
     referee_participant_id, customer_id, status, reason, source, click_id, touched_at, \
-    signed_up_at, converted_at, conversion_event_id, created_at, updated_at, payments, skipped";
+    signed_up_at, converted_at, conversion_event_id, created_at, updated_at, payments, skipped, \
+    ip_hash, ip_range_hash, device_id, risk_score, signals, review";
 
 pub(crate) const REWARD_COLS: &str = "id, workspace_id, program_id, participant_id, \
     referral_id, event_id, role, trigger, kind, amount, currency, status, rule, inputs, \
@@ -111,6 +112,12 @@ pub(crate) fn participant(row: &AnyRow) -> Result<Participant> {
         })?,
         referral_code: os(row, "referral_code")?.unwrap_or_default(),
         referred_by: os(row, "referred_by_referral_id")?.map(ReferralId::from_trusted),
+        fingerprint: Fingerprint {
+            ip_hash: os(row, "ip_hash")?,
+            ua_hash: os(row, "ua_hash")?,
+            device_id: os(row, "device_id")?,
+            payment_fingerprint: os(row, "payment_fingerprint")?,
+        },
         created_at: i(row, "created_at")?,
     })
 }
@@ -139,6 +146,40 @@ pub(crate) fn click(row: &AnyRow) -> Result<Click> {
         program_id: ProgramId::from_trusted(s(row, "program_id")?),
         participant_id: ParticipantId::from_trusted(s(row, "participant_id")?),
         occurred_at: i(row, "occurred_at")?,
+        ip_hash: os(row, "ip_hash")?,
+        user_agent: os(row, "user_agent")?,
+        referer: os(row, "referer")?,
+    })
+}
+
+pub(crate) const AUDIT_COLS: &str =
+    "id, workspace_id, actor, action, subject_type, subject_id, reason, data, created_at";
+
+pub(crate) fn audit(row: &AnyRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: AuditId::from_trusted(s(row, "id")?),
+        workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
+        actor: s(row, "actor")?,
+        action: s(row, "action")?,
+        subject_type: s(row, "subject_type")?,
+        subject_id: s(row, "subject_id")?,
+        reason: os(row, "reason")?,
+        data: match os(row, "data")? {
+            Some(raw) => serde_json::from_str(&raw)
+                .map_err(|e| StoreError::corrupt(format!("audit data: {e}")))?,
+            None => serde_json::Value::Null,
+        },
+        created_at: i(row, "created_at")?,
+    })
+}
+
+pub(crate) fn block_entry(row: &AnyRow) -> Result<BlockEntry> {
+    Ok(BlockEntry {
+        workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
+        kind: s(row, "kind")?,
+        value: s(row, "value")?,
+        label: os(row, "label")?,
+        created_at: i(row, "created_at")?,
     })
 }
 
@@ -180,6 +221,16 @@ pub(crate) fn referral(row: &AnyRow) -> Result<Referral> {
                 .map_err(|e| StoreError::corrupt(format!("referral skipped: {e}")))?,
             None => vec![],
         },
+        ip_hash: os(row, "ip_hash")?,
+        ip_range_hash: os(row, "ip_range_hash")?,
+        device_id: os(row, "device_id")?,
+        risk_score: i(row, "risk_score")?,
+        signals: match os(row, "signals")? {
+            Some(raw) => serde_json::from_str(&raw)
+                .map_err(|e| StoreError::corrupt(format!("referral signals: {e}")))?,
+            None => vec![],
+        },
+        review: os(row, "review")?,
         created_at: i(row, "created_at")?,
         updated_at: i(row, "updated_at")?,
     })

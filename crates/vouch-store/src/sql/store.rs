@@ -448,6 +448,67 @@ impl Store for SqlStore {
         Ok(Some((payout, lines)))
     }
 
+    async fn add_block(&self, e: &BlockEntry) -> Result<()> {
+        let sql = self.backend.sql(
+            "INSERT INTO block_list (workspace_id, kind, value, label, created_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, kind, value) DO NOTHING",
+        );
+        sqlx::query(&sql)
+            .bind(e.workspace_id.as_str())
+            .bind(e.kind.as_str())
+            .bind(e.value.as_str())
+            .bind(e.label.as_deref())
+            .bind(e.created_at)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn remove_block(&self, ws: &WorkspaceId, kind: &str, value: &str) -> Result<bool> {
+        let sql = self
+            .backend
+            .sql("DELETE FROM block_list WHERE workspace_id = ? AND kind = ? AND value = ?");
+        let done = sqlx::query(&sql)
+            .bind(ws.as_str())
+            .bind(kind)
+            .bind(value)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn list_blocks(&self, ws: &WorkspaceId) -> Result<Vec<BlockEntry>> {
+        let rows = self
+            .many(
+                "SELECT workspace_id, kind, value, label, created_at FROM block_list \
+                 WHERE workspace_id = ? ORDER BY kind, value"
+                    .into(),
+                &[ws.as_str()],
+            )
+            .await?;
+        rows.iter().map(rows::block_entry).collect()
+    }
+
+    async fn list_audit(&self, ws: &WorkspaceId, q: &ListQuery) -> Result<Page<AuditEntry>> {
+        let mut list = ListSql::new(
+            &format!("SELECT {} FROM audit_log", rows::AUDIT_COLS),
+            ws,
+            "workspace_id",
+        );
+        if let Some(s) = &q.subject_id {
+            list.filter("subject_id = ?", &[s]);
+        }
+        let rows = list.fetch(self, "id", q).await?;
+        let items = rows.iter().map(rows::audit).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(items, q.limit, |e| e.id.to_string()))
+    }
+
+    async fn audit(&self, e: &AuditEntry) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx.insert_audit(e).await?;
+        tx.commit().await
+    }
+
     async fn list_payouts(&self, ws: &WorkspaceId, q: &ListQuery) -> Result<Page<Payout>> {
         let mut list = ListSql::new(
             &format!("SELECT {} FROM payouts", rows::PAYOUT_COLS),
@@ -516,7 +577,8 @@ impl Store for SqlStore {
 
     async fn get_click(&self, id: &ClickId) -> Result<Option<Click>> {
         self.one(
-            "SELECT id, program_id, participant_id, occurred_at FROM clicks WHERE id = ?",
+            "SELECT id, program_id, participant_id, occurred_at, ip_hash, user_agent, referer \
+             FROM clicks WHERE id = ?",
             &[id.as_str()],
         )
         .await?
@@ -579,6 +641,9 @@ impl Store for SqlStore {
         }
         if let Some(s) = &q.status {
             list.filter("status = ?", &[s]);
+        }
+        if let Some(r) = &q.review {
+            list.filter("review = ?", &[r]);
         }
         let rows = list.fetch(self, "id", q).await?;
         let items = rows

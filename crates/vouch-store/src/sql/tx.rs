@@ -26,6 +26,15 @@ fn skipped_json(s: &[vouch_domain::rules::Skipped]) -> Result<Option<String>> {
         .map_err(|e| StoreError::corrupt(format!("skipped: {e}")))
 }
 
+fn signals_json(s: &[vouch_domain::fraud::Signal]) -> Result<Option<String>> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(s)
+        .map(Some)
+        .map_err(|e| StoreError::corrupt(format!("signals: {e}")))
+}
+
 impl SqlTx {
     pub(crate) fn new(backend: Backend, tx: Transaction<'static, Any>) -> Self {
         Self { backend, tx }
@@ -98,8 +107,9 @@ impl StoreTx for SqlTx {
         // which saves a read in the common case of a new participant.
         let sql = self.backend.sql(
             "INSERT INTO participants (id, workspace_id, program_id, email, email_normalized, \
-             name, external_id, locale, status, referred_by_referral_id, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?) ON CONFLICT DO NOTHING",
+             name, external_id, locale, status, referred_by_referral_id, created_at, ip_hash, \
+             ua_hash, device_id, payment_fingerprint) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         );
         let inserted = sqlx::query(&sql)
             .bind(p.id.as_str())
@@ -112,6 +122,10 @@ impl StoreTx for SqlTx {
             .bind(p.locale.as_str())
             .bind(p.referred_by_referral_id.as_ref().map(|r| r.as_str()))
             .bind(p.created_at)
+            .bind(p.fingerprint.ip_hash.as_deref())
+            .bind(p.fingerprint.ua_hash.as_deref())
+            .bind(p.fingerprint.device_id.as_deref())
+            .bind(p.fingerprint.payment_fingerprint.as_deref())
             .execute(&mut *self.tx)
             .await?;
         if inserted.rows_affected() == 0 {
@@ -167,6 +181,7 @@ impl StoreTx for SqlTx {
             status: ParticipantStatus::Active,
             referral_code: code.display().to_owned(),
             referred_by: p.referred_by_referral_id.clone(),
+            fingerprint: p.fingerprint.clone(),
             created_at: p.created_at,
         }))
     }
@@ -230,8 +245,8 @@ impl StoreTx for SqlTx {
 
     async fn get_click(&mut self, program: &ProgramId, id: &ClickId) -> Result<Option<Click>> {
         self.opt(
-            "SELECT id, program_id, participant_id, occurred_at FROM clicks \
-             WHERE id = ? AND program_id = ?"
+            "SELECT id, program_id, participant_id, occurred_at, ip_hash, user_agent, referer \
+             FROM clicks WHERE id = ? AND program_id = ?"
                 .into(),
             &[id.as_str(), program.as_str()],
         )
@@ -243,7 +258,8 @@ impl StoreTx for SqlTx {
     async fn claim_event(&mut self, e: &NewEvent) -> Result<bool> {
         let sql = self.backend.sql(
             "INSERT INTO events (id, workspace_id, program_id, type, idempotency_key, order_id, \
-             amount, currency, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             amount, currency, occurred_at, created_at, ip_hash, device_id, payment_fingerprint) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (program_id, idempotency_key) DO NOTHING",
         );
         let done = sqlx::query(&sql)
@@ -257,6 +273,9 @@ impl StoreTx for SqlTx {
             .bind(e.currency.map(|c| c.as_str().to_owned()))
             .bind(e.occurred_at)
             .bind(e.created_at)
+            .bind(e.ip_hash.as_deref())
+            .bind(e.device_id.as_deref())
+            .bind(e.payment_fingerprint.as_deref())
             .execute(&mut *self.tx)
             .await?;
         Ok(done.rows_affected() == 1)
@@ -439,7 +458,8 @@ impl StoreTx for SqlTx {
             "INSERT INTO referrals (id, workspace_id, program_id, referrer_participant_id, \
              referee_participant_id, customer_id, status, reason, source, click_id, touched_at, \
              signed_up_at, converted_at, conversion_event_id, created_at, updated_at, payments, \
-             skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             skipped, ip_hash, ip_range_hash, device_id, risk_score, signals, review) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         sqlx::query(&sql)
             .bind(r.id.as_str())
@@ -460,6 +480,12 @@ impl StoreTx for SqlTx {
             .bind(r.updated_at)
             .bind(r.payments)
             .bind(skipped_json(&r.skipped)?)
+            .bind(r.ip_hash.as_deref())
+            .bind(r.ip_range_hash.as_deref())
+            .bind(r.device_id.as_deref())
+            .bind(r.risk_score)
+            .bind(signals_json(&r.signals)?)
+            .bind(r.review.as_deref())
             .execute(&mut *self.tx)
             .await?;
         Ok(())
@@ -481,7 +507,7 @@ impl StoreTx for SqlTx {
         let sql = self.backend.sql(
             "UPDATE referrals SET referee_participant_id = ?, status = ?, reason = ?, \
              signed_up_at = ?, converted_at = ?, conversion_event_id = ?, updated_at = ?, \
-             payments = ?, skipped = ? WHERE id = ?",
+             payments = ?, skipped = ?, risk_score = ?, signals = ?, review = ? WHERE id = ?",
         );
         sqlx::query(&sql)
             .bind(r.referee_participant_id.as_ref().map(|p| p.as_str()))
@@ -493,6 +519,9 @@ impl StoreTx for SqlTx {
             .bind(r.updated_at)
             .bind(r.payments)
             .bind(skipped_json(&r.skipped)?)
+            .bind(r.risk_score)
+            .bind(signals_json(&r.signals)?)
+            .bind(r.review.as_deref())
             .bind(r.id.as_str())
             .execute(&mut *self.tx)
             .await?;
@@ -1068,6 +1097,118 @@ impl StoreTx for SqlTx {
             .iter()
             .map(rows::reward)
             .collect()
+    }
+
+    async fn fraud_counts(&mut self, q: &FraudQuery<'_>) -> Result<FraudCounts> {
+        const HOUR: Millis = 3_600_000;
+        // One round trip; each count stops where the rule stops caring, so a busy
+        // advocate costs what a quiet one does.
+        let sql = self.backend.sql(
+            "SELECT \
+             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
+               WHERE referrer_participant_id = ? AND id <> ? AND created_at >= ? LIMIT ?) AS a) AS hour_n, \
+             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
+               WHERE referrer_participant_id = ? AND id <> ? AND created_at >= ? LIMIT ?) AS b) AS day_n, \
+             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
+               WHERE referrer_participant_id = ? AND id <> ? AND created_at >= ? \
+               AND source <> 'click' LIMIT ?) AS c) AS code_n, \
+             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
+               WHERE program_id = ? AND ip_range_hash = ? AND id <> ? AND created_at >= ? \
+               LIMIT ?) AS d) AS range_n, \
+             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
+               WHERE referrer_participant_id = ? AND id <> ? AND (ip_hash = ? OR device_id = ?) \
+               LIMIT 10) AS e) AS sharing_n, \
+             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
+               WHERE referrer_participant_id = ? AND id <> ? \
+               AND status IN ('converted', 'rewarded', 'reversed') LIMIT 2000) AS f) AS conv_n, \
+             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
+               WHERE referrer_participant_id = ? AND id <> ? AND status = 'reversed' \
+               LIMIT 1000) AS g) AS refund_n",
+        );
+        let (referrer, exclude) = (q.referrer.as_str(), q.exclude.as_str());
+        // Absent values bind as a string no row holds.
+        const NONE: &str = "\u{1}none";
+        let row = sqlx::query(&sql)
+            .bind(referrer)
+            .bind(exclude)
+            .bind(q.now - HOUR)
+            .bind(q.at_most)
+            .bind(referrer)
+            .bind(exclude)
+            .bind(q.now - 24 * HOUR)
+            .bind(q.at_most)
+            .bind(referrer)
+            .bind(exclude)
+            .bind(q.now - 24 * HOUR)
+            .bind(q.at_most)
+            .bind(q.program.as_str())
+            .bind(q.ip_range_hash.unwrap_or(NONE))
+            .bind(exclude)
+            .bind(q.now - 24 * HOUR)
+            .bind(q.at_most)
+            .bind(referrer)
+            .bind(exclude)
+            .bind(q.ip_hash.unwrap_or(NONE))
+            .bind(q.device_id.unwrap_or(NONE))
+            .bind(referrer)
+            .bind(exclude)
+            .bind(referrer)
+            .bind(exclude)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let get = |c: &str| -> Result<i64> { Ok(sqlx::Row::try_get(&row, c)?) };
+        Ok(FraudCounts {
+            advocate_referrals_hour: get("hour_n")?,
+            advocate_referrals_day: get("day_n")?,
+            code_referrals_day: get("code_n")?,
+            network_range_day: get("range_n")?,
+            friends_sharing: get("sharing_n")?,
+            advocate_conversions: get("conv_n")?,
+            advocate_refunds: get("refund_n")?,
+        })
+    }
+
+    async fn block_list_match(
+        &mut self,
+        ws: &WorkspaceId,
+        email: Option<&str>,
+        domain: Option<&str>,
+        ip_hash: Option<&str>,
+    ) -> Result<Option<String>> {
+        for (kind, value) in [("email", email), ("domain", domain), ("ip", ip_hash)] {
+            let Some(value) = value else { continue };
+            let found = self
+                .opt(
+                    "SELECT kind FROM block_list WHERE workspace_id = ? AND kind = ? AND value = ?"
+                        .into(),
+                    &[ws.as_str(), kind, value],
+                )
+                .await?;
+            if found.is_some() {
+                return Ok(Some(kind.to_owned()));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn insert_audit(&mut self, e: &AuditEntry) -> Result<()> {
+        let sql = self.backend.sql(
+            "INSERT INTO audit_log (id, workspace_id, actor, action, subject_type, subject_id, \
+             reason, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        sqlx::query(&sql)
+            .bind(e.id.as_str())
+            .bind(e.workspace_id.as_str())
+            .bind(e.actor.as_str())
+            .bind(e.action.as_str())
+            .bind(e.subject_type.as_str())
+            .bind(e.subject_id.as_str())
+            .bind(e.reason.as_deref())
+            .bind(e.data.to_string())
+            .bind(e.created_at)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
     }
 
     async fn available_balance(

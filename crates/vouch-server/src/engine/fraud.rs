@@ -1,0 +1,234 @@
+//! Fraud: the evidence about a referral gathered from the store, weighed by the domain's
+//! rules, and the decision applied (hold for review, or reject), each written to the
+//! audit log.
+
+use vouch_domain::attribution::{ReferralStatus, RejectReason};
+use vouch_domain::fraud::{assess, Assessment, Decision, Evidence};
+use vouch_domain::ids::{AuditId, WorkspaceId};
+use vouch_domain::Millis;
+use vouch_store::{AuditEntry, Click, FraudQuery, Participant, Program, Referral, StoreTx};
+
+use super::events::EventInput;
+use crate::error::Result;
+use crate::state::FraudData;
+
+/// The review state of a referral held by the fraud rules.
+pub const REVIEW_PENDING: &str = "pending";
+/// Why a reward of a held referral waits beyond its hold.
+pub const HELD_FOR_REVIEW: &str = "review";
+
+/// The host of a URL, lower-case, without `www.`.
+fn host_of(url: &str) -> Option<String> {
+    let host = url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
+    Some(host.trim_start_matches("www.").to_owned())
+}
+
+/// Gathers the evidence about `referral` and weighs it under the program's settings.
+#[allow(clippy::too_many_arguments)]
+pub async fn evaluate(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    referral: &Referral,
+    advocate: &Participant,
+    input: &EventInput,
+    click: Option<&Click>,
+    data: &FraudData,
+    now: Millis,
+) -> Result<Assessment> {
+    let friend = &input.fingerprint;
+    let mine = &advocate.fingerprint;
+    let eq =
+        |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a == b);
+    let click_ip = click.and_then(|c| c.ip_hash.clone());
+    let same_network = eq(&friend.ip_hash, &mine.ip_hash) || eq(&click_ip, &mine.ip_hash);
+    let click_ua = click.and_then(|c| c.user_agent.as_deref()).map(ua_hash);
+    let same_browser = eq(&friend.ua_hash, &mine.ua_hash) || eq(&click_ua, &mine.ua_hash);
+    let counts = tx
+        .fraud_counts(&FraudQuery {
+            program: &program.id,
+            referrer: &referral.referrer_participant_id,
+            exclude: &referral.id,
+            now,
+            ip_hash: referral.ip_hash.as_deref(),
+            ip_range_hash: referral.ip_range_hash.as_deref(),
+            device_id: referral.device_id.as_deref(),
+            at_most: {
+                let f = &program.config.fraud;
+                i64::from(
+                    f.max_referrals_per_hour
+                        .max(f.max_referrals_per_day)
+                        .max(f.max_referrals_per_network_day)
+                        .max(f.max_code_referrals_per_day),
+                )
+            },
+        })
+        .await?;
+    let email = input.email.as_ref().map(|e| e.normalized().to_owned());
+    let domain = email
+        .as_deref()
+        .and_then(|e| e.rsplit_once('@'))
+        .map(|(_, d)| d.to_owned());
+    let blocked = tx
+        .block_list_match(
+            &program.workspace_id,
+            email.as_deref(),
+            domain.as_deref(),
+            friend.ip_hash.as_deref().or(click_ip.as_deref()),
+        )
+        .await?;
+    let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    let evidence = Evidence {
+        same_device: eq(&friend.device_id, &mine.device_id),
+        same_payment: eq(&friend.payment_fingerprint, &mine.payment_fingerprint),
+        same_network,
+        same_browser,
+        friends_sharing: n(counts.friends_sharing),
+        disposable_email: domain
+            .as_deref()
+            .is_some_and(|d| data.disposable.contains(d)),
+        blocked,
+        advocate_referrals_hour: n(counts.advocate_referrals_hour),
+        advocate_referrals_day: n(counts.advocate_referrals_day),
+        network_range_referrals_day: n(counts.network_range_day),
+        seconds_to_purchase: match (input.kind.is_payment(), click) {
+            (true, Some(c)) => Some((input.occurred_at - c.occurred_at) / 1000),
+            _ => None,
+        },
+        advocate_conversions: n(counts.advocate_conversions),
+        advocate_refunds: n(counts.advocate_refunds),
+        code_referrals_day: if referral.click_id.is_none() {
+            n(counts.code_referrals_day)
+        } else {
+            0
+        },
+        coupon_site: click
+            .and_then(|c| c.referer.as_deref())
+            .and_then(host_of)
+            .filter(|h| data.coupon_sites.contains(h)),
+    };
+    Ok(assess(&evidence, &program.config.fraud))
+}
+
+/// What a request may tell about the person's network and device.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ContextIn {
+    /// The person's IP address as your server saw it. Stored only as a keyed hash.
+    pub ip_address: Option<String>,
+    /// Their browser's user agent. Stored only as a hash.
+    pub user_agent: Option<String>,
+    /// Your device fingerprint or id for them.
+    pub device_id: Option<String>,
+    /// A fingerprint of the card or payment account (never the number itself).
+    pub payment_fingerprint: Option<String>,
+}
+
+/// The keyed network hashes, browser hash and ids of a request context. The IP is
+/// hashed under the workspace's key, once alone and once as its /24 (IPv4) or /48
+/// (IPv6) range; it is never stored in clear.
+pub async fn fingerprint(
+    store: &dyn vouch_store::Store,
+    ws: &WorkspaceId,
+    ctx: &ContextIn,
+) -> Result<(vouch_store::Fingerprint, Option<String>)> {
+    let clip = |v: &Option<String>, field: &str| -> Result<Option<String>> {
+        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            Some(v) if v.chars().count() > 512 => Err(crate::error::ApiError::invalid(
+                field,
+                "must be at most 512 characters",
+            )),
+            v => Ok(v.map(str::to_owned)),
+        }
+    };
+    let ip = match clip(&ctx.ip_address, "ip_address")? {
+        Some(raw) => Some(raw.parse::<std::net::IpAddr>().map_err(|_| {
+            crate::error::ApiError::invalid("ip_address", "is not an IPv4 or IPv6 address")
+        })?),
+        None => None,
+    };
+    let (ip_hash, range_hash) = match ip {
+        Some(ip) => {
+            let key = store
+                .get_workspace(ws)
+                .await?
+                .map(|w| w.hash_key)
+                .unwrap_or_default();
+            let hasher = crate::links::IpHasher::new(&key);
+            let range = match ip {
+                std::net::IpAddr::V4(v4) => {
+                    let o = v4.octets();
+                    format!("range:{}.{}.{}.0/24", o[0], o[1], o[2])
+                }
+                std::net::IpAddr::V6(v6) => {
+                    let s = v6.segments();
+                    format!("range:{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+                }
+            };
+            (
+                Some(hasher.hash(&ip.to_string())),
+                Some(hasher.hash(&range)),
+            )
+        }
+        None => (None, None),
+    };
+    Ok((
+        vouch_store::Fingerprint {
+            ip_hash,
+            ua_hash: clip(&ctx.user_agent, "user_agent")?.map(|ua| ua_hash(&ua)),
+            device_id: clip(&ctx.device_id, "device_id")?,
+            payment_fingerprint: clip(&ctx.payment_fingerprint, "payment_fingerprint")?,
+        },
+        range_hash,
+    ))
+}
+
+/// A user agent as stored for comparison: hashed, never kept in clear on participants.
+pub fn ua_hash(ua: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(ua.trim().as_bytes())[..16])
+}
+
+/// Applies an assessment to a referral: a stricter decision than it had wins (a
+/// referral a person already approved is not held again). Returns the audit entry
+/// to write when the decision changed.
+pub fn apply(
+    referral: &mut Referral,
+    a: Assessment,
+    ws: &WorkspaceId,
+    now: Millis,
+) -> Option<AuditEntry> {
+    let reviewed = matches!(referral.review.as_deref(), Some("approved"));
+    referral.risk_score = referral.risk_score.max(i64::from(a.score));
+    for s in &a.signals {
+        if !referral.signals.iter().any(|x| x.code == s.code) {
+            referral.signals.push(s.clone());
+        }
+    }
+    let action = match a.decision {
+        Decision::Reject if referral.status != ReferralStatus::Rejected && !reviewed => {
+            referral.status = ReferralStatus::Rejected;
+            referral.reason = Some(RejectReason::Fraud);
+            if referral.review.as_deref() == Some(REVIEW_PENDING) {
+                referral.review = Some("rejected".into());
+            }
+            "referral.rejected"
+        }
+        Decision::Review
+            if referral.review.is_none() && referral.status != ReferralStatus::Rejected =>
+        {
+            referral.review = Some(REVIEW_PENDING.into());
+            "referral.held_for_review"
+        }
+        _ => return None,
+    };
+    Some(AuditEntry {
+        id: AuditId::new(),
+        workspace_id: ws.clone(),
+        actor: "system".into(),
+        action: action.into(),
+        subject_type: "referral".into(),
+        subject_id: referral.id.to_string(),
+        reason: Some(format!("risk score {}", a.score)),
+        data: serde_json::json!({ "score": a.score, "signals": a.signals }),
+        created_at: now,
+    })
+}
