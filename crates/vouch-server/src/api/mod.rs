@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, and its OpenAPI 3.1 description, generated from the
 //! handlers' annotations so the two cannot drift.
 
+pub mod audit;
 pub mod common;
 pub mod coupon_pools;
 mod docs;
@@ -10,6 +11,7 @@ pub mod payouts;
 pub mod programs;
 pub mod redemptions;
 pub mod referrals;
+pub mod reviews;
 pub mod rewards;
 pub mod simulate;
 
@@ -111,7 +113,9 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
                 .merge(rewards::router())
                 .merge(payouts::router())
                 .merge(coupon_pools::router())
-                .merge(simulate::router()),
+                .merge(simulate::router())
+                .merge(reviews::router())
+                .merge(audit::router()),
         )
         .split_for_parts();
     let mut doc = doc;

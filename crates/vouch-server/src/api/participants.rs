@@ -26,6 +26,70 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_participant))
         .routes(routes!(list_all_participants))
         .routes(routes!(block_participant))
+        .routes(routes!(unblock_participant))
+}
+
+/// Why a participant is blocked or unblocked, for the audit log.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ReasonIn {
+    pub reason: Option<String>,
+}
+
+/// An optional JSON body with a `reason`.
+pub fn reason_from(body: &[u8]) -> Result<Option<String>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let input: ReasonIn = crate::extract::parse_json(body)?;
+    let reason = input
+        .reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
+        return Err(ApiError::invalid(
+            "reason",
+            "must be at most 1000 characters",
+        ));
+    }
+    Ok(reason)
+}
+
+/// Unblock an advocate.
+///
+/// Their links and new referrals work again; rewards cancelled by the block stay
+/// cancelled. Written to the audit log with the optional `reason`.
+#[utoipa::path(post, path = "/participants/{id}/unblock", tag = "participants",
+    params(("id" = String, Path, description = "Participant id")),
+    request_body(content = ReasonIn, description = "Optional reason"),
+    responses((status = 200, description = "Active again", body = ParticipantOut),
+        (status = 404, description = "No such participant in this workspace", body = Problem)),
+    security(("secret_key" = [])))]
+async fn unblock_participant(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<ParticipantOut>> {
+    let reason = reason_from(&body)?;
+    let p = find_participant(&state, &auth, &id).await?;
+    crate::engine::blocking::unblock(state.store.as_ref(), &p).await?;
+    crate::engine::reviews::audit(
+        state.store.as_ref(),
+        &auth.workspace_id,
+        auth.key_id.as_str(),
+        "participant.unblocked",
+        ("participant", p.id.to_string()),
+        reason,
+        serde_json::Value::Null,
+    )
+    .await?;
+    state.links.clear();
+    let p = find_participant(&state, &auth, &id).await?;
+    let stats = state.store.participant_stats(&p.id).await?;
+    let balances = state.store.balances(&p.id).await?;
+    Ok(Json(
+        ParticipantOut::new(p, &state.config.public_url).with_details(stats, balances),
+    ))
 }
 
 /// A blocked advocate and what blocking cancelled.
@@ -43,6 +107,7 @@ pub struct BlockOut {
 /// entry. Approved credit stays theirs. Blocking twice is harmless.
 #[utoipa::path(post, path = "/participants/{id}/block", tag = "participants",
     params(("id" = String, Path, description = "Participant id")),
+    request_body(content = ReasonIn, description = "Optional reason, kept in the audit log"),
     responses((status = 200, description = "Blocked", body = BlockOut),
         (status = 404, description = "No such participant in this workspace", body = Problem)),
     security(("secret_key" = [])))]
@@ -50,9 +115,23 @@ async fn block_participant(
     State(state): State<AppState>,
     SecretAuth(auth): SecretAuth,
     Path(id): Path<String>,
+    body: axum::body::Bytes,
 ) -> Result<Json<BlockOut>> {
+    let reason = reason_from(&body)?;
     let p = find_participant(&state, &auth, &id).await?;
     let cancelled = crate::engine::blocking::block(state.store.as_ref(), &p).await?;
+    crate::engine::reviews::audit(
+        state.store.as_ref(),
+        &auth.workspace_id,
+        auth.key_id.as_str(),
+        "participant.blocked",
+        ("participant", p.id.to_string()),
+        reason,
+        serde_json::json!({
+            "cancelled_rewards": cancelled.iter().map(|r| r.id.to_string()).collect::<Vec<_>>()
+        }),
+    )
+    .await?;
     state.links.clear();
     let p = find_participant(&state, &auth, &id).await?;
     let stats = state.store.participant_stats(&p.id).await?;

@@ -44,6 +44,12 @@ pub struct ReferralOut {
     /// Rewards a rule would have given but a limit or condition refused, and why
     /// (`advocate_cap`, `budget`, `min_order_amount`, …).
     pub skipped_rewards: Vec<vouch_domain::rules::Skipped>,
+    /// 0–100: the sum of the fraud signals' weights.
+    pub risk_score: i64,
+    /// Why the referral looks risky, each with a stable `code` and an explanation.
+    pub signals: Vec<vouch_domain::fraud::Signal>,
+    /// `pending` while held in the review queue, then `approved` or `rejected`.
+    pub review: Option<String>,
     pub updated_at: String,
 }
 
@@ -63,6 +69,9 @@ impl From<Referral> for ReferralOut {
             converted_at: rfc3339_opt(r.converted_at),
             payments: r.payments,
             skipped_rewards: r.skipped,
+            risk_score: r.risk_score,
+            signals: r.signals,
+            review: r.review,
             updated_at: rfc3339(r.updated_at),
         }
     }

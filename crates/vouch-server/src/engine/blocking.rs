@@ -26,3 +26,14 @@ pub async fn block(store: &dyn Store, participant: &Participant) -> Result<Vec<R
     tx.commit().await?;
     Ok(cancelled)
 }
+
+/// Lets a blocked participant's links and referrals work again. What blocking
+/// cancelled stays cancelled.
+pub async fn unblock(store: &dyn Store, participant: &Participant) -> Result<()> {
+    let mut tx = store.begin().await?;
+    tx.lock(&format!("participant:{}", participant.id)).await?;
+    tx.set_participant_status(&participant.id, ParticipantStatus::Active)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

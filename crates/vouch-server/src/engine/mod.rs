@@ -11,6 +11,7 @@ pub mod fraud;
 pub mod fulfilment;
 pub mod payouts;
 pub mod redemptions;
+pub mod reviews;
 pub mod rewarding;
 pub mod simulation;
 pub mod workspaces;

@@ -1,0 +1,236 @@
+//! The review queue: `/api/v1/reviews`, referrals the fraud rules held, with their
+//! signals, approved or rejected one by one or in bulk.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vouch_domain::ids::{ProgramId, ReferralId};
+
+use super::common::{field_id, path_id, List, PageParams};
+use super::participants::{reason_from, ReasonIn};
+use super::referrals::ReferralOut;
+use crate::auth::SecretAuth;
+use crate::engine::reviews::{decide, Verdict};
+use crate::error::{ApiError, Problem, Result};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_reviews))
+        .routes(routes!(approve_review))
+        .routes(routes!(reject_review))
+        .routes(routes!(approve_reviews))
+        .routes(routes!(reject_reviews))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewFilter {
+    pub program_id: Option<String>,
+    /// `pending` (default), `approved` or `rejected`.
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// List referrals held for review.
+///
+/// Newest first, each with its `risk_score` and `signals` (stable `code`, `weight` and
+/// an explanation). Their rewards stay `pending` until decided.
+#[utoipa::path(get, path = "/reviews", tag = "reviews",
+    params(ReviewFilter),
+    responses((status = 200, description = "A page of held referrals", body = List<ReferralOut>)),
+    security(("secret_key" = [])))]
+async fn list_reviews(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    ApiQuery(f): ApiQuery<ReviewFilter>,
+) -> Result<Json<List<ReferralOut>>> {
+    let mut q = PageParams {
+        limit: f.limit,
+        cursor: f.cursor,
+    }
+    .query()?;
+    q.program_id = field_id("program_id", f.program_id.as_deref(), ProgramId::parse)?;
+    let status = f.status.unwrap_or_else(|| "pending".into());
+    if !matches!(status.as_str(), "pending" | "approved" | "rejected") {
+        return Err(ApiError::invalid(
+            "status",
+            "must be pending, approved or rejected",
+        ));
+    }
+    q.review = Some(status);
+    let page = state.store.list_referrals(&auth.workspace_id, &q).await?;
+    Ok(Json(List::from_page(page, ReferralOut::from)))
+}
+
+async fn one(
+    state: &AppState,
+    auth: &crate::auth::Auth,
+    id: &str,
+    approve: bool,
+    body: &[u8],
+) -> Result<Json<ReferralOut>> {
+    let id = path_id(id, ReferralId::parse, "referral")?;
+    let reason = reason_from(body)?;
+    let r = decide(
+        state.store.as_ref(),
+        &auth.workspace_id,
+        &id,
+        &Verdict {
+            approve,
+            reason,
+            actor: auth.key_id.as_str(),
+        },
+    )
+    .await?;
+    Ok(Json(r.into()))
+}
+
+/// Approve a held referral.
+///
+/// Its rewards are released: approved at once when their hold has passed, else when
+/// it does. Written to the audit log with the optional `reason`.
+#[utoipa::path(post, path = "/reviews/{id}/approve", tag = "reviews",
+    params(("id" = String, Path, description = "Referral id")),
+    request_body(content = ReasonIn, description = "Optional reason"),
+    responses((status = 200, description = "The referral", body = ReferralOut),
+        (status = 404, description = "No such referral in this workspace", body = Problem),
+        (status = 409, description = "Not held for review (`not_in_review`)", body = Problem)),
+    security(("secret_key" = [])))]
+async fn approve_review(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<ReferralOut>> {
+    one(&state, &auth, &id, true, &body).await
+}
+
+/// Reject a held referral.
+///
+/// The referral becomes `rejected` (reason `fraud`) and its pending rewards are
+/// cancelled. Written to the audit log with the optional `reason`.
+#[utoipa::path(post, path = "/reviews/{id}/reject", tag = "reviews",
+    params(("id" = String, Path, description = "Referral id")),
+    request_body(content = ReasonIn, description = "Optional reason"),
+    responses((status = 200, description = "The referral", body = ReferralOut),
+        (status = 404, description = "No such referral in this workspace", body = Problem),
+        (status = 409, description = "Not held for review (`not_in_review`)", body = Problem)),
+    security(("secret_key" = [])))]
+async fn reject_review(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<ReferralOut>> {
+    one(&state, &auth, &id, false, &body).await
+}
+
+/// Many referrals, one reason.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BulkReviewIn {
+    /// At most 500.
+    pub referral_ids: Vec<String>,
+    pub reason: Option<String>,
+}
+
+/// What happened to one referral of a bulk decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResultOut {
+    pub referral_id: String,
+    /// The referral after the decision, or absent on error.
+    pub referral: Option<ReferralOut>,
+    /// The problem code when this one failed (`not_found`, `not_in_review`).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkOut {
+    pub results: Vec<BulkResultOut>,
+}
+
+async fn bulk(
+    state: &AppState,
+    auth: &crate::auth::Auth,
+    input: BulkReviewIn,
+    approve: bool,
+) -> Result<Json<BulkOut>> {
+    if input.referral_ids.is_empty() || input.referral_ids.len() > 500 {
+        return Err(ApiError::invalid(
+            "referral_ids",
+            "give 1 to 500 referral ids",
+        ));
+    }
+    let reason = input
+        .reason
+        .map(|r| r.trim().chars().take(1000).collect::<String>())
+        .filter(|r| !r.is_empty());
+    let mut results = Vec::with_capacity(input.referral_ids.len());
+    // One transaction per referral: one that cannot be decided does not undo the others.
+    for raw in input.referral_ids {
+        let Some(id) = ReferralId::parse(raw.trim()) else {
+            results.push(BulkResultOut {
+                referral_id: raw,
+                referral: None,
+                error: Some("not_found".into()),
+            });
+            continue;
+        };
+        let verdict = Verdict {
+            approve,
+            reason: reason.clone(),
+            actor: auth.key_id.as_str(),
+        };
+        match decide(state.store.as_ref(), &auth.workspace_id, &id, &verdict).await {
+            Ok(r) => results.push(BulkResultOut {
+                referral_id: raw,
+                referral: Some(r.into()),
+                error: None,
+            }),
+            Err(ApiError::NotFound { .. }) => results.push(BulkResultOut {
+                referral_id: raw,
+                referral: None,
+                error: Some("not_found".into()),
+            }),
+            Err(ApiError::Conflict { code, .. }) => results.push(BulkResultOut {
+                referral_id: raw,
+                referral: None,
+                error: Some(code.into()),
+            }),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Json(BulkOut { results }))
+}
+
+/// Approve many held referrals.
+#[utoipa::path(post, path = "/reviews/approve", tag = "reviews",
+    request_body = BulkReviewIn,
+    responses((status = 200, description = "One result per referral", body = BulkOut)),
+    security(("secret_key" = [])))]
+async fn approve_reviews(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    ApiJson(input): ApiJson<BulkReviewIn>,
+) -> Result<Json<BulkOut>> {
+    bulk(&state, &auth, input, true).await
+}
+
+/// Reject many held referrals.
+#[utoipa::path(post, path = "/reviews/reject", tag = "reviews",
+    request_body = BulkReviewIn,
+    responses((status = 200, description = "One result per referral", body = BulkOut)),
+    security(("secret_key" = [])))]
+async fn reject_reviews(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    ApiJson(input): ApiJson<BulkReviewIn>,
+) -> Result<Json<BulkOut>> {
+    bulk(&state, &auth, input, false).await
+}
