@@ -76,9 +76,12 @@ impl SignalCode {
             Self::SameDevice | Self::SamePayment | Self::BlockList => 100,
             Self::SameNetworkAndBrowser => 60,
             Self::DisposableEmail | Self::CouponSite | Self::CodeLeakage => 45,
-            Self::SharedByFriends | Self::VelocityHour | Self::NetworkRangeVelocity => 45,
+            Self::SharedByFriends | Self::NetworkRangeVelocity => 45,
+            // An influencer's post looks like a burst: velocity alone never holds.
+            Self::VelocityHour => 30,
             Self::RefundPattern => 45,
-            Self::VelocityDay | Self::FastPurchase => 25,
+            // Quick buyers exist: timing only adds to other signals.
+            Self::FastPurchase | Self::VelocityDay => 25,
             Self::SameNetwork => 20,
         }
     }
@@ -105,7 +108,7 @@ pub struct FraudSettings {
     pub max_referrals_per_hour: u32,
     /// Referrals per advocate per day before `velocity_day` (default 20).
     pub max_referrals_per_day: u32,
-    /// Referrals from one network range (/24, /48) per day (default 10).
+    /// Referrals from one network range (/24, /48) per day (default 4).
     pub max_referrals_per_network_day: u32,
     /// A purchase sooner than this after the click is `fast_purchase` (default 30).
     pub min_seconds_to_purchase: u32,
@@ -121,7 +124,7 @@ impl Default for FraudSettings {
             reject_score: 80,
             max_referrals_per_hour: 5,
             max_referrals_per_day: 20,
-            max_referrals_per_network_day: 10,
+            max_referrals_per_network_day: 4,
             min_seconds_to_purchase: 30,
             max_code_referrals_per_day: 15,
         }
@@ -339,6 +342,30 @@ pub fn assess(e: &Evidence, s: &FraudSettings) -> Assessment {
     }
 }
 
+/// Whether an address identifies a network on the internet. Loopback, private,
+/// link-local and carrier-internal addresses say where a proxy or a test runs, not who
+/// the person is: they never count as "the same network".
+pub fn is_public_ip(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (o[0] == 100 && (64..128).contains(&o[1])))
+        }
+        std::net::IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
 /// A set of domains (disposable-address providers, coupon sites): one per line, `#`
 /// comments. A domain matches itself and its subdomains.
 #[derive(Debug, Clone, Default)]
@@ -414,13 +441,13 @@ mod tests {
             ..Evidence::default()
         };
         assert_eq!(assess(&household, &s).decision, Decision::Approve);
-        let fast = Evidence {
-            seconds_to_purchase: Some(5),
+        let day = Evidence {
+            advocate_referrals_day: 30,
             ..Evidence::default()
         };
-        assert_eq!(assess(&fast, &s).decision, Decision::Approve);
+        assert_eq!(assess(&day, &s).decision, Decision::Approve);
         let both = Evidence {
-            seconds_to_purchase: Some(5),
+            advocate_referrals_day: 30,
             same_network: true,
             ..Evidence::default()
         };
@@ -432,6 +459,22 @@ mod tests {
         let a = assess(&disposable, &s);
         assert_eq!(a.decision, Decision::Review);
         assert_eq!(a.signals[0].code.as_str(), "disposable_email");
+    }
+
+    #[test]
+    fn only_public_addresses_identify_a_network() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert!(is_public_ip(ip("203.0.113.7")) && is_public_ip(ip("2001:db8::1")));
+        for local in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.9",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+        ] {
+            assert!(!is_public_ip(ip(local)), "{local}");
+        }
     }
 
     #[test]

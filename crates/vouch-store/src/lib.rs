@@ -313,6 +313,10 @@ pub trait StoreTx: Send {
         ip_hash: Option<&str>,
     ) -> Result<Option<String>>;
     async fn insert_audit(&mut self, e: &AuditEntry) -> Result<()>;
+    /// Holds for review the referrals of one advocate (or one network range) touched
+    /// since `since` that were not reviewed or rejected, with their pending rewards;
+    /// returns their ids.
+    async fn hold_related(&mut self, q: &HoldQuery<'_>) -> Result<Vec<ReferralId>>;
 
     /// The balance of one ledger account in `currency`.
     async fn account_balance(

@@ -516,12 +516,23 @@ pub struct FraudQuery<'a> {
     pub program: &'a ProgramId,
     pub referrer: &'a ParticipantId,
     pub exclude: &'a ReferralId,
+    /// The referral's touch: windows count back from here.
     pub now: Millis,
     pub ip_hash: Option<&'a str>,
     pub ip_range_hash: Option<&'a str>,
     pub device_id: Option<&'a str>,
     /// Counts of recent referrals stop here (the largest limit the rules compare with).
     pub at_most: i64,
+}
+
+/// Which earlier referrals a burst puts on hold: the advocate's, or the range's.
+#[derive(Debug, Clone)]
+pub struct HoldQuery<'a> {
+    pub program: &'a ProgramId,
+    pub referrer: Option<&'a ParticipantId>,
+    pub ip_range_hash: Option<&'a str>,
+    pub exclude: &'a ReferralId,
+    pub since: Millis,
 }
 
 /// An entry of the merchant's block list.

@@ -143,10 +143,10 @@ async fn normalize(
             };
             let (fp, _) = fingerprint(state.store.as_ref(), &auth.workspace_id, &ctx)
                 .await
-                .map_err(|_| ApiError::invalid("value", "is not an IPv4 or IPv6 address"))?;
-            let hash = fp
-                .ip_hash
-                .ok_or_else(|| ApiError::invalid("value", "is not an IPv4 or IPv6 address"))?;
+                .map_err(|_| ApiError::invalid("value", "must be a public IPv4 or IPv6 address"))?;
+            let hash = fp.ip_hash.ok_or_else(|| {
+                ApiError::invalid("value", "must be a public IPv4 or IPv6 address")
+            })?;
             Ok((hash, None))
         }
         _ => Err(ApiError::invalid("kind", "must be email, domain or ip")),

@@ -465,11 +465,11 @@ async fn new_referral(
             input,
             click_row.as_ref(),
             fraud_data,
-            now,
         )
         .await?;
         if let Some(entry) = fraud::apply(&mut referral, assessment, &program.workspace_id, now) {
             tx.insert_audit(&entry).await?;
+            fraud::hold_related(tx, program, &referral, now).await?;
         }
     }
     Ok(Some((referral, advocate)))
@@ -542,11 +542,11 @@ async fn convert(
             input,
             click.as_ref(),
             conversion.fraud,
-            now,
         )
         .await?;
         if let Some(entry) = fraud::apply(referral, assessment, &program.workspace_id, now) {
             tx.insert_audit(&entry).await?;
+            fraud::hold_related(tx, program, referral, now).await?;
         }
     }
     if referral.status == ReferralStatus::Rejected {

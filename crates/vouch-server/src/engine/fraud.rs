@@ -33,7 +33,6 @@ pub async fn evaluate(
     input: &EventInput,
     click: Option<&Click>,
     data: &FraudData,
-    now: Millis,
 ) -> Result<Assessment> {
     let friend = &input.fingerprint;
     let mine = &advocate.fingerprint;
@@ -48,7 +47,7 @@ pub async fn evaluate(
             program: &program.id,
             referrer: &referral.referrer_participant_id,
             exclude: &referral.id,
-            now,
+            now: referral.touched_at,
             ip_hash: referral.ip_hash.as_deref(),
             ip_range_hash: referral.ip_range_hash.as_deref(),
             device_id: referral.device_id.as_deref(),
@@ -109,6 +108,67 @@ pub async fn evaluate(
     Ok(assess(&evidence, &program.config.fraud))
 }
 
+/// When a burst shows (velocity, a ring, a leaked code, a network range), the earlier
+/// referrals of the same burst look the same in hindsight: those not yet reviewed are
+/// held too, with whatever rewards are still in their hold. Each is audited.
+pub async fn hold_related(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    referral: &Referral,
+    now: Millis,
+) -> Result<()> {
+    use vouch_domain::fraud::SignalCode as C;
+    const HOUR: Millis = 3_600_000;
+    let has = |c: C| referral.signals.iter().any(|s| s.code == c);
+    let advocate_window = if has(C::VelocityHour) {
+        Some(HOUR)
+    } else if has(C::VelocityDay) || has(C::CodeLeakage) || has(C::SharedByFriends) {
+        Some(24 * HOUR)
+    } else {
+        None
+    };
+    let mut held = vec![];
+    if let Some(window) = advocate_window {
+        held.extend(
+            tx.hold_related(&vouch_store::HoldQuery {
+                program: &program.id,
+                referrer: Some(&referral.referrer_participant_id),
+                ip_range_hash: None,
+                exclude: &referral.id,
+                since: referral.touched_at - window,
+            })
+            .await?,
+        );
+    }
+    if let (true, Some(range)) = (has(C::NetworkRangeVelocity), &referral.ip_range_hash) {
+        held.extend(
+            tx.hold_related(&vouch_store::HoldQuery {
+                program: &program.id,
+                referrer: None,
+                ip_range_hash: Some(range),
+                exclude: &referral.id,
+                since: referral.touched_at - 24 * HOUR,
+            })
+            .await?,
+        );
+    }
+    for id in held {
+        tx.insert_audit(&AuditEntry {
+            id: AuditId::new(),
+            workspace_id: program.workspace_id.clone(),
+            actor: "system".into(),
+            action: "referral.held_for_review".into(),
+            subject_type: "referral".into(),
+            subject_id: id.to_string(),
+            reason: Some(format!("part of the same burst as {}", referral.id)),
+            data: serde_json::json!({ "related_to": referral.id, "signals": referral.signals }),
+            created_at: now,
+        })
+        .await?;
+    }
+    Ok(())
+}
+
 /// What a request may tell about the person's network and device.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct ContextIn {
@@ -145,7 +205,7 @@ pub async fn fingerprint(
         })?),
         None => None,
     };
-    let (ip_hash, range_hash) = match ip {
+    let (ip_hash, range_hash) = match ip.filter(|ip| vouch_domain::fraud::is_public_ip(*ip)) {
         Some(ip) => {
             let key = store
                 .get_workspace(ws)

@@ -73,7 +73,12 @@ async fn follow_link(
         participant_id: target.participant_id.clone(),
         code: target.code.clone(),
         occurred_at: now,
-        ip_hash: Some(link.ip_key.hash(&client_ip(&state, &headers, peer))),
+        // Only public addresses identify a network (a proxy's or a test's do not).
+        ip_hash: client_ip(&state, &headers, peer)
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .filter(|ip| vouch_domain::fraud::is_public_ip(*ip))
+            .map(|ip| link.ip_key.hash(&ip.to_string())),
         user_agent: header_text(&headers, header::USER_AGENT, 512),
         referer: header_text(&headers, header::REFERER, 1024),
     };

@@ -20,8 +20,8 @@ ALTER TABLE referrals ADD COLUMN signals TEXT;
 -- NULL, or `pending`, `approved`, `rejected` once held for review.
 ALTER TABLE referrals ADD COLUMN review TEXT;
 CREATE INDEX referrals_by_review ON referrals (workspace_id, review, id);
-CREATE INDEX referrals_by_referrer_created ON referrals (referrer_participant_id, created_at);
-CREATE INDEX referrals_by_ip_range ON referrals (program_id, ip_range_hash, created_at);
+CREATE INDEX referrals_by_referrer_touched ON referrals (referrer_participant_id, touched_at);
+CREATE INDEX referrals_by_ip_range ON referrals (program_id, ip_range_hash, touched_at);
 CREATE INDEX referrals_by_referrer_ip ON referrals (referrer_participant_id, ip_hash);
 CREATE INDEX referrals_by_referrer_device ON referrals (referrer_participant_id, device_id);
 

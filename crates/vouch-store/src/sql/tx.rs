@@ -1101,20 +1101,21 @@ impl StoreTx for SqlTx {
 
     async fn fraud_counts(&mut self, q: &FraudQuery<'_>) -> Result<FraudCounts> {
         const HOUR: Millis = 3_600_000;
-        // One round trip; each count stops where the rule stops caring, so a busy
+        // Windows count back from this referral's touch (its click, or the event), so
+        // backfilled events are judged by when they happened. One round trip; each count stops where the rule stops caring, so a busy
         // advocate costs what a quiet one does.
         let sql = self.backend.sql(
             "SELECT \
              (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-               WHERE referrer_participant_id = ? AND id <> ? AND created_at >= ? LIMIT ?) AS a) AS hour_n, \
+               WHERE referrer_participant_id = ? AND id <> ? AND touched_at >= ? AND touched_at <= ? LIMIT ?) AS a) AS hour_n, \
              (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-               WHERE referrer_participant_id = ? AND id <> ? AND created_at >= ? LIMIT ?) AS b) AS day_n, \
+               WHERE referrer_participant_id = ? AND id <> ? AND touched_at >= ? AND touched_at <= ? LIMIT ?) AS b) AS day_n, \
              (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-               WHERE referrer_participant_id = ? AND id <> ? AND created_at >= ? \
-               AND source <> 'click' LIMIT ?) AS c) AS code_n, \
+               WHERE referrer_participant_id = ? AND id <> ? AND touched_at >= ? \
+               AND touched_at <= ? AND source <> 'click' LIMIT ?) AS c) AS code_n, \
              (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-               WHERE program_id = ? AND ip_range_hash = ? AND id <> ? AND created_at >= ? \
-               LIMIT ?) AS d) AS range_n, \
+               WHERE program_id = ? AND ip_range_hash = ? AND id <> ? AND touched_at >= ? \
+               AND touched_at <= ? LIMIT ?) AS d) AS range_n, \
              (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
                WHERE referrer_participant_id = ? AND id <> ? AND (ip_hash = ? OR device_id = ?) \
                LIMIT 10) AS e) AS sharing_n, \
@@ -1132,19 +1133,23 @@ impl StoreTx for SqlTx {
             .bind(referrer)
             .bind(exclude)
             .bind(q.now - HOUR)
+            .bind(q.now)
             .bind(q.at_most)
             .bind(referrer)
             .bind(exclude)
             .bind(q.now - 24 * HOUR)
+            .bind(q.now)
             .bind(q.at_most)
             .bind(referrer)
             .bind(exclude)
             .bind(q.now - 24 * HOUR)
+            .bind(q.now)
             .bind(q.at_most)
             .bind(q.program.as_str())
             .bind(q.ip_range_hash.unwrap_or(NONE))
             .bind(exclude)
             .bind(q.now - 24 * HOUR)
+            .bind(q.now)
             .bind(q.at_most)
             .bind(referrer)
             .bind(exclude)
@@ -1166,6 +1171,43 @@ impl StoreTx for SqlTx {
             advocate_conversions: get("conv_n")?,
             advocate_refunds: get("refund_n")?,
         })
+    }
+
+    async fn hold_related(&mut self, q: &HoldQuery<'_>) -> Result<Vec<ReferralId>> {
+        let (column, value) = match (q.referrer, q.ip_range_hash) {
+            (Some(r), _) => ("referrer_participant_id", r.as_str()),
+            (None, Some(range)) => ("ip_range_hash", range),
+            (None, None) => return Ok(vec![]),
+        };
+        let sql = format!(
+            "UPDATE referrals SET review = 'pending' WHERE program_id = ? AND {column} = ? \
+             AND id <> ? AND touched_at >= ? AND review IS NULL \
+             AND status NOT IN ('rejected', 'reversed') RETURNING id"
+        );
+        let sql = self.backend.sql_owned(sql);
+        let rows = sqlx::query(&sql)
+            .bind(q.program.as_str())
+            .bind(value)
+            .bind(q.exclude.as_str())
+            .bind(q.since)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let ids: Vec<ReferralId> = rows
+            .iter()
+            .map(|r| Ok(ReferralId::from_trusted(sqlx::Row::try_get(r, "id")?)))
+            .collect::<Result<_>>()?;
+        for id in &ids {
+            // Rewards still in their hold wait for the review too.
+            let sql = self.backend.sql(
+                "UPDATE rewards SET pending_reason = 'review' WHERE referral_id = ? \
+                 AND status = 'pending' AND pending_reason IS NULL",
+            );
+            sqlx::query(&sql)
+                .bind(id.as_str())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(ids)
     }
 
     async fn block_list_match(
