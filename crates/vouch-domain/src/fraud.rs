@@ -327,7 +327,18 @@ pub fn assess(e: &Evidence, s: &FraudSettings) -> Assessment {
             format!("the friend arrived from the coupon site {host}"),
         );
     }
-    let score = signals.iter().map(|s| s.weight).sum::<u32>().min(100);
+    let (score, decision) = decide(&signals, s);
+    Assessment {
+        score,
+        decision,
+        signals,
+    }
+}
+
+/// The score of a set of signals (their weights' sum, at most 100) and what the
+/// thresholds make of it.
+pub fn decide(signals: &[Signal], s: &FraudSettings) -> (u32, Decision) {
+    let score = signals.iter().map(|x| x.weight).sum::<u32>().min(100);
     let decision = if score >= s.reject_score {
         Decision::Reject
     } else if score >= s.review_score {
@@ -335,11 +346,7 @@ pub fn assess(e: &Evidence, s: &FraudSettings) -> Assessment {
     } else {
         Decision::Approve
     };
-    Assessment {
-        score,
-        decision,
-        signals,
-    }
+    (score, decision)
 }
 
 /// Whether an address identifies a network on the internet. Loopback, private,

@@ -302,16 +302,9 @@ pub trait StoreTx: Send {
     async fn update_payout_line(&mut self, line: &PayoutLine) -> Result<()>;
     async fn rewards_in_payout_line(&mut self, line: &PayoutLineId) -> Result<Vec<Reward>>;
     // Fraud.
-    /// Counts around a referral for the fraud rules.
+    /// Counts around a referral for the fraud rules, and the block list entry the
+    /// friend matches, in one read.
     async fn fraud_counts(&mut self, q: &FraudQuery<'_>) -> Result<FraudCounts>;
-    /// Which block list entry (`email`, `domain`, `ip`) matches, if any.
-    async fn block_list_match(
-        &mut self,
-        ws: &WorkspaceId,
-        email: Option<&str>,
-        domain: Option<&str>,
-        ip_hash: Option<&str>,
-    ) -> Result<Option<String>>;
     async fn insert_audit(&mut self, e: &AuditEntry) -> Result<()>;
     /// Holds for review the referrals of one advocate (or one network range) touched
     /// since `since` that were not reviewed or rejected, with their pending rewards;

@@ -508,6 +508,8 @@ pub struct FraudCounts {
     pub friends_sharing: i64,
     pub advocate_conversions: i64,
     pub advocate_refunds: i64,
+    /// Which block list entry matched (`email`, `domain`, `ip`).
+    pub blocked: Option<String>,
 }
 
 /// Where to look for [`FraudCounts`].
@@ -523,6 +525,12 @@ pub struct FraudQuery<'a> {
     pub device_id: Option<&'a str>,
     /// Counts of recent referrals stop here (the largest limit the rules compare with).
     pub at_most: i64,
+    /// Looked up in the workspace's block list in the same read.
+    pub workspace: &'a WorkspaceId,
+    pub email: Option<&'a str>,
+    pub email_domain: Option<&'a str>,
+    /// The friend's network as the event or the click gave it.
+    pub block_ip_hash: Option<&'a str>,
 }
 
 /// Which earlier referrals a burst puts on hold: the advocate's, or the range's.

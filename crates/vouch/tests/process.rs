@@ -385,6 +385,30 @@ async fn two_instances_never_exceed_the_budget() {
     assert_eq!(refused, 30 - BUDGET_REWARDS as usize);
 }
 
+/// The fraud simulation runs from the CLI on a throwaway database and reports
+/// precision and recall per kind of attack; it fails when the defaults miss the bar.
+#[test]
+fn simulate_fraud_reports_recall_and_false_positives() {
+    let (ok, out, err) = run(&[
+        "simulate-fraud",
+        "--honest-advocates",
+        "150",
+        "--per-attack",
+        "10",
+        "--seed",
+        "7",
+    ]);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("**Recall "), "{out}");
+    for kind in [
+        "self-referral, same device",
+        "leaked code",
+        "buy-then-refund loop",
+    ] {
+        assert!(out.contains(kind), "{kind} missing: {out}");
+    }
+}
+
 /// Clicks are committed in groups, but a redirect is answered only after its click is
 /// committed: after SIGKILL under load, every click id a client received is stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -467,7 +467,13 @@ async fn new_referral(
             fraud_data,
         )
         .await?;
-        if let Some(entry) = fraud::apply(&mut referral, assessment, &program.workspace_id, now) {
+        if let Some(entry) = fraud::apply(
+            &mut referral,
+            assessment,
+            &program.config.fraud,
+            &program.workspace_id,
+            now,
+        ) {
             tx.insert_audit(&entry).await?;
             fraud::hold_related(tx, program, &referral, now).await?;
         }
@@ -544,7 +550,13 @@ async fn convert(
             conversion.fraud,
         )
         .await?;
-        if let Some(entry) = fraud::apply(referral, assessment, &program.workspace_id, now) {
+        if let Some(entry) = fraud::apply(
+            referral,
+            assessment,
+            &program.config.fraud,
+            &program.workspace_id,
+            now,
+        ) {
             tx.insert_audit(&entry).await?;
             fraud::hold_related(tx, program, referral, now).await?;
         }

@@ -42,6 +42,12 @@ pub async fn evaluate(
     let same_network = eq(&friend.ip_hash, &mine.ip_hash) || eq(&click_ip, &mine.ip_hash);
     let click_ua = click.and_then(|c| c.user_agent.as_deref()).map(ua_hash);
     let same_browser = eq(&friend.ua_hash, &mine.ua_hash) || eq(&click_ua, &mine.ua_hash);
+    let email = input.email.as_ref().map(|e| e.normalized().to_owned());
+    let domain = email
+        .as_deref()
+        .and_then(|e| e.rsplit_once('@'))
+        .map(|(_, d)| d.to_owned());
+    let f = &program.config.fraud;
     let counts = tx
         .fraud_counts(&FraudQuery {
             program: &program.id,
@@ -51,30 +57,19 @@ pub async fn evaluate(
             ip_hash: referral.ip_hash.as_deref(),
             ip_range_hash: referral.ip_range_hash.as_deref(),
             device_id: referral.device_id.as_deref(),
-            at_most: {
-                let f = &program.config.fraud;
-                i64::from(
-                    f.max_referrals_per_hour
-                        .max(f.max_referrals_per_day)
-                        .max(f.max_referrals_per_network_day)
-                        .max(f.max_code_referrals_per_day),
-                )
-            },
+            at_most: i64::from(
+                f.max_referrals_per_hour
+                    .max(f.max_referrals_per_day)
+                    .max(f.max_referrals_per_network_day)
+                    .max(f.max_code_referrals_per_day),
+            ),
+            workspace: &program.workspace_id,
+            email: email.as_deref(),
+            email_domain: domain.as_deref(),
+            block_ip_hash: friend.ip_hash.as_deref().or(click_ip.as_deref()),
         })
         .await?;
-    let email = input.email.as_ref().map(|e| e.normalized().to_owned());
-    let domain = email
-        .as_deref()
-        .and_then(|e| e.rsplit_once('@'))
-        .map(|(_, d)| d.to_owned());
-    let blocked = tx
-        .block_list_match(
-            &program.workspace_id,
-            email.as_deref(),
-            domain.as_deref(),
-            friend.ip_hash.as_deref().or(click_ip.as_deref()),
-        )
-        .await?;
+    let blocked = counts.blocked.clone();
     let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
     let evidence = Evidence {
         same_device: eq(&friend.device_id, &mine.device_id),
@@ -253,18 +248,27 @@ pub fn ua_hash(ua: &str) -> String {
 pub fn apply(
     referral: &mut Referral,
     a: Assessment,
+    settings: &vouch_domain::fraud::FraudSettings,
     ws: &WorkspaceId,
     now: Millis,
 ) -> Option<AuditEntry> {
-    let reviewed = matches!(referral.review.as_deref(), Some("approved"));
-    referral.risk_score = referral.risk_score.max(i64::from(a.score));
     for s in &a.signals {
         if !referral.signals.iter().any(|x| x.code == s.code) {
             referral.signals.push(s.clone());
         }
     }
-    let action = match a.decision {
-        Decision::Reject if referral.status != ReferralStatus::Rejected && !reviewed => {
+    // Everything seen so far counts: the score is the sum of all the signals.
+    let (score, decision) = vouch_domain::fraud::decide(&referral.signals, settings);
+    referral.risk_score = i64::from(score);
+    // A person approved what they saw; only new evidence strong enough to reject on its
+    // own overrides them.
+    let decision = match referral.review.as_deref() {
+        Some("approved") if a.decision == Decision::Reject => Decision::Reject,
+        Some("approved") => Decision::Approve,
+        _ => decision,
+    };
+    let action = match decision {
+        Decision::Reject if referral.status != ReferralStatus::Rejected => {
             referral.status = ReferralStatus::Rejected;
             referral.reason = Some(RejectReason::Fraud);
             if referral.review.as_deref() == Some(REVIEW_PENDING) {
@@ -287,8 +291,8 @@ pub fn apply(
         action: action.into(),
         subject_type: "referral".into(),
         subject_id: referral.id.to_string(),
-        reason: Some(format!("risk score {}", a.score)),
-        data: serde_json::json!({ "score": a.score, "signals": a.signals }),
+        reason: Some(format!("risk score {score}")),
+        data: serde_json::json!({ "score": score, "signals": referral.signals }),
         created_at: now,
     })
 }

@@ -3,6 +3,7 @@
 mod harness;
 
 mod events;
+mod fraud;
 mod links;
 mod ops;
 mod participants;

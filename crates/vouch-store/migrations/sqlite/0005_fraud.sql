@@ -24,6 +24,7 @@ CREATE INDEX referrals_by_referrer_touched ON referrals (referrer_participant_id
 CREATE INDEX referrals_by_ip_range ON referrals (program_id, ip_range_hash, touched_at);
 CREATE INDEX referrals_by_referrer_ip ON referrals (referrer_participant_id, ip_hash);
 CREATE INDEX referrals_by_referrer_device ON referrals (referrer_participant_id, device_id);
+CREATE INDEX referrals_by_referrer_status ON referrals (referrer_participant_id, status);
 
 CREATE TABLE block_list (
     workspace_id TEXT NOT NULL,

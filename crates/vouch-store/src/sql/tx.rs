@@ -1102,75 +1102,136 @@ impl StoreTx for SqlTx {
     async fn fraud_counts(&mut self, q: &FraudQuery<'_>) -> Result<FraudCounts> {
         const HOUR: Millis = 3_600_000;
         // Windows count back from this referral's touch (its click, or the event), so
-        // backfilled events are judged by when they happened. One round trip; each count stops where the rule stops caring, so a busy
-        // advocate costs what a quiet one does.
-        let sql = self.backend.sql(
-            "SELECT \
-             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-               WHERE referrer_participant_id = ? AND id <> ? AND touched_at >= ? AND touched_at <= ? LIMIT ?) AS a) AS hour_n, \
-             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-               WHERE referrer_participant_id = ? AND id <> ? AND touched_at >= ? AND touched_at <= ? LIMIT ?) AS b) AS day_n, \
-             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-               WHERE referrer_participant_id = ? AND id <> ? AND touched_at >= ? \
-               AND touched_at <= ? AND source <> 'click' LIMIT ?) AS c) AS code_n, \
-             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-               WHERE program_id = ? AND ip_range_hash = ? AND id <> ? AND touched_at >= ? \
-               AND touched_at <= ? LIMIT ?) AS d) AS range_n, \
-             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-               WHERE referrer_participant_id = ? AND id <> ? AND (ip_hash = ? OR device_id = ?) \
-               LIMIT 10) AS e) AS sharing_n, \
-             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-               WHERE referrer_participant_id = ? AND id <> ? \
-               AND status IN ('converted', 'rewarded', 'reversed') LIMIT 2000) AS f) AS conv_n, \
+        // backfilled events are judged by when they happened. One round trip, and each
+        // count stops where the rule stops caring: a busy advocate costs what a quiet
+        // one does. Subqueries for evidence the event did not bring are left out.
+        let recent = |extra: &str| {
+            format!(
+                "(SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
+                 WHERE referrer_participant_id = ? AND id <> ? AND touched_at >= ? \
+                 AND touched_at <= ?{extra} LIMIT ?) AS w)"
+            )
+        };
+        let mut sql = format!(
+            "SELECT {} AS hour_n, {} AS day_n, {} AS code_n, \
              (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
                WHERE referrer_participant_id = ? AND id <> ? AND status = 'reversed' \
-               LIMIT 1000) AS g) AS refund_n",
+               LIMIT 1000) AS r) AS refund_n",
+            recent(""),
+            recent(""),
+            recent(" AND source <> 'click'"),
         );
+        let blockable = q.email.is_some() || q.email_domain.is_some() || q.block_ip_hash.is_some();
+        if blockable {
+            sql.push_str(
+                ", (SELECT kind FROM block_list WHERE workspace_id = ? AND ( \
+                 (kind = 'email' AND value = ?) OR (kind = 'domain' AND value = ?) \
+                 OR (kind = 'ip' AND value = ?)) ORDER BY kind LIMIT 1) AS blocked",
+            );
+        }
+        if q.ip_range_hash.is_some() {
+            sql.push_str(
+                ", (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
+                 WHERE program_id = ? AND ip_range_hash = ? AND id <> ? AND touched_at >= ? \
+                 AND touched_at <= ? LIMIT ?) AS n) AS range_n",
+            );
+        }
+        if q.ip_hash.is_some() || q.device_id.is_some() {
+            let mut alts = vec![];
+            if q.ip_hash.is_some() {
+                alts.push(
+                    "SELECT id FROM referrals WHERE referrer_participant_id = ? AND ip_hash = ?",
+                );
+            }
+            if q.device_id.is_some() {
+                alts.push(
+                    "SELECT id FROM referrals WHERE referrer_participant_id = ? AND device_id = ?",
+                );
+            }
+            sql.push_str(&format!(
+                ", (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT id FROM ({}) AS u \
+                 WHERE id <> ? LIMIT 10) AS s) AS sharing_n",
+                alts.join(" UNION ")
+            ));
+        }
+        let sql = self.backend.sql_owned(sql);
         let (referrer, exclude) = (q.referrer.as_str(), q.exclude.as_str());
-        // Absent values bind as a string no row holds.
+        let mut query = sqlx::query(&sql);
+        for (window, _) in [(HOUR, 0), (24 * HOUR, 1), (24 * HOUR, 2)] {
+            query = query
+                .bind(referrer)
+                .bind(exclude)
+                .bind(q.now - window)
+                .bind(q.now)
+                .bind(q.at_most);
+        }
+        query = query.bind(referrer).bind(exclude);
         const NONE: &str = "\u{1}none";
-        let row = sqlx::query(&sql)
-            .bind(referrer)
-            .bind(exclude)
-            .bind(q.now - HOUR)
-            .bind(q.now)
-            .bind(q.at_most)
-            .bind(referrer)
-            .bind(exclude)
-            .bind(q.now - 24 * HOUR)
-            .bind(q.now)
-            .bind(q.at_most)
-            .bind(referrer)
-            .bind(exclude)
-            .bind(q.now - 24 * HOUR)
-            .bind(q.now)
-            .bind(q.at_most)
-            .bind(q.program.as_str())
-            .bind(q.ip_range_hash.unwrap_or(NONE))
-            .bind(exclude)
-            .bind(q.now - 24 * HOUR)
-            .bind(q.now)
-            .bind(q.at_most)
-            .bind(referrer)
-            .bind(exclude)
-            .bind(q.ip_hash.unwrap_or(NONE))
-            .bind(q.device_id.unwrap_or(NONE))
-            .bind(referrer)
-            .bind(exclude)
-            .bind(referrer)
-            .bind(exclude)
-            .fetch_one(&mut *self.tx)
-            .await?;
+        if blockable {
+            query = query
+                .bind(q.workspace.as_str())
+                .bind(q.email.unwrap_or(NONE))
+                .bind(q.email_domain.unwrap_or(NONE))
+                .bind(q.block_ip_hash.unwrap_or(NONE));
+        }
+        if let Some(range) = q.ip_range_hash {
+            query = query
+                .bind(q.program.as_str())
+                .bind(range)
+                .bind(exclude)
+                .bind(q.now - 24 * HOUR)
+                .bind(q.now)
+                .bind(q.at_most);
+        }
+        if q.ip_hash.is_some() || q.device_id.is_some() {
+            if let Some(ip) = q.ip_hash {
+                query = query.bind(referrer).bind(ip);
+            }
+            if let Some(device) = q.device_id {
+                query = query.bind(referrer).bind(device);
+            }
+            query = query.bind(exclude);
+        }
+        let row = query.fetch_one(&mut *self.tx).await?;
         let get = |c: &str| -> Result<i64> { Ok(sqlx::Row::try_get(&row, c)?) };
-        Ok(FraudCounts {
+        let mut counts = FraudCounts {
             advocate_referrals_hour: get("hour_n")?,
             advocate_referrals_day: get("day_n")?,
             code_referrals_day: get("code_n")?,
-            network_range_day: get("range_n")?,
-            friends_sharing: get("sharing_n")?,
-            advocate_conversions: get("conv_n")?,
             advocate_refunds: get("refund_n")?,
-        })
+            network_range_day: if q.ip_range_hash.is_some() {
+                get("range_n")?
+            } else {
+                0
+            },
+            friends_sharing: if q.ip_hash.is_some() || q.device_id.is_some() {
+                get("sharing_n")?
+            } else {
+                0
+            },
+            advocate_conversions: 0,
+            blocked: if blockable {
+                sqlx::Row::try_get(&row, "blocked")?
+            } else {
+                None
+            },
+        };
+        // The refund rate matters only once there are refunds to speak of.
+        if counts.advocate_refunds >= 3 {
+            let sql = self.backend.sql(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT 1 FROM referrals \
+                 WHERE referrer_participant_id = ? AND id <> ? \
+                 AND status IN ('converted', 'rewarded', 'reversed') LIMIT ?) AS c",
+            );
+            let row = sqlx::query(&sql)
+                .bind(referrer)
+                .bind(exclude)
+                .bind(counts.advocate_refunds * 2 + 1)
+                .fetch_one(&mut *self.tx)
+                .await?;
+            counts.advocate_conversions = sqlx::Row::try_get(&row, "n")?;
+        }
+        Ok(counts)
     }
 
     async fn hold_related(&mut self, q: &HoldQuery<'_>) -> Result<Vec<ReferralId>> {
@@ -1208,29 +1269,6 @@ impl StoreTx for SqlTx {
                 .await?;
         }
         Ok(ids)
-    }
-
-    async fn block_list_match(
-        &mut self,
-        ws: &WorkspaceId,
-        email: Option<&str>,
-        domain: Option<&str>,
-        ip_hash: Option<&str>,
-    ) -> Result<Option<String>> {
-        for (kind, value) in [("email", email), ("domain", domain), ("ip", ip_hash)] {
-            let Some(value) = value else { continue };
-            let found = self
-                .opt(
-                    "SELECT kind FROM block_list WHERE workspace_id = ? AND kind = ? AND value = ?"
-                        .into(),
-                    &[ws.as_str(), kind, value],
-                )
-                .await?;
-            if found.is_some() {
-                return Ok(Some(kind.to_owned()));
-            }
-        }
-        Ok(None)
     }
 
     async fn insert_audit(&mut self, e: &AuditEntry) -> Result<()> {
