@@ -230,24 +230,8 @@ pub trait StoreTx: Send {
     async fn get_reward_for_update(&mut self, id: &RewardId) -> Result<Option<Reward>>;
     /// Writes a reward's mutable fields (status, reversals, coupon, fulfilment, payout).
     async fn update_reward(&mut self, r: &Reward) -> Result<()>;
-    /// The advocate's converted referrals since `since` (for tiers and milestones),
-    /// counted up to `at_most`.
-    async fn count_conversions(
-        &mut self,
-        referrer: &ParticipantId,
-        since: Millis,
-        at_most: i64,
-    ) -> Result<i64>;
-    /// A participant's rewards in `role` since `since` that still stand: how many, and
-    /// their sum in `currency`. Without a currency, only the count, up to `at_most`.
-    async fn reward_usage(
-        &mut self,
-        participant: &ParticipantId,
-        role: vouch_domain::reward::Role,
-        since: Millis,
-        currency: Option<&vouch_domain::money::Currency>,
-        at_most: i64,
-    ) -> Result<(i64, i64)>;
+    /// What tiers, milestones, caps and the budget read, in one round trip.
+    async fn advocate_totals(&mut self, q: &TotalsQuery<'_>) -> Result<AdvocateTotals>;
     /// Adds `delta` to what the program's standing rewards add up to in `currency`
     /// (rewards inserted add themselves; cancellations and clawbacks call this).
     async fn adjust_program_spend(

@@ -533,6 +533,28 @@ pub struct FraudQuery<'a> {
     pub block_ip_hash: Option<&'a str>,
 }
 
+/// What the reward rules read about an advocate and the program, in one round trip.
+#[derive(Debug, Clone)]
+pub struct TotalsQuery<'a> {
+    pub referrer: &'a ParticipantId,
+    /// Converted referrals since each instant, each counted up to its limit.
+    pub conversions: Vec<(Millis, i64)>,
+    /// The advocate's standing referrer rewards since an instant: their count (up to
+    /// the limit) and, with a currency, their sum in it.
+    pub usage: Option<(Millis, Option<Currency>, i64)>,
+    /// The program's spend in a currency (and in points).
+    pub spend: Option<(&'a ProgramId, Currency)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AdvocateTotals {
+    pub conversions: Vec<i64>,
+    pub usage_count: i64,
+    pub usage_amount: i64,
+    pub spend: i64,
+    pub spend_points: i64,
+}
+
 /// Which earlier referrals a burst puts on hold: the advocate's, or the range's.
 #[derive(Debug, Clone)]
 pub struct HoldQuery<'a> {

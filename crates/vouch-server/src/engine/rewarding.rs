@@ -6,10 +6,10 @@ use rand::Rng;
 use vouch_domain::code::ALPHABET;
 use vouch_domain::ids::{CouponPoolId, EventId, LedgerTxId, ParticipantId, ReferralId};
 use vouch_domain::ledger;
-use vouch_domain::reward::{RewardStatus, Role};
+use vouch_domain::reward::RewardStatus;
 use vouch_domain::rules::{self, Facts, Plan, RewardKind, Trigger, Usage};
 use vouch_domain::Millis;
-use vouch_store::{NewLedgerTx, Participant, Program, Reward, StoreTx};
+use vouch_store::{NewLedgerTx, Participant, Program, Reward, StoreTx, TotalsQuery};
 
 use super::approval::approve_job;
 use crate::error::{ApiError, Result};
@@ -55,58 +55,59 @@ pub async fn gather_facts(
         .as_ref()
         .and_then(|r| r.tiers.last())
         .map(|t| i64::from(t.to.map_or(t.from, |to| to.saturating_add(1))));
-    let referrer_conversions = match tier_horizon {
-        Some(limit) => count(
-            tx.count_conversions(&referrer.id, Millis::MIN, limit)
-                .await?,
-        ),
-        None => this,
-    };
-    let mut milestone_counts = Vec::with_capacity(c.milestones.len());
+    let mut conversions = vec![];
+    if let Some(limit) = tier_horizon {
+        conversions.push((Millis::MIN, limit));
+    }
     if converts {
         for m in &c.milestones {
-            let since = m.period.start(occurred_at);
-            let prior = tx
-                .count_conversions(&referrer.id, since, i64::from(m.referrals))
-                .await?;
-            milestone_counts.push(count(prior));
+            conversions.push((m.period.start(occurred_at), i64::from(m.referrals)));
         }
     }
-    let cap_usage = match &c.caps.per_advocate {
-        Some(cap) => {
-            let since = cap.period.start(now);
-            let currency = cap.max_amount.map(|m| m.currency);
-            let at_most = i64::from(cap.max_rewards.unwrap_or(u32::MAX));
-            let (n, amount) = tx
-                .reward_usage(
-                    &referrer.id,
-                    Role::Referrer,
-                    since,
-                    currency.as_ref(),
-                    at_most,
-                )
-                .await?;
-            Usage {
-                count: u32::try_from(n).unwrap_or(u32::MAX),
-                amount,
-            }
-        }
-        None => Usage::default(),
+    let usage = c.caps.per_advocate.as_ref().map(|cap| {
+        (
+            cap.period.start(now),
+            cap.max_amount.map(|m| m.currency),
+            i64::from(cap.max_rewards.unwrap_or(u32::MAX)),
+        )
+    });
+    if c.caps.budget.is_some() {
+        // Conversions of different advocates must not both spend the last of it.
+        tx.lock(&format!("program:{}:budget", program.id)).await?;
+    }
+    let totals = tx
+        .advocate_totals(&TotalsQuery {
+            referrer: &referrer.id,
+            conversions,
+            usage,
+            spend: c.caps.budget.map(|b| (&program.id, b.currency)),
+        })
+        .await?;
+    let mut counts = totals.conversions.iter().copied();
+    let referrer_conversions = match tier_horizon {
+        Some(_) => count(counts.next().unwrap_or(0)),
+        None => this,
+    };
+    let milestone_counts: Vec<u32> = if converts {
+        counts.map(count).collect()
+    } else {
+        vec![]
+    };
+    let cap_usage = Usage {
+        count: u32::try_from(totals.usage_count).unwrap_or(u32::MAX),
+        amount: totals.usage_amount,
     };
     let budget_spent = match c.caps.budget {
         Some(budget) => {
-            tx.lock(&format!("program:{}:budget", program.id)).await?;
-            tx.program_spend(&program.id)
-                .await?
-                .into_iter()
-                .map(|(cur, amount)| {
-                    rules::value_in(
-                        vouch_domain::money::Money::new(amount, cur),
-                        budget.currency,
-                        c.points_value,
-                    )
-                })
-                .sum()
+            let points = rules::value_in(
+                vouch_domain::money::Money::new(
+                    totals.spend_points,
+                    vouch_domain::money::Currency::POINTS,
+                ),
+                budget.currency,
+                c.points_value,
+            );
+            totals.spend.saturating_add(points)
         }
         None => 0,
     };

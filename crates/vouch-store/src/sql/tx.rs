@@ -752,68 +752,83 @@ impl StoreTx for SqlTx {
         Ok(new.len())
     }
 
-    async fn count_conversions(
-        &mut self,
-        referrer: &ParticipantId,
-        since: Millis,
-        at_most: i64,
-    ) -> Result<i64> {
-        // Counting stops at `at_most`: a super-advocate's thousandth referral costs
-        // what their tenth did.
-        let sql = self.backend.sql(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT 1 FROM referrals \
-             WHERE referrer_participant_id = ? AND converted_at >= ? \
-             AND status IN ('converted', 'rewarded') LIMIT ?) AS counted",
-        );
-        let row = sqlx::query(&sql)
-            .bind(referrer.as_str())
-            .bind(since)
-            .bind(at_most.max(0))
-            .fetch_one(&mut *self.tx)
-            .await?;
-        Ok(sqlx::Row::try_get(&row, "n")?)
-    }
-
-    async fn reward_usage(
-        &mut self,
-        participant: &ParticipantId,
-        role: vouch_domain::reward::Role,
-        since: Millis,
-        currency: Option<&vouch_domain::money::Currency>,
-        at_most: i64,
-    ) -> Result<(i64, i64)> {
-        if currency.is_none() {
-            let sql = self.backend.sql(
-                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT 1 FROM rewards \
-                 WHERE participant_id = ? AND role = ? AND created_at >= ? \
-                 AND status NOT IN ('cancelled', 'reversed') LIMIT ?) AS counted",
-            );
-            let row = sqlx::query(&sql)
-                .bind(participant.as_str())
-                .bind(role.as_str())
-                .bind(since)
-                .bind(at_most.max(0))
-                .fetch_one(&mut *self.tx)
-                .await?;
-            return Ok((sqlx::Row::try_get(&row, "n")?, 0));
+    async fn advocate_totals(&mut self, q: &TotalsQuery<'_>) -> Result<AdvocateTotals> {
+        let mut cols = vec![];
+        for (i, _) in q.conversions.iter().enumerate() {
+            // Counting stops at the limit: a super-advocate's thousandth referral costs
+            // what their tenth did.
+            cols.push(format!(
+                "(SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
+                 WHERE referrer_participant_id = ? AND converted_at >= ? \
+                 AND status IN ('converted', 'rewarded') LIMIT ?) AS c{i}) AS conv{i}"
+            ));
         }
-        let sql = self.backend.sql(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n, \
-             CAST(COALESCE(SUM(CASE WHEN currency = ? THEN amount - reversed_amount ELSE 0 END), 0) \
-             AS BIGINT) AS total FROM rewards WHERE participant_id = ? AND role = ? \
-             AND created_at >= ? AND status NOT IN ('cancelled', 'reversed')",
-        );
-        let row = sqlx::query(&sql)
-            .bind(currency.map(|c| c.as_str()).unwrap_or(""))
-            .bind(participant.as_str())
-            .bind(role.as_str())
-            .bind(since)
-            .fetch_one(&mut *self.tx)
-            .await?;
-        Ok((
-            sqlx::Row::try_get(&row, "n")?,
-            sqlx::Row::try_get(&row, "total")?,
-        ))
+        if let Some((_, currency, _)) = &q.usage {
+            cols.push(
+                "(SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM rewards \
+                 WHERE participant_id = ? AND role = 'referrer' AND created_at >= ? \
+                 AND status NOT IN ('cancelled', 'reversed') LIMIT ?) AS u) AS usage_n"
+                    .into(),
+            );
+            if currency.is_some() {
+                cols.push(
+                    "(SELECT CAST(COALESCE(SUM(amount - reversed_amount), 0) AS BIGINT) \
+                     FROM rewards WHERE participant_id = ? AND role = 'referrer' \
+                     AND created_at >= ? AND currency = ? \
+                     AND status NOT IN ('cancelled', 'reversed')) AS usage_sum"
+                        .into(),
+                );
+            }
+        }
+        if q.spend.is_some() {
+            cols.push(
+                "(SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM program_spend \
+                 WHERE program_id = ? AND currency = ?) AS spend_c, \
+                 (SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM program_spend \
+                 WHERE program_id = ? AND currency = 'PTS') AS spend_p"
+                    .into(),
+            );
+        }
+        if cols.is_empty() {
+            return Ok(AdvocateTotals::default());
+        }
+        let sql = self
+            .backend
+            .sql_owned(format!("SELECT {}", cols.join(", ")));
+        let referrer = q.referrer.as_str();
+        let mut query = sqlx::query(&sql);
+        for (since, limit) in &q.conversions {
+            query = query.bind(referrer).bind(*since).bind((*limit).max(0));
+        }
+        if let Some((since, currency, limit)) = &q.usage {
+            query = query.bind(referrer).bind(*since).bind((*limit).max(0));
+            if let Some(c) = currency {
+                query = query.bind(referrer).bind(*since).bind(c.as_str());
+            }
+        }
+        if let Some((program, currency)) = &q.spend {
+            query = query
+                .bind(program.as_str())
+                .bind(currency.as_str())
+                .bind(program.as_str());
+        }
+        let row = query.fetch_one(&mut *self.tx).await?;
+        let get = |c: &str| -> Result<i64> { Ok(sqlx::Row::try_get(&row, c)?) };
+        let mut t = AdvocateTotals::default();
+        for i in 0..q.conversions.len() {
+            t.conversions.push(get(&format!("conv{i}"))?);
+        }
+        if let Some((_, currency, _)) = &q.usage {
+            t.usage_count = get("usage_n")?;
+            if currency.is_some() {
+                t.usage_amount = get("usage_sum")?;
+            }
+        }
+        if q.spend.is_some() {
+            t.spend = get("spend_c")?;
+            t.spend_points = get("spend_p")?;
+        }
+        Ok(t)
     }
 
     async fn program_spend(
