@@ -456,6 +456,21 @@ async fn new_referral(
         updated_at: now,
     };
     let mut referral = referral;
+    if referral.reason == Some(RejectReason::SelfReferral) {
+        // A fraud decision like the others: written to the audit log.
+        tx.insert_audit(&vouch_store::AuditEntry {
+            id: vouch_domain::ids::AuditId::new(),
+            workspace_id: program.workspace_id.clone(),
+            actor: "system".into(),
+            action: "referral.rejected".into(),
+            subject_type: "referral".into(),
+            subject_id: referral.id.to_string(),
+            reason: Some("self_referral: the friend is the advocate (same email or id)".into()),
+            data: serde_json::json!({ "reason": "self_referral" }),
+            created_at: now,
+        })
+        .await?;
+    }
     if referral.status != ReferralStatus::Rejected {
         let assessment = fraud::evaluate(
             tx,
