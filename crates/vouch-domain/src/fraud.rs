@@ -113,7 +113,7 @@ pub struct FraudSettings {
     /// A purchase sooner than this after the click is `fast_purchase` (default 30).
     pub min_seconds_to_purchase: u32,
     /// Typed-code referrals per advocate per day, without a click, before
-    /// `code_leakage` (default 15).
+    /// `code_leakage` (default 25).
     pub max_code_referrals_per_day: u32,
 }
 
@@ -126,7 +126,7 @@ impl Default for FraudSettings {
             max_referrals_per_day: 20,
             max_referrals_per_network_day: 4,
             min_seconds_to_purchase: 30,
-            max_code_referrals_per_day: 15,
+            max_code_referrals_per_day: 25,
         }
     }
 }

@@ -420,13 +420,13 @@ impl Gen {
                 self.friends.push(f);
             }
         }
-        // A code posted publicly: strangers type it on one day.
-        for _ in 0..per_kind.div_ceil(20) {
+        // A code posted publicly: forty strangers type it within a day.
+        for _ in 0..per_kind.div_ceil(40) {
             let a = self.advocate();
             let at = self.when();
-            for i in 0..20 {
+            for i in 0..40 {
                 let p = self.person(None);
-                let mut f = self.journey(Kind::LeakedCode, a, p, at + i * 40 * MINUTE);
+                let mut f = self.journey(Kind::LeakedCode, a, p, at + i * 30 * MINUTE);
                 f.click = None;
                 f.purchase = f.signup.map(|s| s + 10 * MINUTE);
                 self.friends.push(f);
