@@ -23,14 +23,21 @@ pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 #[schema(value_type = f64, example = 10)]
 pub struct Percent(u32);
 
-/// Whole percentages are written as integers (`15`, not `15.0`).
+/// Hundredths written as a number, whole ones as integers (`15`, not `15.0`).
+fn serialize_hundredths<S: serde::Serializer>(
+    h: u32,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    if h.is_multiple_of(100) {
+        s.serialize_u32(h / 100)
+    } else {
+        s.serialize_f64(f64::from(h) / 100.0)
+    }
+}
+
 impl Serialize for Percent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        if self.0.is_multiple_of(100) {
-            s.serialize_u32(self.0 / 100)
-        } else {
-            s.serialize_f64(f64::from(*self))
-        }
+        serialize_hundredths(self.0, s)
     }
 }
 
@@ -85,11 +92,7 @@ pub struct Multiplier(u32);
 
 impl Serialize for Multiplier {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        if self.0.is_multiple_of(100) {
-            s.serialize_u32(self.0 / 100)
-        } else {
-            s.serialize_f64(f64::from(*self))
-        }
+        serialize_hundredths(self.0, s)
     }
 }
 

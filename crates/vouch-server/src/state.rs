@@ -31,6 +31,13 @@ pub struct AppState {
 pub struct FraudData {
     pub disposable: vouch_domain::fraud::DomainList,
     pub coupon_sites: vouch_domain::fraud::DomainList,
+    /// Workspaces' IP-hashing keys (they never change), so an event that brings an IP
+    /// does not read its workspace again.
+    pub hash_keys: crate::cache::TtlCache<vouch_domain::ids::WorkspaceId, String>,
+}
+
+fn hash_keys() -> crate::cache::TtlCache<vouch_domain::ids::WorkspaceId, String> {
+    crate::cache::TtlCache::new(std::time::Duration::from_secs(3600), 10_000)
 }
 
 impl FraudData {
@@ -39,6 +46,7 @@ impl FraudData {
         Self {
             disposable: vouch_domain::fraud::DomainList::disposable(),
             coupon_sites: vouch_domain::fraud::DomainList::coupon_sites(),
+            hash_keys: hash_keys(),
         }
     }
 
@@ -56,6 +64,7 @@ impl FraudData {
         Ok(Self {
             disposable,
             coupon_sites: vouch_domain::fraud::DomainList::coupon_sites(),
+            hash_keys: hash_keys(),
         })
     }
 }

@@ -537,7 +537,7 @@ async fn simulate(
     let mut codes = vec![];
     let mut ids = vec![];
     for a in &g.advocates {
-        let (fp, _) = fingerprint(store.as_ref(), &ws.workspace_id, &a.context()).await?;
+        let (fp, _) = fingerprint(store.as_ref(), &data, &ws.workspace_id, &a.context()).await?;
         let input = EnrolmentInput {
             email: Some(Email::parse("email", &a.email)?),
             name: None,
@@ -607,7 +607,8 @@ async fn simulate(
             Step::Signup(i) | Step::Purchase(i) | Step::Refund(i) => {
                 let f = &g.friends[i];
                 let (fp, range) =
-                    fingerprint(store.as_ref(), &ws.workspace_id, &f.person.context()).await?;
+                    fingerprint(store.as_ref(), &data, &ws.workspace_id, &f.person.context())
+                        .await?;
                 let kind = match step {
                     Step::Signup(_) => EventKind::Signup,
                     Step::Purchase(_) => EventKind::Purchase,

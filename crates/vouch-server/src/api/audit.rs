@@ -141,7 +141,7 @@ async fn normalize(
                 ip_address: Some(v.to_owned()),
                 ..ContextIn::default()
             };
-            let (fp, _) = fingerprint(state.store.as_ref(), &auth.workspace_id, &ctx)
+            let (fp, _) = fingerprint(state.store.as_ref(), &state.fraud, &auth.workspace_id, &ctx)
                 .await
                 .map_err(|_| ApiError::invalid("value", "must be a public IPv4 or IPv6 address"))?;
             let hash = fp.ip_hash.ok_or_else(|| {

@@ -230,9 +230,13 @@ async fn create_event(
         auth.require_secret()?;
     }
     let (program_id, mut input, context) = validate(input, &headers)?;
-    let (fingerprint, range) =
-        crate::engine::fraud::fingerprint(state.store.as_ref(), &auth.workspace_id, &context)
-            .await?;
+    let (fingerprint, range) = crate::engine::fraud::fingerprint(
+        state.store.as_ref(),
+        &state.fraud,
+        &auth.workspace_id,
+        &context,
+    )
+    .await?;
     input.fingerprint = fingerprint;
     input.ip_range_hash = range;
     // Events are the hot write path: the program comes from a short-lived cache.

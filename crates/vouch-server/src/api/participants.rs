@@ -37,10 +37,7 @@ pub struct ReasonIn {
 
 /// An optional JSON body with a `reason`.
 pub fn reason_from(body: &[u8]) -> Result<Option<String>> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    let input: ReasonIn = crate::extract::parse_json(body)?;
+    let input: ReasonIn = crate::extract::optional_json(body)?;
     let reason = input
         .reason
         .map(|r| r.trim().to_owned())
@@ -331,10 +328,14 @@ async fn create_participant(
     let program = find_program(&state, &auth, &id).await?;
     let context = input.context.clone();
     let mut input = enrolment_input(input)?;
-    input.fingerprint =
-        crate::engine::fraud::fingerprint(state.store.as_ref(), &program.workspace_id, &context)
-            .await?
-            .0;
+    input.fingerprint = crate::engine::fraud::fingerprint(
+        state.store.as_ref(),
+        &state.fraud,
+        &program.workspace_id,
+        &context,
+    )
+    .await?
+    .0;
     let (status, p) = match enroll(state.store.as_ref(), &program, &input).await? {
         Enrolment::Created(p) => (StatusCode::CREATED, p),
         Enrolment::Existing(p) => (StatusCode::OK, p),

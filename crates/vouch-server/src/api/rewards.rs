@@ -17,7 +17,7 @@ use super::referrals::ListFilter;
 use crate::auth::SecretAuth;
 use crate::engine::fulfilment::fulfil;
 use crate::error::{ApiError, Problem, Result};
-use crate::extract::{parse_json, ApiQuery};
+use crate::extract::{optional_json, ApiQuery};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -55,11 +55,7 @@ async fn fulfill_reward(
 ) -> Result<Json<RewardOut>> {
     let id = path_id(&id, RewardId::parse, "reward")?;
     // The body is optional: an empty one means no reference.
-    let input: FulfilmentIn = if body.iter().all(u8::is_ascii_whitespace) {
-        FulfilmentIn::default()
-    } else {
-        parse_json(&body)?
-    };
+    let input: FulfilmentIn = optional_json(&body)?;
     let reference = input
         .reference
         .map(|r| r.trim().to_owned())

@@ -472,26 +472,13 @@ async fn new_referral(
         .await?;
     }
     if referral.status != ReferralStatus::Rejected {
-        let assessment = fraud::evaluate(
-            tx,
-            program,
-            &referral,
-            &advocate,
+        let evidence = fraud::Seen {
+            advocate: &advocate,
             input,
-            click_row.as_ref(),
-            fraud_data,
-        )
-        .await?;
-        if let Some(entry) = fraud::apply(
-            &mut referral,
-            assessment,
-            &program.config.fraud,
-            &program.workspace_id,
-            now,
-        ) {
-            tx.insert_audit(&entry).await?;
-            fraud::hold_related(tx, program, &referral, now).await?;
-        }
+            click: click_row.as_ref(),
+            data: fraud_data,
+        };
+        fraud::weigh(tx, program, &mut referral, &evidence, now).await?;
     }
     Ok(Some((referral, advocate)))
 }
@@ -533,15 +520,7 @@ async fn convert(
         return Ok(());
     }
     // Rules that read an advocate's totals are evaluated one event at a time.
-    tx.lock(&format!("participant:{}", referral.referrer_participant_id))
-        .await?;
-    let referrer = match conversion.advocate {
-        Some(a) => a,
-        None => tx
-            .get_participant(&referral.referrer_participant_id)
-            .await?
-            .ok_or_else(|| StoreError::corrupt("referral without its referrer"))?,
-    };
+    let referrer = locked_referrer(tx, referral, conversion.advocate).await?;
     // Blocked after the friend signed up: the purchase earns nothing.
     if referrer.status == vouch_store::ParticipantStatus::Blocked {
         referral.status = ReferralStatus::Rejected;
@@ -555,26 +534,13 @@ async fn convert(
             Some(id) => tx.get_click(&program.id, id).await?,
             None => None,
         };
-        let assessment = fraud::evaluate(
-            tx,
-            program,
-            referral,
-            &referrer,
+        let evidence = fraud::Seen {
+            advocate: &referrer,
             input,
-            click.as_ref(),
-            conversion.fraud,
-        )
-        .await?;
-        if let Some(entry) = fraud::apply(
-            referral,
-            assessment,
-            &program.config.fraud,
-            &program.workspace_id,
-            now,
-        ) {
-            tx.insert_audit(&entry).await?;
-            fraud::hold_related(tx, program, referral, now).await?;
-        }
+            click: click.as_ref(),
+            data: conversion.fraud,
+        };
+        fraud::weigh(tx, program, referral, &evidence, now).await?;
     }
     if referral.status == ReferralStatus::Rejected {
         return Ok(());
@@ -625,6 +591,24 @@ async fn convert(
     Ok(())
 }
 
+/// The referral's advocate, read (unless the caller already did) under the lock that
+/// serializes every rule reading their totals.
+async fn locked_referrer(
+    tx: &mut dyn StoreTx,
+    referral: &Referral,
+    known: Option<Participant>,
+) -> Result<Participant> {
+    tx.lock(&format!("participant:{}", referral.referrer_participant_id))
+        .await?;
+    match known {
+        Some(a) => Ok(a),
+        None => Ok(tx
+            .get_participant(&referral.referrer_participant_id)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("referral without its referrer"))?),
+    }
+}
+
 /// Which payment this is, as the rules see it.
 fn trigger_for(kind: EventKind, n: u32) -> Trigger {
     match kind {
@@ -649,15 +633,7 @@ async fn repeat_payment(
     if !program.config.in_schedule(input.occurred_at) {
         return Ok(());
     }
-    tx.lock(&format!("participant:{}", referral.referrer_participant_id))
-        .await?;
-    let referrer = match conversion.advocate {
-        Some(a) => a,
-        None => tx
-            .get_participant(&referral.referrer_participant_id)
-            .await?
-            .ok_or_else(|| StoreError::corrupt("referral without its referrer"))?,
-    };
+    let referrer = locked_referrer(tx, referral, conversion.advocate).await?;
     if referrer.status == vouch_store::ParticipantStatus::Blocked {
         return Ok(());
     }

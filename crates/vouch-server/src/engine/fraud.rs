@@ -17,6 +17,37 @@ pub const REVIEW_PENDING: &str = "pending";
 /// Why a reward of a held referral waits beyond its hold.
 pub const HELD_FOR_REVIEW: &str = "review";
 
+/// What the engine saw of a referral: its advocate, the event and the click.
+pub struct Seen<'a> {
+    pub advocate: &'a Participant,
+    pub input: &'a EventInput,
+    pub click: Option<&'a Click>,
+    pub data: &'a FraudData,
+}
+
+/// Weighs a referral and applies the decision: audited, and a burst holds its earlier
+/// referrals too.
+pub async fn weigh(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    referral: &mut Referral,
+    seen: &Seen<'_>,
+    now: Millis,
+) -> Result<()> {
+    let assessment = evaluate(tx, program, referral, seen).await?;
+    if let Some(entry) = apply(
+        referral,
+        assessment,
+        &program.config.fraud,
+        &program.workspace_id,
+        now,
+    ) {
+        tx.insert_audit(&entry).await?;
+        hold_related(tx, program, referral, now).await?;
+    }
+    Ok(())
+}
+
 /// The host of a URL, lower-case, without `www.`.
 fn host_of(url: &str) -> Option<String> {
     let host = url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
@@ -24,16 +55,18 @@ fn host_of(url: &str) -> Option<String> {
 }
 
 /// Gathers the evidence about `referral` and weighs it under the program's settings.
-#[allow(clippy::too_many_arguments)]
 pub async fn evaluate(
     tx: &mut dyn StoreTx,
     program: &Program,
     referral: &Referral,
-    advocate: &Participant,
-    input: &EventInput,
-    click: Option<&Click>,
-    data: &FraudData,
+    seen: &Seen<'_>,
 ) -> Result<Assessment> {
+    let Seen {
+        advocate,
+        input,
+        click,
+        data,
+    } = *seen;
     let friend = &input.fingerprint;
     let mine = &advocate.fingerprint;
     let eq =
@@ -182,6 +215,7 @@ pub struct ContextIn {
 /// (IPv6) range; it is never stored in clear.
 pub async fn fingerprint(
     store: &dyn vouch_store::Store,
+    data: &FraudData,
     ws: &WorkspaceId,
     ctx: &ContextIn,
 ) -> Result<(vouch_store::Fingerprint, Option<String>)> {
@@ -202,11 +236,18 @@ pub async fn fingerprint(
     };
     let (ip_hash, range_hash) = match ip.filter(|ip| vouch_domain::fraud::is_public_ip(*ip)) {
         Some(ip) => {
-            let key = store
-                .get_workspace(ws)
-                .await?
-                .map(|w| w.hash_key)
-                .unwrap_or_default();
+            let key = data
+                .hash_keys
+                .get_or_load(ws, async {
+                    Ok::<_, vouch_store::StoreError>(
+                        store
+                            .get_workspace(ws)
+                            .await?
+                            .map(|w| w.hash_key)
+                            .unwrap_or_default(),
+                    )
+                })
+                .await?;
             let hasher = crate::links::IpHasher::new(&key);
             let range = match ip {
                 std::net::IpAddr::V4(v4) => {

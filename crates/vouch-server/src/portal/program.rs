@@ -293,11 +293,15 @@ pub async fn join_program(
             .map(str::to_owned),
         ..Default::default()
     };
-    let fingerprint =
-        crate::engine::fraud::fingerprint(state.store.as_ref(), &program.workspace_id, &ctx)
-            .await
-            .map(|(f, _)| f)
-            .unwrap_or_default();
+    let fingerprint = crate::engine::fraud::fingerprint(
+        state.store.as_ref(),
+        &state.fraud,
+        &program.workspace_id,
+        &ctx,
+    )
+    .await
+    .map(|(f, _)| f)
+    .unwrap_or_default();
     let input = EnrolmentInput {
         email: Some(email),
         name,
