@@ -106,6 +106,8 @@ id_type!(/// One participant's amount in a payout batch.
     PayoutLineId, "pol_");
 id_type!(/// One entry of the audit log.
     AuditId, "aud_");
+id_type!(/// One domain event: a change of state, as the outbox and the activity feed keep it.
+    ActivityId, "act_");
 
 #[cfg(test)]
 mod tests {

@@ -6,17 +6,20 @@
 pub mod attribution;
 pub mod code;
 pub mod email;
+pub mod entities;
 pub mod error;
 pub mod event;
 pub mod fraud;
 pub mod ids;
 pub mod ledger;
+pub mod lifecycle;
 pub mod money;
 pub mod program;
 pub mod redirect;
 pub mod reward;
 pub mod rules;
 pub mod simulate;
+pub mod views;
 
 pub use error::{DomainError, Result};
 

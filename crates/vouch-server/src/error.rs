@@ -30,6 +30,9 @@ pub enum ApiError {
     },
     #[error("request body is too large")]
     PayloadTooLarge,
+    /// A change of state the lifecycle does not allow (a concurrent change won).
+    #[error(transparent)]
+    Illegal(#[from] vouch_domain::lifecycle::IllegalTransition),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -54,6 +57,7 @@ impl ApiError {
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Self::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            Self::Illegal(_) => (StatusCode::CONFLICT, "illegal_transition"),
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, "conflict"),
             Self::Store(_) | Self::Internal(_) => {

@@ -50,6 +50,7 @@ pub fn build(store: Arc<dyn Store>, config: Config) -> anyhow::Result<(AppState,
     let fraud = Arc::new(state::FraudData::load(&config)?);
     let state = AppState {
         fraud,
+        clock: config.clock.clone(),
         store,
         config: Arc::new(config),
         clicks,
@@ -147,9 +148,11 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let run_jobs = config.run_jobs;
     let poll = config.job_poll;
+    let clock = config.clock.clone();
     let (state, app) = build(store.clone(), config)?;
     let cancel = CancellationToken::new();
-    let worker = run_jobs.then(|| tokio::spawn(jobs::run_worker(store, poll, cancel.clone())));
+    let worker =
+        run_jobs.then(|| tokio::spawn(jobs::run_worker(store, clock, poll, cancel.clone())));
     // Wrapping the router (not `Router::layer`) so the path is normalized before routing.
     let app = NormalizePathLayer::trim_trailing_slash().layer(app);
     axum::serve(

@@ -25,6 +25,7 @@ pub struct AppState {
     pub pages: Arc<Pages>,
     pub metrics: PrometheusHandle,
     pub fraud: Arc<FraudData>,
+    pub clock: crate::engine::clock::Clock,
 }
 
 /// Lists the fraud rules look names up in.
@@ -67,13 +68,4 @@ impl FraudData {
             hash_keys: hash_keys(),
         })
     }
-}
-
-/// Now, in the store's time unit.
-pub fn now_ms() -> vouch_domain::Millis {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }

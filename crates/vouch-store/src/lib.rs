@@ -133,6 +133,10 @@ pub trait Store: Send + Sync + 'static {
     async fn claim_jobs(&self, now: Millis, limit: i64, lease_ms: i64) -> Result<Vec<Job>>;
     async fn retry_job(&self, id: &JobId, run_at: Millis, error: &str) -> Result<()>;
     async fn count_jobs(&self) -> Result<i64>;
+
+    // The outbox.
+    /// A page of the activity feed (the activity subscriber's copy of the outbox).
+    async fn list_activity(&self, q: &ActivityQuery) -> Result<Page<OutboxEvent>>;
 }
 
 /// Work inside one transaction. Dropping it without [`StoreTx::commit`] rolls back.
@@ -323,4 +327,30 @@ pub trait StoreTx: Send {
     // Jobs.
     async fn enqueue_job(&mut self, job: &NewJob) -> Result<()>;
     async fn finish_job(&mut self, id: &JobId) -> Result<()>;
+
+    // The outbox.
+    /// Records domain events; they are appended to the outbox, numbered, when the
+    /// transaction commits (so they commit with the change, or not at all).
+    fn emit(&mut self, events: Vec<vouch_domain::lifecycle::DomainEvent>);
+    /// Gives `subscriber` a cursor at 0 in every workspace it has none in yet.
+    async fn ensure_cursors(&mut self, subscriber: &str) -> Result<()>;
+    /// The next workspace with events `subscriber` has not seen, and its position; the
+    /// cursor is held until commit (other instances skip it).
+    async fn claim_cursor(&mut self, subscriber: &str) -> Result<Option<(WorkspaceId, i64)>>;
+    /// A workspace's events after `seq`, oldest first.
+    async fn outbox_after(
+        &mut self,
+        ws: &WorkspaceId,
+        seq: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxEvent>>;
+    async fn advance_cursor(
+        &mut self,
+        subscriber: &str,
+        ws: &WorkspaceId,
+        seq: i64,
+        now: Millis,
+    ) -> Result<()>;
+    /// Copies events into the activity feed (an event already there is skipped).
+    async fn insert_activity(&mut self, events: &[OutboxEvent]) -> Result<()>;
 }

@@ -1,11 +1,15 @@
 //! Rows as the server sees them: typed ids and the domain's enums, never raw strings.
 
-use vouch_domain::attribution::{AttributionSource, ReferralStatus, RejectReason};
+use vouch_domain::attribution::AttributionSource;
 use vouch_domain::ids::*;
 use vouch_domain::money::Currency;
-use vouch_domain::program::{AttributionModel, ProgramConfig, RewardKind};
-use vouch_domain::reward::{RewardStatus, Role};
+use vouch_domain::program::AttributionModel;
 use vouch_domain::Millis;
+
+pub use vouch_domain::entities::{
+    Customer, Fingerprint, Participant, ParticipantStatus, Payout, PayoutLine, Program,
+    ProgramStatus, Referral, Reward,
+};
 
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -47,57 +51,6 @@ pub struct ApiKey {
     pub kind: KeyKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProgramStatus {
-    Active,
-    Paused,
-}
-
-impl ProgramStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Paused => "paused",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(Self::Active),
-            "paused" => Some(Self::Paused),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Program {
-    pub id: ProgramId,
-    pub workspace_id: WorkspaceId,
-    pub slug: String,
-    pub status: ProgramStatus,
-    pub config: ProgramConfig,
-    /// Bumped on every edit; rewards record the version that produced them.
-    pub version: i64,
-    pub created_at: Millis,
-    pub updated_at: Millis,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParticipantStatus {
-    Active,
-    Blocked,
-}
-
-impl ParticipantStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Blocked => "blocked",
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct NewParticipant {
     pub id: ParticipantId,
@@ -109,26 +62,6 @@ pub struct NewParticipant {
     pub external_id: Option<String>,
     pub locale: String,
     pub referred_by_referral_id: Option<ReferralId>,
-    pub fingerprint: Fingerprint,
-    pub created_at: Millis,
-}
-
-#[derive(Debug, Clone)]
-pub struct Participant {
-    pub id: ParticipantId,
-    pub workspace_id: WorkspaceId,
-    pub program_id: ProgramId,
-    pub email: Option<String>,
-    pub email_normalized: Option<String>,
-    pub name: Option<String>,
-    pub external_id: Option<String>,
-    pub locale: String,
-    pub status: ParticipantStatus,
-    /// The participant's first (primary) referral code.
-    pub referral_code: String,
-    /// The referral that brought them in, for friends enrolled by a purchase.
-    pub referred_by: Option<ReferralId>,
-    /// The advocate's own network and device, as seen when they joined.
     pub fingerprint: Fingerprint,
     pub created_at: Millis,
 }
@@ -180,25 +113,6 @@ pub struct Click {
     pub referer: Option<String>,
 }
 
-/// What identifies a person's network and device, as far as the merchant tells: IPs
-/// only as keyed hashes, user agents hashed too.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Fingerprint {
-    pub ip_hash: Option<String>,
-    pub ua_hash: Option<String>,
-    pub device_id: Option<String>,
-    pub payment_fingerprint: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Customer {
-    pub id: CustomerId,
-    pub email_normalized: Option<String>,
-    pub external_id: Option<String>,
-    pub referral_id: Option<ReferralId>,
-    pub first_purchase_at: Option<Millis>,
-}
-
 #[derive(Debug, Clone)]
 pub struct NewCustomer {
     pub id: CustomerId,
@@ -223,38 +137,6 @@ pub struct CustomerAttribution {
 }
 
 #[derive(Debug, Clone)]
-pub struct Referral {
-    pub id: ReferralId,
-    pub workspace_id: WorkspaceId,
-    pub program_id: ProgramId,
-    pub referrer_participant_id: ParticipantId,
-    pub referee_participant_id: Option<ParticipantId>,
-    pub customer_id: CustomerId,
-    pub status: ReferralStatus,
-    pub reason: Option<RejectReason>,
-    pub source: AttributionSource,
-    pub click_id: Option<ClickId>,
-    pub touched_at: Millis,
-    pub signed_up_at: Option<Millis>,
-    pub converted_at: Option<Millis>,
-    pub conversion_event_id: Option<EventId>,
-    /// Purchases and subscription payments attributed so far (the next is `payments + 1`).
-    pub payments: i64,
-    /// Rewards a rule would have given but a limit refused, with the reason.
-    pub skipped: Vec<vouch_domain::rules::Skipped>,
-    /// The friend's network (and its range) and device as first seen.
-    pub ip_hash: Option<String>,
-    pub ip_range_hash: Option<String>,
-    pub device_id: Option<String>,
-    pub risk_score: i64,
-    pub signals: Vec<vouch_domain::fraud::Signal>,
-    /// `pending`, `approved` or `rejected` once held for review.
-    pub review: Option<String>,
-    pub created_at: Millis,
-    pub updated_at: Millis,
-}
-
-#[derive(Debug, Clone)]
 pub struct NewEvent {
     pub id: EventId,
     pub workspace_id: WorkspaceId,
@@ -276,90 +158,6 @@ pub struct NewEvent {
 pub struct StoredResponse {
     pub status: u16,
     pub body: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Reward {
-    pub id: RewardId,
-    pub workspace_id: WorkspaceId,
-    pub program_id: ProgramId,
-    pub participant_id: ParticipantId,
-    /// Absent for rewards not tied to a referral (the welcome reward).
-    pub referral_id: Option<ReferralId>,
-    pub event_id: Option<EventId>,
-    pub role: Role,
-    pub trigger: String,
-    pub kind: RewardKind,
-    pub amount: i64,
-    pub currency: Currency,
-    pub status: RewardStatus,
-    pub rule: serde_json::Value,
-    /// What the rule was applied to: the order, its amount, how the referral was
-    /// attributed. With `rule`, this explains the reward.
-    pub inputs: serde_json::Value,
-    pub program_version: i64,
-    pub approve_at: Millis,
-    pub created_at: Millis,
-    pub updated_at: Millis,
-    /// Why a pending reward waits beyond its hold (`coupon_pool_empty`).
-    pub pending_reason: Option<String>,
-    /// Clawed back by partial refunds so far.
-    pub reversed_amount: i64,
-    pub coupon_code: Option<String>,
-    pub coupon_expires_at: Option<Millis>,
-    pub fulfilment_reference: Option<String>,
-    pub fulfilled_at: Option<Millis>,
-    pub payout_line_id: Option<String>,
-}
-
-impl Reward {
-    /// A new reward with nothing fulfilled, reversed or drawn yet.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new_plain(
-        program: &Program,
-        participant: ParticipantId,
-        referral: Option<ReferralId>,
-        event: Option<EventId>,
-        role: Role,
-        trigger: String,
-        kind: RewardKind,
-        money: vouch_domain::money::Money,
-        status: RewardStatus,
-        approve_at: Millis,
-        now: Millis,
-    ) -> Self {
-        Self {
-            id: RewardId::new(),
-            workspace_id: program.workspace_id.clone(),
-            program_id: program.id.clone(),
-            participant_id: participant,
-            referral_id: referral,
-            event_id: event,
-            role,
-            trigger,
-            kind,
-            amount: money.amount,
-            currency: money.currency,
-            status,
-            rule: serde_json::Value::Null,
-            inputs: serde_json::Value::Null,
-            program_version: program.version,
-            approve_at,
-            created_at: now,
-            updated_at: now,
-            pending_reason: None,
-            reversed_amount: 0,
-            coupon_code: None,
-            coupon_expires_at: None,
-            fulfilment_reference: None,
-            fulfilled_at: None,
-            payout_line_id: None,
-        }
-    }
-
-    pub fn money(&self) -> vouch_domain::money::Money {
-        vouch_domain::money::Money::new(self.amount, self.currency)
-    }
 }
 
 /// A purchase as recorded, for refunds.
@@ -405,35 +203,6 @@ pub struct PayableBalance {
     pub email: Option<String>,
     pub currency: Currency,
     pub amount: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct Payout {
-    pub id: PayoutId,
-    pub workspace_id: WorkspaceId,
-    pub program_id: Option<ProgramId>,
-    pub currency: Currency,
-    /// `pending` until every line is paid or failed, then `completed`.
-    pub status: String,
-    pub total: i64,
-    pub created_at: Millis,
-    pub updated_at: Millis,
-}
-
-#[derive(Debug, Clone)]
-pub struct PayoutLine {
-    pub id: PayoutLineId,
-    pub payout_id: PayoutId,
-    pub workspace_id: WorkspaceId,
-    pub participant_id: ParticipantId,
-    pub email: Option<String>,
-    pub amount: i64,
-    pub currency: Currency,
-    /// `pending`, `paid` or `failed`.
-    pub status: String,
-    pub reference: Option<String>,
-    pub error: Option<String>,
-    pub updated_at: Millis,
 }
 
 /// A balanced ledger transaction to post; skipped when its key was already posted.
@@ -629,4 +398,25 @@ impl<T> Page<T> {
             next_cursor,
         }
     }
+}
+
+/// A domain event as the outbox keeps it: numbered within its workspace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEvent {
+    pub seq: i64,
+    pub event: vouch_domain::lifecycle::DomainEvent,
+}
+
+/// Filters and cursor for the activity feed; newest first.
+#[derive(Debug, Clone)]
+pub struct ActivityQuery {
+    pub workspace_id: WorkspaceId,
+    /// Any of these types (all when empty).
+    pub types: Vec<vouch_domain::lifecycle::EventType>,
+    pub program_id: Option<ProgramId>,
+    pub participant_id: Option<ParticipantId>,
+    pub subject_id: Option<String>,
+    /// Entries before this `seq`.
+    pub cursor: Option<i64>,
+    pub limit: i64,
 }

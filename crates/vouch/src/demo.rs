@@ -10,7 +10,6 @@ use vouch_domain::DAY_MS;
 use vouch_server::engine::enrolment::{enroll, EnrolmentInput};
 use vouch_server::engine::events::{record_event, EventInput};
 use vouch_server::engine::workspaces::create_workspace;
-use vouch_server::state::now_ms;
 use vouch_store::{Enrolment, NewClick, Program, ProgramStatus, Store};
 
 pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String> {
@@ -31,7 +30,8 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
         ..ProgramConfig::default()
     }
     .validate()?;
-    let now = now_ms();
+    let clock = vouch_server::engine::clock::Clock::system();
+    let now = clock.now();
     let mut program = Program {
         id: ProgramId::new(),
         workspace_id: ws.workspace_id.clone(),
@@ -65,6 +65,7 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
                 referred_by: None,
                 fingerprint: Default::default(),
             },
+            now,
         )
         .await?
         {
@@ -104,7 +105,7 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
                 fingerprint: Default::default(),
                 ip_range_hash: None,
             };
-            record_event(store, &fraud, &program, &base).await?;
+            record_event(store, &clock, &fraud, &program, &base).await?;
             if k % 2 == 0 {
                 let purchase = EventInput {
                     kind: EventKind::Purchase,
@@ -114,7 +115,7 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
                     occurred_at: click.occurred_at + 3_600_000,
                     ..base
                 };
-                record_event(store, &fraud, &program, &purchase).await?;
+                record_event(store, &clock, &fraud, &program, &purchase).await?;
             }
         }
         lines.push(format!(

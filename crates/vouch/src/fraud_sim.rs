@@ -482,7 +482,8 @@ async fn simulate(
     store.migrate().await?;
     let ws = create_workspace(store.as_ref(), "Fraud simulation").await?;
     let usd = Currency::parse("currency", "USD")?;
-    let now = vouch_server::state::now_ms();
+    let clock = vouch_server::engine::clock::Clock::system();
+    let now = clock.now();
     let config = vouch_domain::program::ProgramConfig {
         name: "Fraud simulation".into(),
         destination_url: "https://shop.example.com/".into(),
@@ -547,7 +548,7 @@ async fn simulate(
             referred_by: None,
             fingerprint: fp,
         };
-        let p = match enroll(store.as_ref(), &program, &input).await? {
+        let p = match enroll(store.as_ref(), &program, &input, now).await? {
             Enrolment::Created(p) | Enrolment::Existing(p) => p,
         };
         codes.push(
@@ -628,7 +629,8 @@ async fn simulate(
                     fingerprint: fp,
                     ip_range_hash: range,
                 };
-                let recorded = record_event(store.as_ref(), &data, &program, &input).await?;
+                let recorded =
+                    record_event(store.as_ref(), &clock, &data, &program, &input).await?;
                 let body: serde_json::Value = serde_json::from_str(&recorded.body)?;
                 if let Some(id) = body["referral"]["id"].as_str().and_then(ReferralId::parse) {
                     referrals.entry(i).or_insert(id);

@@ -515,3 +515,159 @@ async fn hold_approval_survives_a_restart() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Every activity entry, oldest first, once there are `expected` (or fails after 30 s).
+async fn activity(base: &str, sk: &str, expected: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut all = vec![];
+        let mut cursor = String::new();
+        loop {
+            let page = get(base, sk, &format!("/api/v1/activity?limit=100{cursor}")).await;
+            all.extend(page["data"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        if all.len() >= expected || Instant::now() > deadline {
+            all.reverse();
+            return all;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Two instances on one PostgreSQL both run the outbox dispatcher while purchases
+/// arrive at both: the activity feed holds every change exactly once, numbered in
+/// commit order, and a referral walked through every state shows each step in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_dispatch_the_outbox_once_in_order() {
+    let Some(url) = vouch_store::testing::fresh_postgres().await else {
+        return;
+    };
+    let (ok, out, err) = run(&["workspace", "create", "Shared", "--database-url", &url]);
+    assert!(ok, "{err}");
+    let ws: Value = serde_json::from_str(out.trim()).unwrap();
+    let sk = ws["secret_key"].as_str().unwrap().to_owned();
+    let a = serve(&["--database-url", &url]);
+    let b = serve(&["--database-url", &url]);
+    let (pid, code, _) = program_with_advocate(
+        &a.base,
+        &sk,
+        json!({"fraud": {"max_referrals_per_hour": 1000, "max_referrals_per_day": 1000,
+                         "max_code_referrals_per_day": 1000}}),
+    )
+    .await;
+    const FRIENDS: usize = 25;
+    let mut tasks = vec![];
+    for i in 0..FRIENDS {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        let (base, sk, pid, code) = (base.clone(), sk.clone(), pid.clone(), code.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"type": "purchase", "program_id": pid,
+                "customer": {"email": format!("friend{i}@x.com")}, "referral_code": code,
+                "order_id": format!("order-{i}"), "amount": 3000, "currency": "USD"});
+            let (status, v) = post(&base, &sk, "/api/v1/events", body).await;
+            assert_eq!(status, 201, "{v}");
+        }));
+    }
+    // Meanwhile one friend walks through every state, each step on the other instance.
+    let (s, signup) = post(
+        &a.base,
+        &sk,
+        "/api/v1/events",
+        json!({"type": "signup", "program_id": pid, "referral_code": code,
+               "customer": {"external_id": "walker"}}),
+    )
+    .await;
+    assert_eq!(s, 201, "{signup}");
+    let rid = signup["referral"]["id"].as_str().unwrap().to_owned();
+    let (s, purchase) = post(
+        &b.base,
+        &sk,
+        "/api/v1/events",
+        json!({"type": "purchase", "program_id": pid, "referral_code": code,
+               "customer": {"external_id": "walker", "email": "walker@guerrillamail.com"},
+               "order_id": "walk-1", "amount": 5000, "currency": "USD"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{purchase}");
+    assert_eq!(purchase["referral"]["review"], "pending", "{purchase}");
+    let (s, approved) = post(
+        &a.base,
+        &sk,
+        &format!("/api/v1/reviews/{rid}/approve"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{approved}");
+    assert_eq!(approved["status"], "rewarded", "no hold: approved at once");
+    let (s, refund) = post(
+        &b.base,
+        &sk,
+        "/api/v1/events",
+        json!({"type": "refund", "program_id": pid, "order_id": "walk-1",
+               "customer": {"external_id": "walker"}}),
+    )
+    .await;
+    assert_eq!(s, 201, "{refund}");
+    for t in tasks {
+        t.await.unwrap();
+    }
+    // Per friend: referral created, converted, rewarded; two rewards created and
+    // approved; the friend enrolled. The walk: seven referral steps, two rewards
+    // created, approved and reversed, the friend enrolled. And the advocate.
+    let expected = FRIENDS * 8 + 7 + 6 + 1 + 1;
+    let feed = activity(&a.base, &sk, expected).await;
+    assert_eq!(feed.len(), expected, "every change once");
+    // Nothing more arrives later (no duplicates delivered by the second dispatcher).
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(activity(&b.base, &sk, expected).await.len(), expected);
+    let mut ids: Vec<&str> = feed.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), expected);
+    let seqs: Vec<i64> = feed
+        .iter()
+        .map(|e| e["sequence"].as_i64().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    let walk: Vec<&str> = feed
+        .iter()
+        .filter(|e| e["subject_id"] == rid.as_str())
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        walk,
+        [
+            "referral.created",
+            "referral.signed_up",
+            "referral.held",
+            "referral.converted",
+            "referral.approved",
+            "referral.rewarded",
+            "referral.reversed"
+        ]
+    );
+    // Each friend's referral: created, converted, rewarded, in that order.
+    for r in feed.iter().filter(|e| e["type"] == "referral.created") {
+        let subject = r["subject_id"].as_str().unwrap();
+        if subject == rid {
+            continue;
+        }
+        let steps: Vec<&str> = feed
+            .iter()
+            .filter(|e| e["subject_id"] == subject)
+            .map(|e| e["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                "referral.created",
+                "referral.converted",
+                "referral.rewarded"
+            ]
+        );
+    }
+}

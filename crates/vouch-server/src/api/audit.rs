@@ -16,7 +16,7 @@ use crate::engine::fraud::{fingerprint, ContextIn};
 use crate::engine::reviews::audit;
 use crate::error::{ApiError, Result};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -184,7 +184,7 @@ async fn add_block(
         kind: input.kind.clone(),
         value: value.clone(),
         label,
-        created_at: now_ms(),
+        created_at: state.clock.now(),
     };
     state.store.add_block(&entry).await?;
     audit(
@@ -195,6 +195,7 @@ async fn add_block(
         ("block_list", format!("{}:{}", input.kind, value)),
         input.reason.map(|r| r.chars().take(1000).collect()),
         serde_json::Value::Null,
+        state.clock.now(),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(entry.into())))
@@ -224,12 +225,13 @@ async fn remove_block(
             ("block_list", format!("{}:{}", input.kind, value)),
             input.reason.map(|r| r.chars().take(1000).collect()),
             serde_json::Value::Null,
+            state.clock.now(),
         )
         .await?;
     }
     Ok(Json(BlockOut {
         kind: input.kind,
         value: label.unwrap_or(value),
-        created_at: crate::api::common::rfc3339(now_ms()),
+        created_at: crate::api::common::rfc3339(state.clock.now()),
     }))
 }

@@ -9,17 +9,7 @@ use vouch_store::{ListQuery, Page};
 
 use crate::error::{ApiError, Result};
 
-/// RFC 3339 (UTC) for a stored time.
-pub fn rfc3339(ms: Millis) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
-
-pub fn rfc3339_opt(ms: Option<Millis>) -> Option<String> {
-    ms.map(rfc3339)
-}
+pub use vouch_domain::views::{rfc3339, rfc3339_opt};
 
 /// Parses a client-supplied RFC 3339 time, refusing the absurd.
 pub fn parse_time(field: &str, raw: &str) -> Result<Millis> {

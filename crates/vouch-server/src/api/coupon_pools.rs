@@ -137,7 +137,14 @@ async fn create_coupon_pool(
     let id = path_id(&id, ProgramId::parse, "program")?;
     let program = find_program(&state, &auth, &id).await?;
     let (name, codes) = read_upload(&headers, &body, params.name)?;
-    let up = create_pool(state.store.as_ref(), &program, name, codes).await?;
+    let up = create_pool(
+        state.store.as_ref(),
+        &program,
+        name,
+        codes,
+        state.clock.now(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(up.into())))
 }
 
@@ -196,6 +203,13 @@ async fn add_coupon_codes(
             what: "coupon pool",
         })?;
     let (_, codes) = read_upload(&headers, &body, Some(pool.name))?;
-    let up = add_codes(state.store.as_ref(), &program, &pool_id, codes).await?;
+    let up = add_codes(
+        state.store.as_ref(),
+        &program,
+        &pool_id,
+        codes,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(up.into()))
 }

@@ -22,7 +22,7 @@ use crate::auth::Auth;
 use crate::engine::events::{record_event, EventInput, Outcome};
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::ApiJson;
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_event))
@@ -117,6 +117,7 @@ pub fn idempotency_header(headers: &HeaderMap) -> Result<Option<String>> {
 fn validate(
     input: EventIn,
     headers: &HeaderMap,
+    now: vouch_domain::Millis,
 ) -> Result<(ProgramId, EventInput, crate::engine::fraud::ContextIn)> {
     let context = input.context.clone();
     let program_id = ProgramId::parse(input.program_id.trim())
@@ -183,7 +184,7 @@ fn validate(
     };
     let occurred_at = match input.occurred_at.as_deref() {
         Some(t) => parse_time("occurred_at", t)?,
-        None => now_ms(),
+        None => now,
     };
     let idempotency_key = idempotency_header(headers)?;
     Ok((
@@ -229,7 +230,7 @@ async fn create_event(
     if input.kind != EventKind::Signup {
         auth.require_secret()?;
     }
-    let (program_id, mut input, context) = validate(input, &headers)?;
+    let (program_id, mut input, context) = validate(input, &headers, state.clock.now())?;
     let (fingerprint, range) = crate::engine::fraud::fingerprint(
         state.store.as_ref(),
         &state.fraud,
@@ -249,7 +250,14 @@ async fn create_event(
         )
         .await?
         .ok_or(ApiError::NotFound { what: "program" })?;
-    let recorded = record_event(state.store.as_ref(), &state.fraud, &program, &input).await?;
+    let recorded = record_event(
+        state.store.as_ref(),
+        &state.clock,
+        &state.fraud,
+        &program,
+        &input,
+    )
+    .await?;
     let status = StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::CREATED);
     let mut resp = (
         status,

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, and its OpenAPI 3.1 description, generated from the
 //! handlers' annotations so the two cannot drift.
 
+pub mod activity;
 pub mod audit;
 pub mod common;
 pub mod coupon_pools;
@@ -115,7 +116,8 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
                 .merge(coupon_pools::router())
                 .merge(simulate::router())
                 .merge(reviews::router())
-                .merge(audit::router()),
+                .merge(audit::router())
+                .merge(activity::router()),
         )
         .split_for_parts();
     let mut doc = doc;

@@ -69,7 +69,7 @@ async fn unblock_participant(
 ) -> Result<Json<ParticipantOut>> {
     let reason = reason_from(&body)?;
     let p = find_participant(&state, &auth, &id).await?;
-    crate::engine::blocking::unblock(state.store.as_ref(), &p).await?;
+    crate::engine::blocking::unblock(state.store.as_ref(), &p, state.clock.now()).await?;
     crate::engine::reviews::audit(
         state.store.as_ref(),
         &auth.workspace_id,
@@ -78,6 +78,7 @@ async fn unblock_participant(
         ("participant", p.id.to_string()),
         reason,
         serde_json::Value::Null,
+        state.clock.now(),
     )
     .await?;
     state.links.clear();
@@ -116,7 +117,8 @@ async fn block_participant(
 ) -> Result<Json<BlockOut>> {
     let reason = reason_from(&body)?;
     let p = find_participant(&state, &auth, &id).await?;
-    let cancelled = crate::engine::blocking::block(state.store.as_ref(), &p).await?;
+    let cancelled =
+        crate::engine::blocking::block(state.store.as_ref(), &p, state.clock.now()).await?;
     crate::engine::reviews::audit(
         state.store.as_ref(),
         &auth.workspace_id,
@@ -127,6 +129,7 @@ async fn block_participant(
         serde_json::json!({
             "cancelled_rewards": cancelled.iter().map(|r| r.id.to_string()).collect::<Vec<_>>()
         }),
+        state.clock.now(),
     )
     .await?;
     state.links.clear();
@@ -336,10 +339,11 @@ async fn create_participant(
     )
     .await?
     .0;
-    let (status, p) = match enroll(state.store.as_ref(), &program, &input).await? {
-        Enrolment::Created(p) => (StatusCode::CREATED, p),
-        Enrolment::Existing(p) => (StatusCode::OK, p),
-    };
+    let (status, p) =
+        match enroll(state.store.as_ref(), &program, &input, state.clock.now()).await? {
+            Enrolment::Created(p) => (StatusCode::CREATED, p),
+            Enrolment::Existing(p) => (StatusCode::OK, p),
+        };
     Ok((
         status,
         Json(ParticipantOut::new(p, &state.config.public_url)),

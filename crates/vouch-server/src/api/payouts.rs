@@ -135,7 +135,13 @@ async fn create_payout(
             .map(|c| Currency::parse("currency", c))
             .transpose()?,
     };
-    let created = create_payouts(state.store.as_ref(), &auth.workspace_id, &req).await?;
+    let created = create_payouts(
+        state.store.as_ref(),
+        &auth.workspace_id,
+        &req,
+        state.clock.now(),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(PayoutsCreated {
@@ -301,7 +307,14 @@ async fn update_line(
         });
     }
     let r = line_result("", &line_id, &input.status, input.reference, input.error)?;
-    record_results(state.store.as_ref(), &auth.workspace_id, &payout_id, &[r]).await?;
+    record_results(
+        state.store.as_ref(),
+        &auth.workspace_id,
+        &payout_id,
+        &[r],
+        state.clock.now(),
+    )
+    .await?;
     get_payout(State(state), SecretAuth(auth), Path(id)).await
 }
 
@@ -339,6 +352,7 @@ async fn record_payout_results(
         &auth.workspace_id,
         &payout_id,
         &results,
+        state.clock.now(),
     )
     .await?;
     get_payout(State(state), SecretAuth(auth), Path(id)).await

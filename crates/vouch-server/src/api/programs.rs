@@ -18,7 +18,7 @@ use super::common::{parse_time, path_id, rfc3339, rfc3339_opt, List, PageParams}
 use crate::auth::SecretAuth;
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -335,7 +335,7 @@ async fn create_program(
         fraud: input.fraud.unwrap_or_default(),
     }
     .validate()?;
-    let now = now_ms();
+    let now = state.clock.now();
     let base = slugify(&config.name);
     let mut program = Program {
         id: ProgramId::new(),
@@ -424,7 +424,7 @@ async fn update_program(
         program.status = s.into();
     }
     program.version += 1;
-    program.updated_at = now_ms();
+    program.updated_at = state.clock.now();
     state.store.update_program(&program).await?;
     state.links.clear();
     state.programs.clear();

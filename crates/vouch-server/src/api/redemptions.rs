@@ -87,11 +87,17 @@ async fn create_redemption(
         idempotency_key: super::events::idempotency_header(&headers)?,
         reference,
     };
-    let (redemption, replayed) =
-        match redeem(state.store.as_ref(), &participant, &redeem_input).await? {
-            Redeemed::Created(r) => (r, false),
-            Redeemed::Replayed(r) => (r, true),
-        };
+    let (redemption, replayed) = match redeem(
+        state.store.as_ref(),
+        &participant,
+        &redeem_input,
+        state.clock.now(),
+    )
+    .await?
+    {
+        Redeemed::Created(r) => (r, false),
+        Redeemed::Replayed(r) => (r, true),
+    };
     let balance = state.store.balances(&participant.id).await?;
     let out = RedemptionOut::new(
         redemption,

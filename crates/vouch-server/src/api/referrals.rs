@@ -2,15 +2,14 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vouch_domain::attribution::{AttributionSource, ReferralStatus, RejectReason};
+use vouch_domain::attribution::ReferralStatus;
 use vouch_domain::ids::{ParticipantId, ProgramId, ReferralId};
-use vouch_store::Referral;
 
-use super::common::{field_id, path_id, rfc3339, rfc3339_opt, List, PageParams};
+use super::common::{field_id, path_id, List, PageParams};
 use crate::auth::SecretAuth;
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::ApiQuery;
@@ -22,60 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_referral))
 }
 
-/// An advocate → friend relationship.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ReferralOut {
-    pub id: String,
-    pub program_id: String,
-    pub status: ReferralStatus,
-    /// Why a `rejected` referral earns nothing.
-    pub reason: Option<RejectReason>,
-    pub referrer_participant_id: String,
-    /// The friend, once they became a participant (at their first purchase).
-    pub referee_participant_id: Option<String>,
-    /// How it was attributed.
-    pub source: AttributionSource,
-    pub click_id: Option<String>,
-    pub created_at: String,
-    pub signed_up_at: Option<String>,
-    pub converted_at: Option<String>,
-    /// Purchases and subscription payments attributed so far.
-    pub payments: i64,
-    /// Rewards a rule would have given but a limit or condition refused, and why
-    /// (`advocate_cap`, `budget`, `min_order_amount`, …).
-    pub skipped_rewards: Vec<vouch_domain::rules::Skipped>,
-    /// 0–100: the sum of the fraud signals' weights.
-    pub risk_score: i64,
-    /// Why the referral looks risky, each with a stable `code` and an explanation.
-    pub signals: Vec<vouch_domain::fraud::Signal>,
-    /// `pending` while held in the review queue, then `approved` or `rejected`.
-    pub review: Option<String>,
-    pub updated_at: String,
-}
-
-impl From<Referral> for ReferralOut {
-    fn from(r: Referral) -> Self {
-        Self {
-            id: r.id.to_string(),
-            program_id: r.program_id.to_string(),
-            status: r.status,
-            reason: r.reason,
-            referrer_participant_id: r.referrer_participant_id.to_string(),
-            referee_participant_id: r.referee_participant_id.map(|p| p.to_string()),
-            source: r.source,
-            click_id: r.click_id.map(|c| c.to_string()),
-            created_at: rfc3339(r.created_at),
-            signed_up_at: rfc3339_opt(r.signed_up_at),
-            converted_at: rfc3339_opt(r.converted_at),
-            payments: r.payments,
-            skipped_rewards: r.skipped,
-            risk_score: r.risk_score,
-            signals: r.signals,
-            review: r.review,
-            updated_at: rfc3339(r.updated_at),
-        }
-    }
-}
+pub use vouch_domain::views::ReferralOut;
 
 /// Filters shared by the referral and reward lists.
 #[derive(Debug, Default, Deserialize, IntoParams)]

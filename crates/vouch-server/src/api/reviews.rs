@@ -87,6 +87,7 @@ async fn one(
             reason,
             actor: auth.key_id.as_str(),
         },
+        state.clock.now(),
     )
     .await?;
     Ok(Json(r.into()))
@@ -187,7 +188,15 @@ async fn bulk(
             reason: reason.clone(),
             actor: auth.key_id.as_str(),
         };
-        match decide(state.store.as_ref(), &auth.workspace_id, &id, &verdict).await {
+        match decide(
+            state.store.as_ref(),
+            &auth.workspace_id,
+            &id,
+            &verdict,
+            state.clock.now(),
+        )
+        .await
+        {
             Ok(r) => results.push(BulkResultOut {
                 referral_id: raw,
                 referral: Some(r.into()),

@@ -3,16 +3,14 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vouch_domain::ids::RewardId;
-use vouch_domain::program::RewardKind;
-use vouch_domain::reward::{RewardStatus, Role};
-use vouch_store::Reward;
+use vouch_domain::reward::RewardStatus;
 
-use super::common::{path_id, rfc3339, rfc3339_opt, List};
+use super::common::{path_id, List};
 use super::referrals::ListFilter;
 use crate::auth::SecretAuth;
 use crate::engine::fulfilment::fulfil;
@@ -66,86 +64,18 @@ async fn fulfill_reward(
             "must be at most 255 characters",
         ));
     }
-    let reward = fulfil(state.store.as_ref(), &auth.workspace_id, &id, reference).await?;
+    let reward = fulfil(
+        state.store.as_ref(),
+        &auth.workspace_id,
+        &id,
+        reference,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(reward.into()))
 }
 
-/// Value owed to a participant.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct RewardOut {
-    pub id: String,
-    pub program_id: String,
-    pub participant_id: String,
-    /// Null for rewards not tied to a referral (the welcome reward).
-    pub referral_id: Option<String>,
-    /// The event that earned it.
-    pub event_id: Option<String>,
-    /// Which payment of the referral earned it: `first_purchase`, `purchase:2`,
-    /// `month:3`, `milestone:0`, `welcome`.
-    pub trigger: String,
-    pub role: Role,
-    pub kind: RewardKind,
-    /// Minor units.
-    pub amount: i64,
-    pub currency: String,
-    pub status: RewardStatus,
-    /// When the hold ends (approval).
-    pub approve_at: String,
-    /// The rule that produced it, as it was then.
-    #[schema(value_type = Object)]
-    pub rule: serde_json::Value,
-    /// What the rule was applied to: the event, the order and its amount, how the
-    /// referral was attributed. With `rule`, why this reward exists.
-    #[schema(value_type = Object)]
-    pub inputs: serde_json::Value,
-    /// The program version whose rule produced it.
-    pub program_version: i64,
-    /// Why a `pending` reward waits beyond its hold: `coupon_pool_empty`.
-    pub pending_reason: Option<String>,
-    /// Taken back by partial refunds so far (minor units).
-    pub reversed_amount: i64,
-    /// For coupon rewards: the code and when it expires.
-    pub coupon_code: Option<String>,
-    pub coupon_expires_at: Option<String>,
-    /// For gift cards and custom rewards: the merchant's fulfilment reference.
-    pub fulfilment_reference: Option<String>,
-    pub fulfilled_at: Option<String>,
-    /// For cash: the payout line that pays it.
-    pub payout_line_id: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl From<Reward> for RewardOut {
-    fn from(r: Reward) -> Self {
-        Self {
-            id: r.id.to_string(),
-            program_id: r.program_id.to_string(),
-            participant_id: r.participant_id.to_string(),
-            referral_id: r.referral_id.map(|x| x.to_string()),
-            event_id: r.event_id.map(|x| x.to_string()),
-            trigger: r.trigger,
-            role: r.role,
-            kind: r.kind,
-            amount: r.amount,
-            currency: r.currency.to_string(),
-            status: r.status,
-            approve_at: rfc3339(r.approve_at),
-            rule: r.rule,
-            inputs: r.inputs,
-            program_version: r.program_version,
-            pending_reason: r.pending_reason,
-            reversed_amount: r.reversed_amount,
-            coupon_code: r.coupon_code,
-            coupon_expires_at: rfc3339_opt(r.coupon_expires_at),
-            fulfilment_reference: r.fulfilment_reference,
-            fulfilled_at: rfc3339_opt(r.fulfilled_at),
-            payout_line_id: r.payout_line_id,
-            created_at: rfc3339(r.created_at),
-            updated_at: rfc3339(r.updated_at),
-        }
-    }
-}
+pub use vouch_domain::views::RewardOut;
 
 /// List rewards.
 #[utoipa::path(get, path = "/rewards", tag = "rewards",

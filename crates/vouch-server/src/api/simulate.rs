@@ -18,7 +18,7 @@ use crate::auth::SecretAuth;
 use crate::engine::simulation::{backtest, run_events, totals, Run};
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::ApiJson;
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(simulate))
@@ -143,14 +143,16 @@ fn total_list(t: &std::collections::BTreeMap<Currency, (i64, usize)>) -> Vec<Tot
         .collect()
 }
 
-fn hypothetical(events: Vec<SimEventIn>) -> Result<Vec<vouch_domain::simulate::SimEvent>> {
+fn hypothetical(
+    events: Vec<SimEventIn>,
+    start: vouch_domain::Millis,
+) -> Result<Vec<vouch_domain::simulate::SimEvent>> {
     if events.len() > MAX_EVENTS {
         return Err(ApiError::invalid(
             "events",
             format!("at most {MAX_EVENTS} events"),
         ));
     }
-    let start = now_ms();
     events
         .into_iter()
         .enumerate()
@@ -231,12 +233,16 @@ async fn simulate(
         None => program.config.clone(),
     };
     let (mode, run, current): (&str, Run, _) = match (input.events, input.backtest) {
-        (Some(events), None) => ("events", run_events(&config, &hypothetical(events)?), None),
+        (Some(events), None) => (
+            "events",
+            run_events(&config, &hypothetical(events, state.clock.now())?),
+            None,
+        ),
         (None, Some(b)) => {
             let from = parse_time("backtest.from", &b.from)?;
             let to = match b.to.as_deref() {
                 Some(t) => parse_time("backtest.to", t)?,
-                None => now_ms(),
+                None => state.clock.now(),
             };
             if to <= from {
                 return Err(ApiError::invalid("backtest.to", "must be after from"));

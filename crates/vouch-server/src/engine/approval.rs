@@ -42,7 +42,7 @@ pub async fn approve_reward_in(
     tx: &mut dyn StoreTx,
     reward_id: &RewardId,
     now: Millis,
-) -> vouch_store::Result<Approval> {
+) -> crate::error::Result<Approval> {
     let Some(mut reward) = tx.get_reward_for_update(reward_id).await? else {
         return Ok(Approval::Nothing);
     };
@@ -65,7 +65,7 @@ pub async fn settle_referral(
     tx: &mut dyn StoreTx,
     referral_id: &vouch_domain::ids::ReferralId,
     now: Millis,
-) -> vouch_store::Result<()> {
+) -> crate::error::Result<()> {
     let Some(mut referral) = tx.get_referral_for_update(referral_id).await? else {
         return Ok(());
     };
@@ -74,9 +74,9 @@ pub async fn settle_referral(
     }
     let rewards = tx.rewards_for_referral(referral_id).await?;
     if !rewards.is_empty() && rewards.iter().all(|r| r.status == RewardStatus::Approved) {
-        referral.status = ReferralStatus::Rewarded;
-        referral.updated_at = now;
+        let event = referral.mark_rewarded(now)?;
         tx.update_referral(&referral).await?;
+        tx.emit(vec![event]);
     }
     Ok(())
 }

@@ -6,17 +6,24 @@ use vouch_store::{Participant, ParticipantStatus, Reward, Store};
 
 use super::move_reward;
 use crate::error::Result;
-use crate::state::now_ms;
+use vouch_domain::Millis;
 
 /// Blocks the participant; returns the rewards this cancelled. Blocking twice changes
 /// nothing the second time.
-pub async fn block(store: &dyn Store, participant: &Participant) -> Result<Vec<Reward>> {
-    let now = now_ms();
+pub async fn block(
+    store: &dyn Store,
+    participant: &Participant,
+    now: Millis,
+) -> Result<Vec<Reward>> {
     let mut tx = store.begin().await?;
     // The same lock conversions take: no reward of theirs is created meanwhile.
     tx.lock(&format!("participant:{}", participant.id)).await?;
-    tx.set_participant_status(&participant.id, ParticipantStatus::Blocked)
-        .await?;
+    let mut participant = participant.clone();
+    if let Some(event) = participant.block(now) {
+        tx.set_participant_status(&participant.id, ParticipantStatus::Blocked)
+            .await?;
+        tx.emit(vec![event]);
+    }
     let mut cancelled = tx
         .participant_rewards(&participant.id, RewardStatus::Pending)
         .await?;
@@ -29,11 +36,15 @@ pub async fn block(store: &dyn Store, participant: &Participant) -> Result<Vec<R
 
 /// Lets a blocked participant's links and referrals work again. What blocking
 /// cancelled stays cancelled.
-pub async fn unblock(store: &dyn Store, participant: &Participant) -> Result<()> {
+pub async fn unblock(store: &dyn Store, participant: &Participant, now: Millis) -> Result<()> {
     let mut tx = store.begin().await?;
     tx.lock(&format!("participant:{}", participant.id)).await?;
-    tx.set_participant_status(&participant.id, ParticipantStatus::Active)
-        .await?;
+    let mut participant = participant.clone();
+    if let Some(event) = participant.unblock(now) {
+        tx.set_participant_status(&participant.id, ParticipantStatus::Active)
+            .await?;
+        tx.emit(vec![event]);
+    }
     tx.commit().await?;
     Ok(())
 }

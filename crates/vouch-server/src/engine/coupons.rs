@@ -9,7 +9,6 @@ use super::approval::{approve_job, settle_referral};
 use super::move_reward;
 use super::rewarding::POOL_EMPTY;
 use crate::error::{ApiError, Result};
-use crate::state::now_ms;
 
 /// At most this many codes per upload.
 pub const MAX_CODES: usize = 100_000;
@@ -70,20 +69,21 @@ pub async fn create_pool(
     program: &Program,
     name: String,
     codes: Vec<String>,
+    now: vouch_domain::Millis,
 ) -> Result<Uploaded> {
     let pool = CouponPool {
         id: CouponPoolId::new(),
         workspace_id: program.workspace_id.clone(),
         program_id: program.id.clone(),
         name,
-        created_at: now_ms(),
+        created_at: now,
         available: 0,
         issued: 0,
     };
     let mut tx = store.begin().await?;
     tx.insert_coupon_pool(&pool).await?;
     tx.commit().await?;
-    add_codes(store, program, &pool.id, codes).await
+    add_codes(store, program, &pool.id, codes, now).await
 }
 
 /// Adds codes to a pool, then gives codes to the rewards that were waiting for them.
@@ -92,8 +92,8 @@ pub async fn add_codes(
     program: &Program,
     pool_id: &CouponPoolId,
     codes: Vec<String>,
+    now: vouch_domain::Millis,
 ) -> Result<Uploaded> {
-    let now = now_ms();
     let mut tx = store.begin().await?;
     let added = tx.add_pool_codes(pool_id, &codes).await?;
     let mut assigned = 0;

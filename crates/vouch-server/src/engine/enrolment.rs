@@ -9,7 +9,6 @@ use vouch_domain::rules;
 
 use super::rewarding;
 use crate::error::{ApiError, Result};
-use crate::state::now_ms;
 
 pub struct EnrolmentInput {
     pub email: Option<Email>,
@@ -31,6 +30,7 @@ pub async fn enroll_in(
     tx: &mut dyn StoreTx,
     program: &Program,
     input: &EnrolmentInput,
+    now: vouch_domain::Millis,
 ) -> Result<Enrolment> {
     let new = NewParticipant {
         id: ParticipantId::new(),
@@ -43,15 +43,17 @@ pub async fn enroll_in(
         locale: input.locale.clone(),
         referred_by_referral_id: input.referred_by.clone(),
         fingerprint: input.fingerprint.clone(),
-        created_at: now_ms(),
+        created_at: now,
     };
     let enrolment = enroll_with_code(tx, &new, input).await?;
+    if let Enrolment::Created(p) = &enrolment {
+        tx.emit(vec![p.enrolled(now)]);
+    }
     if let (Enrolment::Created(p), None, Some(rule)) = (
         &enrolment,
         &input.referred_by,
         &program.config.welcome_reward,
     ) {
-        let now = new.created_at;
         if let Some(plan) = rules::welcome_plan(rule, now) {
             rewarding::create_rewards(
                 tx,
@@ -106,9 +108,10 @@ pub async fn enroll(
     store: &dyn vouch_store::Store,
     program: &Program,
     input: &EnrolmentInput,
+    now: vouch_domain::Millis,
 ) -> Result<Enrolment> {
     let mut tx = store.begin().await?;
-    let out = enroll_in(tx.as_mut(), program, input).await?;
+    let out = enroll_in(tx.as_mut(), program, input, now).await?;
     tx.commit().await?;
     Ok(out)
 }

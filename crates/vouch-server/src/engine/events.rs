@@ -17,11 +17,11 @@ use vouch_store::{
     Program, ProgramStatus, Referral, Reward, Store, StoreError, StoreTx, StoredResponse,
 };
 
+use super::clock::Clock;
 use super::enrolment::{enroll_in, EnrolmentInput};
 use super::{fraud, move_reward, rewarding};
 use crate::api::events::EventOut;
 use crate::error::{ApiError, Result};
-use crate::state::now_ms;
 use crate::state::FraudData;
 
 /// An event as the merchant reported it, already validated.
@@ -60,6 +60,7 @@ const ATTEMPTS: usize = 4;
 
 pub async fn record_event(
     store: &dyn Store,
+    clock: &Clock,
     fraud: &FraudData,
     program: &Program,
     input: &EventInput,
@@ -73,7 +74,7 @@ pub async fn record_event(
     // and a replay costs one refused insert.
     let mut last_err = None;
     for _ in 0..ATTEMPTS {
-        match attempt(store, fraud, program, input, key.as_deref()).await {
+        match attempt(store, clock.now(), fraud, program, input, key.as_deref()).await {
             Ok(r) => return Ok(r),
             Err(ApiError::Store(e)) if e.is_retryable() => last_err = Some(e),
             Err(e) => return Err(e),
@@ -94,12 +95,12 @@ fn replay(stored: StoredResponse) -> Recorded {
 
 async fn attempt(
     store: &dyn Store,
+    now: Millis,
     fraud: &FraudData,
     program: &Program,
     input: &EventInput,
     key: Option<&str>,
 ) -> Result<Recorded> {
-    let now = now_ms();
     let event_id = EventId::new();
     let mut tx = store.begin().await?;
     let claimed = tx
@@ -298,8 +299,9 @@ async fn attribute(
     };
     match input.kind {
         EventKind::Signup => {
-            referral.status = referral.status.after_signup();
-            referral.signed_up_at.get_or_insert(input.occurred_at);
+            if let Some(event) = referral.sign_up(input.occurred_at, now) {
+                tx.emit(vec![event]);
+            }
         }
         kind if kind.is_payment() && referral.status.awaits_conversion() => {
             let conversion = Conversion {
@@ -456,6 +458,7 @@ async fn new_referral(
         updated_at: now,
     };
     let mut referral = referral;
+    tx.emit(referral.created(now));
     if referral.reason == Some(RejectReason::SelfReferral) {
         // A fraud decision like the others: written to the audit log.
         tx.insert_audit(&vouch_store::AuditEntry {
@@ -510,21 +513,18 @@ async fn convert(
         input.occurred_at,
         program.config.attribution_window_days,
     ) {
-        referral.status = ReferralStatus::Rejected;
-        referral.reason = Some(RejectReason::OutsideWindow);
+        tx.emit(vec![referral.reject(RejectReason::OutsideWindow, now)?]);
         return Ok(());
     }
     if !program.config.in_schedule(input.occurred_at) {
-        referral.status = ReferralStatus::Rejected;
-        referral.reason = Some(RejectReason::OutsideSchedule);
+        tx.emit(vec![referral.reject(RejectReason::OutsideSchedule, now)?]);
         return Ok(());
     }
     // Rules that read an advocate's totals are evaluated one event at a time.
     let referrer = locked_referrer(tx, referral, conversion.advocate).await?;
     // Blocked after the friend signed up: the purchase earns nothing.
     if referrer.status == vouch_store::ParticipantStatus::Blocked {
-        referral.status = ReferralStatus::Rejected;
-        referral.reason = Some(RejectReason::AdvocateInactive);
+        tx.emit(vec![referral.reject(RejectReason::AdvocateInactive, now)?]);
         return Ok(());
     }
     // A purchase after a signup adds evidence (timing, the payment method): weigh it
@@ -557,15 +557,14 @@ async fn convert(
             referred_by: Some(referral.id.clone()),
             fingerprint: input.fingerprint.clone(),
         },
+        now,
     )
     .await?
     {
         Enrolment::Created(p) | Enrolment::Existing(p) => p,
     };
-    referral.referee_participant_id = Some(referee.id.clone());
-    referral.status = ReferralStatus::Converted;
-    referral.converted_at = Some(input.occurred_at);
-    referral.conversion_event_id = Some(event_id.clone());
+    let converted = referral.convert(referee.id.clone(), input.occurred_at, event_id, now)?;
+    tx.emit(vec![converted]);
 
     let trigger = trigger_for(input.kind, 1);
     pay(
@@ -586,7 +585,7 @@ async fn convert(
             .iter()
             .all(|r| r.status == RewardStatus::Approved)
     {
-        referral.status = ReferralStatus::Rewarded;
+        tx.emit(vec![referral.mark_rewarded(now)?]);
     }
     Ok(())
 }
@@ -829,9 +828,9 @@ async fn refund(
         }
         tx.adjust_program_spend(&program.id, &reward.currency, -share)
             .await?;
-        reward.reversed_amount += share;
-        reward.updated_at = now;
+        let event = reward.reverse_partially(share, now);
         tx.update_reward(&reward).await?;
+        tx.emit(vec![event]);
         outcome.rewards.push(reward);
     }
     // The referral the purchase was attributed to, even when it earned nothing.
@@ -842,9 +841,10 @@ async fn refund(
     if let Some(id) = referral_id {
         if let Some(mut referral) = tx.get_referral_for_update(&id).await? {
             if full && referral.conversion_event_id.as_ref() == Some(&purchase.id) {
-                referral.status = referral.status.after_refund();
-                referral.updated_at = now;
-                tx.update_referral(&referral).await?;
+                if let Some(event) = referral.reverse(now) {
+                    tx.update_referral(&referral).await?;
+                    tx.emit(vec![event]);
+                }
             }
             outcome.customer = Some(referral.customer_id.clone());
             outcome.referral = Some(referral);

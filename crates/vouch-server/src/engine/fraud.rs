@@ -5,6 +5,7 @@
 use vouch_domain::attribution::{ReferralStatus, RejectReason};
 use vouch_domain::fraud::{assess, Assessment, Decision, Evidence};
 use vouch_domain::ids::{AuditId, WorkspaceId};
+use vouch_domain::lifecycle::DomainEvent;
 use vouch_domain::Millis;
 use vouch_store::{AuditEntry, Click, FraudQuery, Participant, Program, Referral, StoreTx};
 
@@ -13,7 +14,7 @@ use crate::error::Result;
 use crate::state::FraudData;
 
 /// The review state of a referral held by the fraud rules.
-pub const REVIEW_PENDING: &str = "pending";
+pub use vouch_domain::lifecycle::REVIEW_PENDING;
 /// Why a reward of a held referral waits beyond its hold.
 pub const HELD_FOR_REVIEW: &str = "review";
 
@@ -35,13 +36,14 @@ pub async fn weigh(
     now: Millis,
 ) -> Result<()> {
     let assessment = evaluate(tx, program, referral, seen).await?;
-    if let Some(entry) = apply(
+    if let Some((entry, event)) = apply(
         referral,
         assessment,
         &program.config.fraud,
         &program.workspace_id,
         now,
-    ) {
+    )? {
+        tx.emit(vec![event]);
         tx.insert_audit(&entry).await?;
         hold_related(tx, program, referral, now).await?;
     }
@@ -181,6 +183,9 @@ pub async fn hold_related(
         );
     }
     for id in held {
+        if let Some(r) = tx.get_referral_for_update(&id).await? {
+            tx.emit(r.held_by_burst(now).into_iter().collect());
+        }
         tx.insert_audit(&AuditEntry {
             id: AuditId::new(),
             workspace_id: program.workspace_id.clone(),
@@ -285,14 +290,14 @@ pub fn ua_hash(ua: &str) -> String {
 
 /// Applies an assessment to a referral: a stricter decision than it had wins (a
 /// referral a person already approved is not held again). Returns the audit entry
-/// to write when the decision changed.
+/// to write and the domain event when the decision changed.
 pub fn apply(
     referral: &mut Referral,
     a: Assessment,
     settings: &vouch_domain::fraud::FraudSettings,
     ws: &WorkspaceId,
     now: Millis,
-) -> Option<AuditEntry> {
+) -> Result<Option<(AuditEntry, DomainEvent)>> {
     for s in &a.signals {
         if !referral.signals.iter().any(|x| x.code == s.code) {
             referral.signals.push(s.clone());
@@ -308,24 +313,18 @@ pub fn apply(
         Some("approved") => Decision::Approve,
         _ => decision,
     };
-    let action = match decision {
-        Decision::Reject if referral.status != ReferralStatus::Rejected => {
-            referral.status = ReferralStatus::Rejected;
-            referral.reason = Some(RejectReason::Fraud);
-            if referral.review.as_deref() == Some(REVIEW_PENDING) {
-                referral.review = Some("rejected".into());
-            }
-            "referral.rejected"
-        }
-        Decision::Review
-            if referral.review.is_none() && referral.status != ReferralStatus::Rejected =>
-        {
-            referral.review = Some(REVIEW_PENDING.into());
-            "referral.held_for_review"
-        }
-        _ => return None,
+    let (action, event) = match decision {
+        Decision::Reject if referral.status != ReferralStatus::Rejected => (
+            "referral.rejected",
+            referral.reject(RejectReason::Fraud, now)?,
+        ),
+        Decision::Review => match referral.hold(now) {
+            Some(event) => ("referral.held_for_review", event),
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
     };
-    Some(AuditEntry {
+    let entry = AuditEntry {
         id: AuditId::new(),
         workspace_id: ws.clone(),
         actor: "system".into(),
@@ -335,5 +334,6 @@ pub fn apply(
         reason: Some(format!("risk score {score}")),
         data: serde_json::json!({ "score": score, "signals": referral.signals }),
         created_at: now,
-    })
+    };
+    Ok(Some((entry, event)))
 }

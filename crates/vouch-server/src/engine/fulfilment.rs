@@ -8,7 +8,6 @@ use vouch_store::{Reward, Store};
 
 use super::move_reward;
 use crate::error::{ApiError, Result};
-use crate::state::now_ms;
 
 /// Marks an approved reward fulfilled, with the merchant's optional reference. Doing it
 /// again answers the fulfilled reward unchanged.
@@ -17,6 +16,7 @@ pub async fn fulfil(
     ws: &WorkspaceId,
     id: &RewardId,
     reference: Option<String>,
+    now: vouch_domain::Millis,
 ) -> Result<Reward> {
     let mut tx = store.begin().await?;
     let mut reward = tx
@@ -37,7 +37,6 @@ pub async fn fulfil(
     }
     match reward.status {
         RewardStatus::Approved => {
-            let now = now_ms();
             reward.fulfilment_reference = reference;
             reward.fulfilled_at = Some(now);
             move_reward(tx.as_mut(), &mut reward, RewardStatus::Fulfilled, now).await?;

@@ -4,6 +4,7 @@
 
 pub mod approval;
 pub mod blocking;
+pub mod clock;
 pub mod coupons;
 pub mod enrolment;
 pub mod events;
@@ -23,15 +24,16 @@ use vouch_domain::reward::RewardStatus;
 use vouch_domain::Millis;
 use vouch_store::{NewLedgerTx, Reward, StoreTx};
 
-/// Moves a reward to `to`, posting the matching ledger transaction (once: its key is
-/// the reward and the new status).
+/// Moves a reward to `to` (an illegal move is an error), posting the matching ledger
+/// transaction (once: its key is the reward and the new status) and its domain event.
 pub(crate) async fn move_reward(
     tx: &mut dyn StoreTx,
     reward: &mut Reward,
     to: RewardStatus,
     now: Millis,
-) -> vouch_store::Result<()> {
+) -> crate::error::Result<()> {
     let from = reward.status;
+    let event = reward.move_to(to, now)?;
     // Partial refunds already took part of it back.
     let remaining = Money::new(reward.amount - reward.reversed_amount, reward.currency);
     let postings = ledger::reward_transition(
@@ -56,12 +58,11 @@ pub(crate) async fn move_reward(
         .await?;
     }
     // A reward that stops standing no longer counts against the program's budget.
-    let stops = |s: RewardStatus| matches!(s, RewardStatus::Cancelled | RewardStatus::Reversed);
-    if stops(to) && !stops(from) && remaining.amount != 0 {
+    if !to.stands() && from.stands() && remaining.amount != 0 {
         tx.adjust_program_spend(&reward.program_id, &reward.currency, -remaining.amount)
             .await?;
     }
-    reward.status = to;
-    reward.updated_at = now;
-    tx.update_reward(reward).await
+    tx.update_reward(reward).await?;
+    tx.emit(vec![event]);
+    Ok(())
 }

@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use vouch_domain::ids::{LedgerTxId, PayoutId, PayoutLineId, ProgramId, WorkspaceId};
 use vouch_domain::ledger::{payout_postings, PayoutStep};
+use vouch_domain::lifecycle::{LINE_FAILED, LINE_PAID, LINE_PENDING};
 use vouch_domain::money::{Currency, Money};
 use vouch_domain::reward::RewardStatus;
 use vouch_store::{NewLedgerTx, Payout, PayoutLine, Store, StoreTx};
 
 use super::move_reward;
 use crate::error::{ApiError, Result};
-use crate::state::now_ms;
 
 /// Which balances a new payout takes.
 pub struct PayoutRequest {
@@ -32,8 +32,8 @@ pub async fn create_payouts(
     store: &dyn Store,
     ws: &WorkspaceId,
     req: &PayoutRequest,
+    now: vouch_domain::Millis,
 ) -> Result<Created> {
-    let now = now_ms();
     let mut tx = store.begin().await?;
     // One batch at a time per workspace, so a balance is never batched twice.
     tx.lock(&format!("payouts:{ws}")).await?;
@@ -68,7 +68,7 @@ pub async fn create_payouts(
             email: b.email,
             amount: b.amount,
             currency: b.currency,
-            status: "pending".into(),
+            status: LINE_PENDING.into(),
             reference: None,
             error: None,
             updated_at: now,
@@ -105,6 +105,7 @@ pub async fn create_payouts(
         }
         tx.insert_payout(&payout, &lines).await?;
         tx.post_ledger(&entries).await?;
+        tx.emit(vec![payout.created(&lines)]);
         payouts.push((payout, lines));
     }
     tx.commit().await?;
@@ -130,8 +131,8 @@ pub async fn record_results(
     ws: &WorkspaceId,
     payout_id: &PayoutId,
     results: &[LineResult],
+    now: vouch_domain::Millis,
 ) -> Result<()> {
-    let now = now_ms();
     let mut tx = store.begin().await?;
     for r in results {
         let mut line = tx
@@ -141,17 +142,15 @@ pub async fn record_results(
             .ok_or(ApiError::NotFound {
                 what: "payout line",
             })?;
-        let status = if r.paid { "paid" } else { "failed" };
+        let status = if r.paid { LINE_PAID } else { LINE_FAILED };
         if line.status == status {
             continue;
         }
-        if line.status != "pending" {
-            return Err(ApiError::Conflict {
-                code: "payout_line_final",
-                field: None,
-                message: format!("line {} is already {}", line.id, line.status),
-            });
-        }
+        let event = line.settle(r.paid, now).map_err(|_| ApiError::Conflict {
+            code: "payout_line_final",
+            field: None,
+            message: format!("line {} is already {}", line.id, line.status),
+        })?;
         let step = if r.paid {
             PayoutStep::Paid
         } else {
@@ -171,11 +170,14 @@ pub async fn record_results(
             created_at: now,
         }])
         .await?;
-        line.status = status.into();
         line.reference = r.reference.clone();
         line.error = r.error.clone();
-        line.updated_at = now;
         tx.update_payout_line(&line).await?;
+        let mut event = event;
+        // The event shows the reference and error reported with the result.
+        event.data["reference"] = serde_json::json!(line.reference);
+        event.data["error"] = serde_json::json!(line.error);
+        tx.emit(vec![event]);
         settle_rewards(tx.as_mut(), &line, r.paid, now).await?;
     }
     tx.commit().await?;

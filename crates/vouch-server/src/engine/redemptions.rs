@@ -7,7 +7,6 @@ use vouch_domain::money::Money;
 use vouch_store::{NewLedgerTx, Participant, ParticipantStatus, Redemption, Store};
 
 use crate::error::{ApiError, Result};
-use crate::state::now_ms;
 
 pub struct RedeemInput {
     pub money: Money,
@@ -27,6 +26,7 @@ pub async fn redeem(
     store: &dyn Store,
     participant: &Participant,
     input: &RedeemInput,
+    now: vouch_domain::Millis,
 ) -> Result<Redeemed> {
     if participant.status == ParticipantStatus::Blocked {
         return Err(ApiError::Conflict {
@@ -37,7 +37,7 @@ pub async fn redeem(
     }
     let mut last = None;
     for _ in 0..ATTEMPTS {
-        match attempt(store, participant, input).await {
+        match attempt(store, participant, input, now).await {
             Err(ApiError::Store(e)) if e.is_retryable() => last = Some(e),
             other => return other,
         }
@@ -51,6 +51,7 @@ async fn attempt(
     store: &dyn Store,
     participant: &Participant,
     input: &RedeemInput,
+    now: vouch_domain::Millis,
 ) -> Result<Redeemed> {
     let id = RedemptionId::new();
     let key = input
@@ -77,7 +78,6 @@ async fn attempt(
                 ),
             ),
         })?;
-    let now = now_ms();
     let redemption = Redemption {
         id: id.clone(),
         workspace_id: participant.workspace_id.clone(),

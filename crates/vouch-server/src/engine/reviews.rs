@@ -2,7 +2,6 @@
 //! Approving releases their rewards (approved at once when the hold has passed);
 //! rejecting cancels them. Every decision goes to the audit log.
 
-use vouch_domain::attribution::{ReferralStatus, RejectReason};
 use vouch_domain::ids::{AuditId, ReferralId, WorkspaceId};
 use vouch_domain::reward::RewardStatus;
 use vouch_store::{AuditEntry, Referral, Store};
@@ -11,7 +10,6 @@ use super::approval::{approve_job, settle_referral};
 use super::fraud::{HELD_FOR_REVIEW, REVIEW_PENDING};
 use super::move_reward;
 use crate::error::{ApiError, Result};
-use crate::state::now_ms;
 
 /// Who decided, and why.
 pub struct Verdict<'a> {
@@ -28,8 +26,8 @@ pub async fn decide(
     ws: &WorkspaceId,
     id: &ReferralId,
     v: &Verdict<'_>,
+    now: vouch_domain::Millis,
 ) -> Result<Referral> {
-    let now = now_ms();
     let mut tx = store.begin().await?;
     let found = tx
         .get_referral_for_update(id)
@@ -58,8 +56,11 @@ pub async fn decide(
             })
         }
     }
-    referral.review = Some(target.into());
-    referral.updated_at = now;
+    let event = if v.approve {
+        referral.approve_review(now)?
+    } else {
+        referral.reject_review(now)?
+    };
     for mut reward in tx.rewards_for_referral(id).await? {
         if reward.status != RewardStatus::Pending
             || reward.pending_reason.as_deref() != Some(HELD_FOR_REVIEW)
@@ -79,11 +80,8 @@ pub async fn decide(
                 .await?;
         }
     }
-    if !v.approve {
-        referral.status = ReferralStatus::Rejected;
-        referral.reason = Some(RejectReason::Fraud);
-    }
     tx.update_referral(&referral).await?;
+    tx.emit(vec![event]);
     if v.approve {
         settle_referral(tx.as_mut(), id, now).await?;
     }
@@ -110,6 +108,7 @@ pub async fn decide(
 }
 
 /// A manual decision about someone else than a referral (blocking, the block list).
+#[expect(clippy::too_many_arguments, reason = "one entry's fields")]
 pub async fn audit(
     store: &dyn Store,
     ws: &WorkspaceId,
@@ -118,6 +117,7 @@ pub async fn audit(
     subject: (&str, String),
     reason: Option<String>,
     data: serde_json::Value,
+    now: vouch_domain::Millis,
 ) -> Result<()> {
     store
         .audit(&AuditEntry {
@@ -129,7 +129,7 @@ pub async fn audit(
             subject_id: subject.1,
             reason,
             data,
-            created_at: now_ms(),
+            created_at: now,
         })
         .await?;
     Ok(())

@@ -213,6 +213,7 @@ pub async fn create_rewards(
     }
     let inserted = tx.insert_rewards(&rewards).await?;
     rewards.retain(|r| inserted.contains(&r.id));
+    tx.emit(rewards.iter().flat_map(|r| r.created(now)).collect());
     let mut entries = vec![];
     for reward in &rewards {
         // The ledger tells both steps: earned (pending), then approved.

@@ -6,7 +6,6 @@ use vouch_domain::ids::WorkspaceId;
 use vouch_store::{KeyKind, Store, Workspace};
 
 use crate::auth::mint_key;
-use crate::state::now_ms;
 
 /// A new workspace and its keys, in clear text: shown once, never stored.
 #[derive(Debug, Clone, Serialize)]
@@ -26,7 +25,7 @@ pub async fn create_workspace(
         id: WorkspaceId::new(),
         name: name.to_owned(),
         hash_key: Alphanumeric.sample_string(&mut rand::thread_rng(), 32),
-        created_at: now_ms(),
+        created_at: crate::engine::clock::Clock::system().now(),
     };
     store
         .create_workspace(&ws, &[secret.record, publishable.record])

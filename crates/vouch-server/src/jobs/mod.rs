@@ -1,7 +1,11 @@
-//! The durable background job worker. Jobs live in the `jobs` table, written in the
-//! same transaction as the change that needs them; any instance may claim a due job
-//! (PostgreSQL: `FOR UPDATE SKIP LOCKED`), and a crashed worker's lease expires so
-//! another picks the job up. Jobs are idempotent.
+//! The durable background worker: due jobs, then the outbox's subscribers.
+//!
+//! Jobs live in the `jobs` table, written in the same transaction as the change that
+//! needs them; any instance may claim a due job (PostgreSQL: `FOR UPDATE SKIP LOCKED`),
+//! and a crashed worker's lease expires so another picks the job up. Jobs are
+//! idempotent. The outbox is dispatched by [`outbox`].
+
+pub mod outbox;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,24 +14,37 @@ use tokio_util::sync::CancellationToken;
 use vouch_store::Store;
 
 use crate::engine::approval;
-use crate::state::now_ms;
+use crate::engine::clock::Clock;
 
 /// How long a claimed job is reserved for the worker that claimed it.
 const LEASE_MS: i64 = 60_000;
 const BATCH: i64 = 32;
 
 /// Runs until `shutdown` is cancelled.
-pub async fn run_worker(store: Arc<dyn Store>, poll: Duration, shutdown: CancellationToken) {
+pub async fn run_worker(
+    store: Arc<dyn Store>,
+    clock: Clock,
+    poll: Duration,
+    shutdown: CancellationToken,
+) {
+    let subscribers = outbox::subscribers();
     loop {
-        let did = match run_due_jobs(store.as_ref()).await {
+        let jobs = match run_due_jobs(store.as_ref(), clock.now()).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::error!(error = %e, "claiming jobs failed");
                 0
             }
         };
+        let events = match outbox::dispatch(store.as_ref(), &subscribers, clock.now()).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "dispatching the outbox failed");
+                0
+            }
+        };
         // A full batch means there may be more: go again at once.
-        if did < BATCH as usize {
+        if jobs < BATCH as usize && events == 0 {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(poll) => {}
@@ -38,9 +55,11 @@ pub async fn run_worker(store: Arc<dyn Store>, poll: Duration, shutdown: Cancell
     }
 }
 
-/// Claims and runs the jobs due now; returns how many were claimed.
-pub async fn run_due_jobs(store: &dyn Store) -> vouch_store::Result<usize> {
-    let now = now_ms();
+/// Claims and runs the jobs due at `now`; returns how many were claimed.
+pub async fn run_due_jobs(
+    store: &dyn Store,
+    now: vouch_domain::Millis,
+) -> vouch_store::Result<usize> {
     let jobs = store.claim_jobs(now, BATCH, LEASE_MS).await?;
     for job in &jobs {
         let result = match job.kind.as_str() {

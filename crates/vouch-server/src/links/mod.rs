@@ -24,7 +24,7 @@ pub use cache::{IpHasher, Link, LinkCache};
 pub use writer::ClickWriter;
 
 use crate::portal::{not_found_page, Lang};
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
 
 pub const CLICK_COOKIE: &str = "vouch_click";
 
@@ -57,7 +57,7 @@ async fn follow_link(
         return not_found_page(&state, lang);
     };
     let target = &link.target;
-    let now = now_ms();
+    let now = state.clock.now();
     let new_click = ClickId::new();
     // First-click programs keep an earlier, still-valid click of the same program.
     let carried = match target.model {

@@ -311,7 +311,7 @@ pub async fn join_program(
         referred_by: None,
         fingerprint,
     };
-    match enroll(state.store.as_ref(), &program, &input).await {
+    match enroll(state.store.as_ref(), &program, &input, state.clock.now()).await {
         Ok(Enrolment::Created(p) | Enrolment::Existing(p)) => Redirect::to(&format!(
             "/p/{}?lang={}&code={}#your-link",
             program.slug,

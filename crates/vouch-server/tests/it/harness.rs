@@ -23,6 +23,8 @@ pub struct TestApp {
     pub sk: String,
     pub pk: String,
     pub store: Arc<dyn Store>,
+    /// The server's clock: `clock.advance(…)` runs a hold period without waiting.
+    pub clock: vouch_server::engine::clock::Clock,
     _dir: Option<tempfile::TempDir>,
     _stop: oneshot::Sender<()>,
 }
@@ -68,6 +70,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let mut config = Config::for_listen(addr);
         config.job_poll = Duration::from_millis(100);
+        let clock = config.clock.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(vouch_server::serve(
             listener,
@@ -86,6 +89,7 @@ impl TestApp {
             sk: ws.secret_key,
             pk: ws.publishable_key,
             store,
+            clock,
             _dir: dir,
             _stop: stop,
         })

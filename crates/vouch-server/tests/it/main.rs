@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod activity;
 mod events;
 mod fraud;
 mod links;

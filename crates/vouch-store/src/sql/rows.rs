@@ -34,15 +34,15 @@ pub(crate) const REWARD_COLS: &str = "id, workspace_id, program_id, participant_
 pub(crate) const CUSTOMER_COLS: &str =
     "id, email_normalized, external_id, referral_id, first_purchase_at";
 
-fn s(row: &AnyRow, col: &str) -> Result<String> {
+pub(crate) fn s(row: &AnyRow, col: &str) -> Result<String> {
     Ok(row.try_get::<String, _>(col)?)
 }
 
-fn os(row: &AnyRow, col: &str) -> Result<Option<String>> {
+pub(crate) fn os(row: &AnyRow, col: &str) -> Result<Option<String>> {
     Ok(row.try_get::<Option<String>, _>(col)?)
 }
 
-fn i(row: &AnyRow, col: &str) -> Result<i64> {
+pub(crate) fn i(row: &AnyRow, col: &str) -> Result<i64> {
     Ok(row.try_get::<i64, _>(col)?)
 }
 

@@ -732,4 +732,9 @@ impl Store for SqlStore {
             .await?;
         Ok(row.try_get::<i64, _>("n")?)
     }
+
+    async fn list_activity(&self, q: &ActivityQuery) -> Result<Page<OutboxEvent>> {
+        let rows = super::outbox::list_activity(&self.pool, self.backend, q).await?;
+        Ok(Page::from_rows(rows, q.limit, |e| e.seq.to_string()))
+    }
 }

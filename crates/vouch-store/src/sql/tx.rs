@@ -15,6 +15,8 @@ use crate::StoreTx;
 pub(crate) struct SqlTx {
     backend: Backend,
     tx: Transaction<'static, Any>,
+    /// Domain events to append to the outbox at commit.
+    events: Vec<vouch_domain::lifecycle::DomainEvent>,
 }
 
 fn skipped_json(s: &[vouch_domain::rules::Skipped]) -> Result<Option<String>> {
@@ -37,7 +39,11 @@ fn signals_json(s: &[vouch_domain::fraud::Signal]) -> Result<Option<String>> {
 
 impl SqlTx {
     pub(crate) fn new(backend: Backend, tx: Transaction<'static, Any>) -> Self {
-        Self { backend, tx }
+        Self {
+            backend,
+            tx,
+            events: Vec::new(),
+        }
     }
 
     async fn opt(&mut self, sql: String, args: &[&str]) -> Result<Option<AnyRow>> {
@@ -88,7 +94,25 @@ impl SqlTx {
 #[async_trait]
 impl StoreTx for SqlTx {
     async fn commit(self: Box<Self>) -> Result<()> {
-        self.tx.commit().await?;
+        let mut this = *self;
+        if !this.events.is_empty() {
+            // Grouped per workspace (a transaction normally touches one).
+            let mut workspaces: Vec<&WorkspaceId> = vec![];
+            for e in &this.events {
+                if !workspaces.contains(&&e.workspace_id) {
+                    workspaces.push(&e.workspace_id);
+                }
+            }
+            for ws in workspaces {
+                let events: Vec<_> = this
+                    .events
+                    .iter()
+                    .filter(|e| &e.workspace_id == ws)
+                    .collect();
+                super::outbox::append(&mut this.tx, this.backend, ws, &events).await?;
+            }
+        }
+        this.tx.commit().await?;
         Ok(())
     }
 
@@ -1393,5 +1417,40 @@ impl StoreTx for SqlTx {
             .execute(&mut *self.tx)
             .await?;
         Ok(())
+    }
+
+    fn emit(&mut self, events: Vec<vouch_domain::lifecycle::DomainEvent>) {
+        self.events.extend(events);
+    }
+
+    async fn ensure_cursors(&mut self, subscriber: &str) -> Result<()> {
+        super::outbox::ensure_cursors(&mut self.tx, self.backend, subscriber).await
+    }
+
+    async fn claim_cursor(&mut self, subscriber: &str) -> Result<Option<(WorkspaceId, i64)>> {
+        super::outbox::claim_cursor(&mut self.tx, self.backend, subscriber).await
+    }
+
+    async fn outbox_after(
+        &mut self,
+        ws: &WorkspaceId,
+        seq: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxEvent>> {
+        super::outbox::after(&mut self.tx, self.backend, ws, seq, limit).await
+    }
+
+    async fn advance_cursor(
+        &mut self,
+        subscriber: &str,
+        ws: &WorkspaceId,
+        seq: i64,
+        now: Millis,
+    ) -> Result<()> {
+        super::outbox::advance(&mut self.tx, self.backend, subscriber, ws, seq, now).await
+    }
+
+    async fn insert_activity(&mut self, events: &[OutboxEvent]) -> Result<()> {
+        super::outbox::insert_activity(&mut self.tx, self.backend, events).await
     }
 }
