@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use vouch_server::engine::workspaces::create_workspace;
+use vouch_app::workspaces::create_workspace;
 use vouch_server::Config;
 use vouch_store::Store;
 

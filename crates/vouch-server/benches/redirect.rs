@@ -20,9 +20,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
+use vouch_app::workspaces::create_workspace;
 use vouch_domain::ids::{ClickId, ParticipantId};
 use vouch_domain::redirect::RedirectTemplate;
-use vouch_server::engine::workspaces::create_workspace;
 use vouch_server::{AppState, Config};
 use vouch_store::Store;
 

@@ -8,42 +8,13 @@ use std::time::Duration;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use rand::distributions::{Alphanumeric, DistString};
-use sha2::{Digest, Sha256};
-use vouch_domain::ids::{ApiKeyId, WorkspaceId};
-use vouch_store::{ApiKey, KeyKind, NewApiKey, Store};
+use vouch_domain::ids::WorkspaceId;
+use vouch_store::{ApiKey, KeyKind, Store};
 
-use crate::cache::TtlCache;
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// A freshly minted key: the clear text is shown once, only the hash is kept.
-pub struct MintedKey {
-    pub clear: String,
-    pub record: NewApiKey,
-}
-
-pub fn mint_key(kind: KeyKind) -> MintedKey {
-    let prefix = match kind {
-        KeyKind::Secret => "sk_",
-        KeyKind::Publishable => "pk_",
-    };
-    let clear = format!(
-        "{prefix}{}",
-        Alphanumeric.sample_string(&mut rand::thread_rng(), 32)
-    );
-    let record = NewApiKey {
-        id: ApiKeyId::new(),
-        kind,
-        key_hash: hash_key(&clear),
-        key_hint: clear[clear.len() - 4..].to_owned(),
-    };
-    MintedKey { clear, record }
-}
-
-pub fn hash_key(clear: &str) -> String {
-    hex::encode(Sha256::digest(clear.as_bytes()))
-}
+use vouch_app::cache::TtlCache;
+pub use vouch_app::workspaces::{hash_key, mint_key, MintedKey};
 
 /// Key hash → key, for a few seconds: every API request authenticates, and the lookup
 /// would otherwise be a database read each time. A revoked key stops working within

@@ -16,7 +16,7 @@ pub struct Config {
     /// A file of disposable email domains replacing the list Vouch ships with.
     pub disposable_domains: Option<std::path::PathBuf>,
     /// What the use cases take the time from (the wall clock, unless a test moves it).
-    pub clock: crate::engine::clock::Clock,
+    pub clock: vouch_app::clock::Clock,
 }
 
 impl Config {
@@ -27,7 +27,7 @@ impl Config {
             job_poll: Duration::from_millis(500),
             run_jobs: true,
             disposable_domains: None,
-            clock: crate::engine::clock::Clock::system(),
+            clock: vouch_app::clock::Clock::system(),
         }
     }
 }

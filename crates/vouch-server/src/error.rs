@@ -67,6 +67,28 @@ impl ApiError {
     }
 }
 
+impl From<vouch_app::error::AppError> for ApiError {
+    fn from(e: vouch_app::error::AppError) -> Self {
+        use vouch_app::error::AppError as E;
+        match e {
+            E::Invalid { field, message } => Self::Invalid { field, message },
+            E::NotFound { what } => Self::NotFound { what },
+            E::Conflict {
+                code,
+                field,
+                message,
+            } => Self::Conflict {
+                code,
+                field,
+                message,
+            },
+            E::Illegal(e) => Self::Illegal(e),
+            E::Store(e) => Self::Store(e),
+            E::Internal(e) => Self::Internal(e),
+        }
+    }
+}
+
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {

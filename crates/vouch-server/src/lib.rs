@@ -5,9 +5,7 @@
 
 pub mod api;
 pub mod auth;
-pub mod cache;
 pub mod config;
-pub mod engine;
 pub mod error;
 pub mod extract;
 pub mod jobs;
@@ -47,7 +45,9 @@ const BODY_LIMIT: usize = 64 * 1024;
 /// Builds the state and the full router. The click writer task starts here.
 pub fn build(store: Arc<dyn Store>, config: Config) -> anyhow::Result<(AppState, Router)> {
     let clicks = links::ClickWriter::spawn(store.clone());
-    let fraud = Arc::new(state::FraudData::load(&config)?);
+    let fraud = Arc::new(state::FraudData::load(
+        config.disposable_domains.as_deref(),
+    )?);
     let state = AppState {
         fraud,
         clock: config.clock.clone(),
@@ -56,7 +56,7 @@ pub fn build(store: Arc<dyn Store>, config: Config) -> anyhow::Result<(AppState,
         clicks,
         links: links::LinkCache::default(),
         keys: auth::KeyCache::default(),
-        programs: cache::TtlCache::new(std::time::Duration::from_secs(5), 10_000),
+        programs: vouch_app::cache::TtlCache::new(std::time::Duration::from_secs(5), 10_000),
         pages: Arc::new(Pages::load()?),
         metrics: ops::metrics_handle(),
     };

@@ -1,20 +1,20 @@
 //! `vouch demo`: a program with advocates and simulated traffic, made through the same
 //! engine the API uses.
 
+use vouch_app::enrolment::{enroll, EnrolmentInput};
+use vouch_app::events::{record_event, EventInput};
+use vouch_app::workspaces::create_workspace;
 use vouch_domain::email::Email;
 use vouch_domain::event::EventKind;
 use vouch_domain::ids::{ClickId, ProgramId};
 use vouch_domain::money::{Currency, Money};
 use vouch_domain::program::{AttributionModel, ProgramConfig, RewardKind, RewardRule};
 use vouch_domain::DAY_MS;
-use vouch_server::engine::enrolment::{enroll, EnrolmentInput};
-use vouch_server::engine::events::{record_event, EventInput};
-use vouch_server::engine::workspaces::create_workspace;
 use vouch_store::{Enrolment, NewClick, Program, ProgramStatus, Store};
 
 pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String> {
     let ws = create_workspace(store, "Demo coffee roasters").await?;
-    let fraud = vouch_server::state::FraudData::shipped();
+    let fraud = vouch_app::fraud::FraudData::shipped();
     let usd = Currency::parse("currency", "USD")?;
     let config = ProgramConfig {
         name: "Demo Coffee".into(),
@@ -30,7 +30,7 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
         ..ProgramConfig::default()
     }
     .validate()?;
-    let clock = vouch_server::engine::clock::Clock::system();
+    let clock = vouch_app::clock::Clock::system();
     let now = clock.now();
     let mut program = Program {
         id: ProgramId::new(),

@@ -16,6 +16,11 @@ use std::sync::Arc;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use vouch_app::enrolment::{enroll, EnrolmentInput};
+use vouch_app::events::{record_event, EventInput};
+use vouch_app::fraud::FraudData;
+use vouch_app::fraud::{fingerprint, ContextIn};
+use vouch_app::workspaces::create_workspace;
 use vouch_domain::attribution::{ReferralStatus, RejectReason};
 use vouch_domain::email::Email;
 use vouch_domain::event::EventKind;
@@ -23,11 +28,6 @@ use vouch_domain::ids::{ClickId, ReferralId};
 use vouch_domain::money::{Currency, Money};
 use vouch_domain::reward::RewardStatus;
 use vouch_domain::Millis;
-use vouch_server::engine::enrolment::{enroll, EnrolmentInput};
-use vouch_server::engine::events::{record_event, EventInput};
-use vouch_server::engine::fraud::{fingerprint, ContextIn};
-use vouch_server::engine::workspaces::create_workspace;
-use vouch_server::state::FraudData;
 use vouch_store::{Enrolment, NewClick, Program, ProgramStatus, Store};
 
 const MINUTE: Millis = 60_000;
@@ -482,7 +482,7 @@ async fn simulate(
     store.migrate().await?;
     let ws = create_workspace(store.as_ref(), "Fraud simulation").await?;
     let usd = Currency::parse("currency", "USD")?;
-    let clock = vouch_server::engine::clock::Clock::system();
+    let clock = vouch_app::clock::Clock::system();
     let now = clock.now();
     let config = vouch_domain::program::ProgramConfig {
         name: "Fraud simulation".into(),
@@ -518,7 +518,7 @@ async fn simulate(
         .await?
         .map(|w| w.hash_key)
         .unwrap_or_default();
-    let hasher = vouch_server::links::IpHasher::new(&key);
+    let hasher = vouch_app::hashing::IpHasher::new(&key);
     let data = FraudData::shipped();
 
     let mut g = Gen {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use vouch_server::engine::workspaces::create_workspace;
+use vouch_app::workspaces::create_workspace;
 use vouch_server::Config;
 use vouch_store::Store;
 

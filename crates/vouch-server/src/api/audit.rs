@@ -12,11 +12,11 @@ use vouch_store::{AuditEntry, BlockEntry};
 
 use super::common::{rfc3339, List, PageParams};
 use crate::auth::SecretAuth;
-use crate::engine::fraud::{fingerprint, ContextIn};
-use crate::engine::reviews::audit;
 use crate::error::{ApiError, Result};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
+use vouch_app::fraud::{fingerprint, ContextIn};
+use vouch_app::reviews::audit;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -15,10 +15,10 @@ use vouch_store::CouponPool;
 use super::common::{path_id, rfc3339};
 use super::programs::find_program;
 use crate::auth::SecretAuth;
-use crate::engine::coupons::{add_codes, create_pool, csv_codes, parse_codes, Uploaded};
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::parse_json;
 use crate::state::AppState;
+use vouch_app::coupons::{add_codes, create_pool, csv_codes, parse_codes, Uploaded};
 
 /// Uploads are larger than other requests: up to 100,000 codes.
 const UPLOAD_LIMIT: usize = 4 * 1024 * 1024;

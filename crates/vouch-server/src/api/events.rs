@@ -10,19 +10,16 @@ use utoipa_axum::routes;
 use vouch_domain::code::ReferralCode;
 use vouch_domain::email::Email;
 use vouch_domain::event::EventKind;
-use vouch_domain::ids::{ClickId, EventId, ProgramId};
+use vouch_domain::ids::{ClickId, ProgramId};
 use vouch_domain::money::{Currency, Money};
-use vouch_store::Program;
 
-use super::common::{field_id, parse_time, rfc3339};
+use super::common::{field_id, parse_time};
 use super::participants::clean_external_id;
-use super::referrals::ReferralOut;
-use super::rewards::RewardOut;
 use crate::auth::Auth;
-use crate::engine::events::{record_event, EventInput, Outcome};
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::ApiJson;
 use crate::state::AppState;
+use vouch_app::events::{record_event, EventInput};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_event))
@@ -61,42 +58,10 @@ pub struct EventIn {
     pub occurred_at: Option<String>,
     /// The friend's network and device, for the fraud rules.
     #[serde(flatten)]
-    pub context: crate::engine::fraud::ContextIn,
+    pub context: vouch_app::fraud::ContextIn,
 }
 
-/// What an event did.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct EventOut {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: EventKind,
-    pub program_id: String,
-    pub order_id: Option<String>,
-    pub occurred_at: String,
-    /// The referral the event was attributed to, or null.
-    pub referral: Option<ReferralOut>,
-    /// Rewards this event created or changed.
-    pub rewards: Vec<RewardOut>,
-}
-
-impl EventOut {
-    pub fn new(id: &EventId, program: &Program, input: &EventInput, outcome: &Outcome) -> Self {
-        Self {
-            id: id.to_string(),
-            kind: input.kind,
-            program_id: program.id.to_string(),
-            order_id: input.order_id.clone(),
-            occurred_at: rfc3339(input.occurred_at),
-            referral: outcome.referral.clone().map(ReferralOut::from),
-            rewards: outcome
-                .rewards
-                .iter()
-                .cloned()
-                .map(RewardOut::from)
-                .collect(),
-        }
-    }
-}
+pub use vouch_app::events::EventOut;
 
 /// The `Idempotency-Key` header, if sent: 1 to 255 visible characters.
 pub fn idempotency_header(headers: &HeaderMap) -> Result<Option<String>> {
@@ -118,7 +83,7 @@ fn validate(
     input: EventIn,
     headers: &HeaderMap,
     now: vouch_domain::Millis,
-) -> Result<(ProgramId, EventInput, crate::engine::fraud::ContextIn)> {
+) -> Result<(ProgramId, EventInput, vouch_app::fraud::ContextIn)> {
     let context = input.context.clone();
     let program_id = ProgramId::parse(input.program_id.trim())
         .ok_or_else(|| ApiError::invalid("program_id", "is not a valid program id"))?;
@@ -231,7 +196,7 @@ async fn create_event(
         auth.require_secret()?;
     }
     let (program_id, mut input, context) = validate(input, &headers, state.clock.now())?;
-    let (fingerprint, range) = crate::engine::fraud::fingerprint(
+    let (fingerprint, range) = vouch_app::fraud::fingerprint(
         state.store.as_ref(),
         &state.fraud,
         &auth.workspace_id,

@@ -15,10 +15,10 @@ use vouch_store::{Balance, Enrolment, Participant, ParticipantStats};
 use super::common::{path_id, rfc3339, List, PageParams};
 use super::programs::find_program;
 use crate::auth::SecretAuth;
-use crate::engine::enrolment::{enroll, EnrolmentInput};
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
+use vouch_app::enrolment::{enroll, EnrolmentInput};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -69,8 +69,8 @@ async fn unblock_participant(
 ) -> Result<Json<ParticipantOut>> {
     let reason = reason_from(&body)?;
     let p = find_participant(&state, &auth, &id).await?;
-    crate::engine::blocking::unblock(state.store.as_ref(), &p, state.clock.now()).await?;
-    crate::engine::reviews::audit(
+    vouch_app::blocking::unblock(state.store.as_ref(), &p, state.clock.now()).await?;
+    vouch_app::reviews::audit(
         state.store.as_ref(),
         &auth.workspace_id,
         auth.key_id.as_str(),
@@ -117,9 +117,8 @@ async fn block_participant(
 ) -> Result<Json<BlockOut>> {
     let reason = reason_from(&body)?;
     let p = find_participant(&state, &auth, &id).await?;
-    let cancelled =
-        crate::engine::blocking::block(state.store.as_ref(), &p, state.clock.now()).await?;
-    crate::engine::reviews::audit(
+    let cancelled = vouch_app::blocking::block(state.store.as_ref(), &p, state.clock.now()).await?;
+    vouch_app::reviews::audit(
         state.store.as_ref(),
         &auth.workspace_id,
         auth.key_id.as_str(),
@@ -156,7 +155,7 @@ pub struct ParticipantIn {
     pub referral_code: Option<String>,
     /// The advocate's network and device, to recognise them if they refer themselves.
     #[serde(flatten)]
-    pub context: crate::engine::fraud::ContextIn,
+    pub context: vouch_app::fraud::ContextIn,
 }
 
 /// Counts of what an advocate's sharing produced.
@@ -331,7 +330,7 @@ async fn create_participant(
     let program = find_program(&state, &auth, &id).await?;
     let context = input.context.clone();
     let mut input = enrolment_input(input)?;
-    input.fingerprint = crate::engine::fraud::fingerprint(
+    input.fingerprint = vouch_app::fraud::fingerprint(
         state.store.as_ref(),
         &state.fraud,
         &program.workspace_id,

@@ -15,12 +15,10 @@ use vouch_store::{Payout, PayoutLine};
 
 use super::common::{field_id, path_id, rfc3339, List, PageParams};
 use crate::auth::SecretAuth;
-use crate::engine::payouts::{
-    create_payouts, paypal_csv, record_results, LineResult, PayoutRequest,
-};
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
+use vouch_app::payouts::{create_payouts, paypal_csv, record_results, LineResult, PayoutRequest};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

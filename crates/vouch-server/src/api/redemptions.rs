@@ -14,10 +14,10 @@ use vouch_store::Redemption;
 use super::common::rfc3339;
 use super::participants::{find_participant, BalanceOut};
 use crate::auth::SecretAuth;
-use crate::engine::redemptions::{redeem, RedeemInput, Redeemed};
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::ApiJson;
 use crate::state::AppState;
+use vouch_app::redemptions::{redeem, RedeemInput, Redeemed};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_redemption))

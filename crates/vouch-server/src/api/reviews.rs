@@ -14,10 +14,10 @@ use super::common::{field_id, path_id, List, PageParams};
 use super::participants::{reason_from, ReasonIn};
 use super::referrals::ReferralOut;
 use crate::auth::SecretAuth;
-use crate::engine::reviews::{decide, Verdict};
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
+use vouch_app::reviews::{decide, Verdict};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -202,17 +202,17 @@ async fn bulk(
                 referral: Some(r.into()),
                 error: None,
             }),
-            Err(ApiError::NotFound { .. }) => results.push(BulkResultOut {
+            Err(vouch_app::error::AppError::NotFound { .. }) => results.push(BulkResultOut {
                 referral_id: raw,
                 referral: None,
                 error: Some("not_found".into()),
             }),
-            Err(ApiError::Conflict { code, .. }) => results.push(BulkResultOut {
+            Err(vouch_app::error::AppError::Conflict { code, .. }) => results.push(BulkResultOut {
                 referral_id: raw,
                 referral: None,
                 error: Some(code.into()),
             }),
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(Json(BulkOut { results }))

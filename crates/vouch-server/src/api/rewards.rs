@@ -13,10 +13,10 @@ use vouch_domain::reward::RewardStatus;
 use super::common::{path_id, List};
 use super::referrals::ListFilter;
 use crate::auth::SecretAuth;
-use crate::engine::fulfilment::fulfil;
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::{optional_json, ApiQuery};
 use crate::state::AppState;
+use vouch_app::fulfilment::fulfil;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -15,10 +15,10 @@ use vouch_domain::rules::{Explanation, RewardKind, Skipped};
 use super::common::{parse_time, path_id, rfc3339};
 use super::programs::{apply_patch, find_program, ProgramPatch};
 use crate::auth::SecretAuth;
-use crate::engine::simulation::{backtest, run_events, totals, Run};
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::ApiJson;
 use crate::state::AppState;
+use vouch_app::simulation::{backtest, run_events, totals, Run};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(simulate))

@@ -20,7 +20,8 @@ use vouch_domain::program::AttributionModel;
 use vouch_domain::{attribution, DAY_MS};
 use vouch_store::{LinkTarget, NewClick};
 
-pub use cache::{IpHasher, Link, LinkCache};
+pub use cache::{Link, LinkCache};
+pub use vouch_app::hashing::IpHasher;
 pub use writer::ClickWriter;
 
 use crate::portal::{not_found_page, Lang};

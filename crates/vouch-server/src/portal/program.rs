@@ -13,8 +13,8 @@ use vouch_domain::email::Email;
 use vouch_store::{Enrolment, Program, ProgramStatus};
 
 use super::{not_found_page, Lang};
-use crate::engine::enrolment::{enroll, EnrolmentInput};
 use crate::state::AppState;
+use vouch_app::enrolment::{enroll, EnrolmentInput};
 
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
@@ -285,7 +285,7 @@ pub async fn join_program(
         .filter(|n| !n.is_empty())
         .map(|n| n.chars().take(200).collect());
     // The advocate's own network and browser, to recognise them behind a friend later.
-    let ctx = crate::engine::fraud::ContextIn {
+    let ctx = vouch_app::fraud::ContextIn {
         ip_address: Some(crate::links::client_ip(&state, &headers, peer)),
         user_agent: headers
             .get(axum::http::header::USER_AGENT)
@@ -293,7 +293,7 @@ pub async fn join_program(
             .map(str::to_owned),
         ..Default::default()
     };
-    let fingerprint = crate::engine::fraud::fingerprint(
+    let fingerprint = vouch_app::fraud::fingerprint(
         state.store.as_ref(),
         &state.fraud,
         &program.workspace_id,
@@ -319,6 +319,6 @@ pub async fn join_program(
             enc(&p.referral_code)
         ))
         .into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => crate::error::ApiError::from(e).into_response(),
     }
 }

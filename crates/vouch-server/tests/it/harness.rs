@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
-use vouch_server::engine::workspaces::create_workspace;
+use vouch_app::workspaces::create_workspace;
 use vouch_server::Config;
 use vouch_store::Store;
 
@@ -24,7 +24,7 @@ pub struct TestApp {
     pub pk: String,
     pub store: Arc<dyn Store>,
     /// The server's clock: `clock.advance(…)` runs a hold period without waiting.
-    pub clock: vouch_server::engine::clock::Clock,
+    pub clock: vouch_app::clock::Clock,
     _dir: Option<tempfile::TempDir>,
     _stop: oneshot::Sender<()>,
 }

@@ -569,7 +569,7 @@ async fn payout_requests_are_validated(app: TestApp) {
     assert_eq!(some["data"][0]["program_id"], s.program["id"]);
     assert_eq!(some["data"][0]["total"], 3000);
     // Another workspace sees none of it.
-    let other = vouch_server::engine::workspaces::create_workspace(app.store.as_ref(), "Other")
+    let other = vouch_app::workspaces::create_workspace(app.store.as_ref(), "Other")
         .await
         .unwrap();
     let resp = app
@@ -845,7 +845,7 @@ async fn only_approved_hand_fulfilled_rewards_can_be_fulfilled(app: TestApp) {
     )
     .await;
     expect_problem(resp, 422, "validation_failed", Some("reference")).await;
-    let other = vouch_server::engine::workspaces::create_workspace(app.store.as_ref(), "Other")
+    let other = vouch_app::workspaces::create_workspace(app.store.as_ref(), "Other")
         .await
         .unwrap();
     let resp = app

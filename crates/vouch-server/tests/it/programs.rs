@@ -178,7 +178,7 @@ async fn keys_and_workspaces_are_enforced(app: TestApp) {
         .unwrap();
     expect_problem(pk, 403, "secret_key_required", None).await;
     // Another workspace sees none of it.
-    let other = vouch_server::engine::workspaces::create_workspace(app.store.as_ref(), "Other")
+    let other = vouch_app::workspaces::create_workspace(app.store.as_ref(), "Other")
         .await
         .unwrap();
     let resp = app

@@ -82,7 +82,7 @@ async fn credit_is_redeemed_from_the_ledger(app: TestApp) {
     assert_eq!(expect_json(again, 201).await["id"], first["id"]);
     assert_eq!(balance(&app.participant(&id).await, "USD"), (500, 0));
     // Another workspace cannot spend it.
-    let other = vouch_server::engine::workspaces::create_workspace(app.store.as_ref(), "Other")
+    let other = vouch_app::workspaces::create_workspace(app.store.as_ref(), "Other")
         .await
         .unwrap();
     let resp = app

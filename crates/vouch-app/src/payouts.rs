@@ -11,7 +11,7 @@ use vouch_domain::reward::RewardStatus;
 use vouch_store::{NewLedgerTx, Payout, PayoutLine, Store, StoreTx};
 
 use super::move_reward;
-use crate::error::{ApiError, Result};
+use crate::error::{AppError, Result};
 
 /// Which balances a new payout takes.
 pub struct PayoutRequest {
@@ -139,14 +139,14 @@ pub async fn record_results(
             .get_payout_line_for_update(payout_id, &r.line_id)
             .await?
             .filter(|l| &l.workspace_id == ws)
-            .ok_or(ApiError::NotFound {
+            .ok_or(AppError::NotFound {
                 what: "payout line",
             })?;
         let status = if r.paid { LINE_PAID } else { LINE_FAILED };
         if line.status == status {
             continue;
         }
-        let event = line.settle(r.paid, now).map_err(|_| ApiError::Conflict {
+        let event = line.settle(r.paid, now).map_err(|_| AppError::Conflict {
             code: "payout_line_final",
             field: None,
             message: format!("line {} is already {}", line.id, line.status),

@@ -11,7 +11,6 @@ use vouch_store::{AuditEntry, Click, FraudQuery, Participant, Program, Referral,
 
 use super::events::EventInput;
 use crate::error::Result;
-use crate::state::FraudData;
 
 /// The review state of a referral held by the fraud rules.
 pub use vouch_domain::lifecycle::REVIEW_PENDING;
@@ -226,7 +225,7 @@ pub async fn fingerprint(
 ) -> Result<(vouch_store::Fingerprint, Option<String>)> {
     let clip = |v: &Option<String>, field: &str| -> Result<Option<String>> {
         match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            Some(v) if v.chars().count() > 512 => Err(crate::error::ApiError::invalid(
+            Some(v) if v.chars().count() > 512 => Err(crate::error::AppError::invalid(
                 field,
                 "must be at most 512 characters",
             )),
@@ -235,7 +234,7 @@ pub async fn fingerprint(
     };
     let ip = match clip(&ctx.ip_address, "ip_address")? {
         Some(raw) => Some(raw.parse::<std::net::IpAddr>().map_err(|_| {
-            crate::error::ApiError::invalid("ip_address", "is not an IPv4 or IPv6 address")
+            crate::error::AppError::invalid("ip_address", "is not an IPv4 or IPv6 address")
         })?),
         None => None,
     };
@@ -253,7 +252,7 @@ pub async fn fingerprint(
                     )
                 })
                 .await?;
-            let hasher = crate::links::IpHasher::new(&key);
+            let hasher = crate::hashing::IpHasher::new(&key);
             let range = match ip {
                 std::net::IpAddr::V4(v4) => {
                     let o = v4.octets();
@@ -336,4 +335,46 @@ pub fn apply(
         created_at: now,
     };
     Ok(Some((entry, event)))
+}
+
+/// Lists the fraud rules look names up in.
+pub struct FraudData {
+    pub disposable: vouch_domain::fraud::DomainList,
+    pub coupon_sites: vouch_domain::fraud::DomainList,
+    /// Workspaces' IP-hashing keys (they never change), so an event that brings an IP
+    /// does not read its workspace again.
+    pub hash_keys: crate::cache::TtlCache<vouch_domain::ids::WorkspaceId, String>,
+}
+
+fn hash_keys() -> crate::cache::TtlCache<vouch_domain::ids::WorkspaceId, String> {
+    crate::cache::TtlCache::new(std::time::Duration::from_secs(3600), 10_000)
+}
+
+impl FraudData {
+    /// The lists Vouch ships with.
+    pub fn shipped() -> Self {
+        Self {
+            disposable: vouch_domain::fraud::DomainList::disposable(),
+            coupon_sites: vouch_domain::fraud::DomainList::coupon_sites(),
+            hash_keys: hash_keys(),
+        }
+    }
+
+    /// The shipped lists, or the operator's file of disposable domains instead.
+    pub fn load(disposable_domains: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        let disposable = match disposable_domains {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!("reading disposable domains {}: {e}", path.display())
+                })?;
+                vouch_domain::fraud::DomainList::parse(&text)
+            }
+            None => vouch_domain::fraud::DomainList::disposable(),
+        };
+        Ok(Self {
+            disposable,
+            coupon_sites: vouch_domain::fraud::DomainList::coupon_sites(),
+            hash_keys: hash_keys(),
+        })
+    }
 }

@@ -8,7 +8,7 @@ use vouch_store::{CouponPool, Program, Store};
 use super::approval::{approve_job, settle_referral};
 use super::move_reward;
 use super::rewarding::POOL_EMPTY;
-use crate::error::{ApiError, Result};
+use crate::error::{AppError, Result};
 
 /// At most this many codes per upload.
 pub const MAX_CODES: usize = 100_000;
@@ -24,7 +24,7 @@ pub fn parse_codes(raw: &[String]) -> Result<Vec<String>> {
             continue;
         }
         if c.chars().count() > 100 || c.chars().any(char::is_control) {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 format!("codes[{i}]"),
                 "must be 1 to 100 printable characters",
             ));
@@ -34,7 +34,7 @@ pub fn parse_codes(raw: &[String]) -> Result<Vec<String>> {
         }
     }
     if out.len() > MAX_CODES {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "codes",
             format!("at most {MAX_CODES} codes per upload"),
         ));
@@ -129,7 +129,7 @@ pub async fn add_codes(
     let pool = store
         .get_coupon_pool(&program.workspace_id, pool_id)
         .await?
-        .ok_or(ApiError::NotFound {
+        .ok_or(AppError::NotFound {
             what: "coupon pool",
         })?;
     Ok(Uploaded {

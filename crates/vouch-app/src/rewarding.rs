@@ -12,7 +12,7 @@ use vouch_domain::Millis;
 use vouch_store::{NewLedgerTx, Participant, Program, Reward, StoreTx, TotalsQuery};
 
 use super::approval::approve_job;
-use crate::error::{ApiError, Result};
+use crate::error::{AppError, Result};
 
 /// Why a pending reward waits beyond its hold: its coupon pool has no free code.
 pub const POOL_EMPTY: &str = "coupon_pool_empty";
@@ -182,13 +182,13 @@ pub async fn create_rewards(
             plan.approve_at,
             now,
         );
-        reward.rule = serde_json::to_value(&plan.rule).map_err(|e| ApiError::Internal(e.into()))?;
+        reward.rule = serde_json::to_value(&plan.rule).map_err(|e| AppError::Internal(e.into()))?;
         let mut inputs = source.inputs.clone();
         if let Some(obj) = inputs.as_object_mut() {
             obj.insert(
                 "explanation".into(),
                 serde_json::to_value(&plan.explanation)
-                    .map_err(|e| ApiError::Internal(e.into()))?,
+                    .map_err(|e| AppError::Internal(e.into()))?,
             );
         }
         reward.inputs = inputs;

@@ -8,7 +8,7 @@ use vouch_store::{Enrolment, NewParticipant, Program, StoreError, StoreTx};
 use vouch_domain::rules;
 
 use super::rewarding;
-use crate::error::{ApiError, Result};
+use crate::error::{AppError, Result};
 
 pub struct EnrolmentInput {
     pub email: Option<Email>,
@@ -82,7 +82,7 @@ async fn enroll_with_code(
         return match tx.enroll(new, code).await {
             Err(StoreError::Conflict {
                 what: "referral_code",
-            }) => Err(ApiError::Conflict {
+            }) => Err(AppError::Conflict {
                 code: "referral_code_taken",
                 field: Some("referral_code".into()),
                 message: format!("the referral code {} is already taken", code.display()),
@@ -98,7 +98,7 @@ async fn enroll_with_code(
             other => return Ok(other?),
         }
     }
-    Err(ApiError::Internal(anyhow::anyhow!(
+    Err(AppError::Internal(anyhow::anyhow!(
         "could not find a free referral code"
     )))
 }

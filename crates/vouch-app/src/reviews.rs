@@ -9,7 +9,7 @@ use vouch_store::{AuditEntry, Referral, Store};
 use super::approval::{approve_job, settle_referral};
 use super::fraud::{HELD_FOR_REVIEW, REVIEW_PENDING};
 use super::move_reward;
-use crate::error::{ApiError, Result};
+use crate::error::{AppError, Result};
 
 /// Who decided, and why.
 pub struct Verdict<'a> {
@@ -33,20 +33,20 @@ pub async fn decide(
         .get_referral_for_update(id)
         .await?
         .filter(|r| &r.workspace_id == ws)
-        .ok_or(ApiError::NotFound { what: "referral" })?;
+        .ok_or(AppError::NotFound { what: "referral" })?;
     // The same lock conversions take, so no reward of this referral appears meanwhile.
     tx.lock(&format!("participant:{}", found.referrer_participant_id))
         .await?;
     let mut referral = tx
         .get_referral_for_update(id)
         .await?
-        .ok_or(ApiError::NotFound { what: "referral" })?;
+        .ok_or(AppError::NotFound { what: "referral" })?;
     let target = if v.approve { "approved" } else { "rejected" };
     match referral.review.as_deref() {
         Some(r) if r == target => return Ok(referral),
         Some(REVIEW_PENDING) => {}
         _ => {
-            return Err(ApiError::Conflict {
+            return Err(AppError::Conflict {
                 code: "not_in_review",
                 field: None,
                 message: match &referral.review {
@@ -104,7 +104,7 @@ pub async fn decide(
     store
         .get_referral(ws, id)
         .await?
-        .ok_or(ApiError::NotFound { what: "referral" })
+        .ok_or(AppError::NotFound { what: "referral" })
 }
 
 /// A manual decision about someone else than a referral (blocking, the block list).

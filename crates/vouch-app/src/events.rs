@@ -20,9 +20,8 @@ use vouch_store::{
 use super::clock::Clock;
 use super::enrolment::{enroll_in, EnrolmentInput};
 use super::{fraud, move_reward, rewarding};
-use crate::api::events::EventOut;
-use crate::error::{ApiError, Result};
-use crate::state::FraudData;
+use crate::error::{AppError, Result};
+use crate::fraud::FraudData;
 
 /// An event as the merchant reported it, already validated.
 #[derive(Debug, Clone)]
@@ -76,13 +75,13 @@ pub async fn record_event(
     for _ in 0..ATTEMPTS {
         match attempt(store, clock.now(), fraud, program, input, key.as_deref()).await {
             Ok(r) => return Ok(r),
-            Err(ApiError::Store(e)) if e.is_retryable() => last_err = Some(e),
+            Err(AppError::Store(e)) if e.is_retryable() => last_err = Some(e),
             Err(e) => return Err(e),
         }
     }
     Err(last_err
-        .map(ApiError::Store)
-        .unwrap_or_else(|| ApiError::Internal(anyhow::anyhow!("event retries exhausted"))))
+        .map(AppError::Store)
+        .unwrap_or_else(|| AppError::Internal(anyhow::anyhow!("event retries exhausted"))))
 }
 
 fn replay(stored: StoredResponse) -> Recorded {
@@ -128,7 +127,7 @@ async fn attempt(
         let stored = store
             .get_event_response(&program.id, key.unwrap_or_default())
             .await?
-            .ok_or(ApiError::Conflict {
+            .ok_or(AppError::Conflict {
                 code: "event_in_progress",
                 field: None,
                 message: "the same event is being recorded by another request; retry".into(),
@@ -142,7 +141,7 @@ async fn attempt(
         EventKind::Refund => refund(tx.as_mut(), program, input, now).await?,
     };
     let out = EventOut::new(&event_id, program, input, &outcome);
-    let body = serde_json::to_string(&out).map_err(|e| ApiError::Internal(e.into()))?;
+    let body = serde_json::to_string(&out).map_err(|e| AppError::Internal(e.into()))?;
     let response = StoredResponse { status: 201, body };
     tx.finish_event(
         &event_id,
@@ -700,7 +699,7 @@ async fn pay(
         "order_id": input.order_id,
         "order_amount": input.amount.map(|m| m.amount),
         "order_currency": input.amount.map(|m| m.currency),
-        "occurred_at": crate::api::common::rfc3339(input.occurred_at),
+        "occurred_at": vouch_domain::views::rfc3339(input.occurred_at),
         "attribution": referral.source,
         "click_id": referral.click_id,
         "hold_days": program.config.hold_days,
@@ -779,7 +778,7 @@ async fn refund(
 ) -> Result<Outcome> {
     let mut outcome = Outcome::default();
     let Some(order_id) = &input.order_id else {
-        return Err(ApiError::invalid("order_id", "is required for a refund"));
+        return Err(AppError::invalid("order_id", "is required for a refund"));
     };
     let Some(purchase) = tx.find_purchase(&program.id, order_id).await? else {
         return Ok(outcome);
@@ -851,4 +850,41 @@ async fn refund(
         }
     }
     Ok(outcome)
+}
+
+/// What an event did.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct EventOut {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    pub program_id: String,
+    pub order_id: Option<String>,
+    pub occurred_at: String,
+    /// The referral the event was attributed to, or null.
+    pub referral: Option<vouch_domain::views::ReferralOut>,
+    /// Rewards this event created or changed.
+    pub rewards: Vec<vouch_domain::views::RewardOut>,
+}
+
+impl EventOut {
+    pub fn new(id: &EventId, program: &Program, input: &EventInput, outcome: &Outcome) -> Self {
+        Self {
+            id: id.to_string(),
+            kind: input.kind,
+            program_id: program.id.to_string(),
+            order_id: input.order_id.clone(),
+            occurred_at: vouch_domain::views::rfc3339(input.occurred_at),
+            referral: outcome
+                .referral
+                .clone()
+                .map(vouch_domain::views::ReferralOut::from),
+            rewards: outcome
+                .rewards
+                .iter()
+                .cloned()
+                .map(vouch_domain::views::RewardOut::from)
+                .collect(),
+        }
+    }
 }

@@ -7,7 +7,7 @@ use vouch_domain::rules::RewardKind;
 use vouch_store::{Reward, Store};
 
 use super::move_reward;
-use crate::error::{ApiError, Result};
+use crate::error::{AppError, Result};
 
 /// Marks an approved reward fulfilled, with the merchant's optional reference. Doing it
 /// again answers the fulfilled reward unchanged.
@@ -23,9 +23,9 @@ pub async fn fulfil(
         .get_reward_for_update(id)
         .await?
         .filter(|r| &r.workspace_id == ws)
-        .ok_or(ApiError::NotFound { what: "reward" })?;
+        .ok_or(AppError::NotFound { what: "reward" })?;
     if !(reward.kind.needs_fulfilment() || reward.kind == RewardKind::Coupon) {
-        return Err(ApiError::Conflict {
+        return Err(AppError::Conflict {
             code: "reward_not_fulfillable",
             field: None,
             message: format!(
@@ -44,7 +44,7 @@ pub async fn fulfil(
             Ok(reward)
         }
         RewardStatus::Fulfilled | RewardStatus::Redeemed => Ok(reward),
-        RewardStatus::Pending => Err(ApiError::Conflict {
+        RewardStatus::Pending => Err(AppError::Conflict {
             code: "reward_not_approved",
             field: None,
             message: match reward.pending_reason.as_deref() {
@@ -52,7 +52,7 @@ pub async fn fulfil(
                 None => "the reward is still in its hold period".into(),
             },
         }),
-        RewardStatus::Cancelled | RewardStatus::Reversed => Err(ApiError::Conflict {
+        RewardStatus::Cancelled | RewardStatus::Reversed => Err(AppError::Conflict {
             code: "reward_not_fulfillable",
             field: None,
             message: format!("the reward was {}", reward.status.as_str()),

@@ -1,15 +1,22 @@
-//! Where the server composes: it gathers facts from the store, asks the domain to
-//! decide, and writes the decisions back in one transaction. Handlers, the advocate
-//! pages, the job worker and `vouch demo` all go through here.
+//! The use cases: each gathers facts from the store, asks the domain to decide, and
+//! persists the decision with its domain events (the outbox) in one transaction. The
+//! HTTP server, the job worker and the CLI (`vouch demo`, `vouch simulate-fraud`) all
+//! call these; none of it knows about HTTP. Time comes from [`clock::Clock`].
+#![forbid(unsafe_code)]
 
 pub mod approval;
 pub mod blocking;
+pub mod cache;
 pub mod clock;
 pub mod coupons;
 pub mod enrolment;
+pub mod error;
 pub mod events;
 pub mod fraud;
 pub mod fulfilment;
+pub mod hashing;
+pub mod jobs;
+pub mod outbox;
 pub mod payouts;
 pub mod redemptions;
 pub mod reviews;

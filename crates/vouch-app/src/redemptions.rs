@@ -6,7 +6,7 @@ use vouch_domain::ledger::{self, RedeemError};
 use vouch_domain::money::Money;
 use vouch_store::{NewLedgerTx, Participant, ParticipantStatus, Redemption, Store};
 
-use crate::error::{ApiError, Result};
+use crate::error::{AppError, Result};
 
 pub struct RedeemInput {
     pub money: Money,
@@ -29,7 +29,7 @@ pub async fn redeem(
     now: vouch_domain::Millis,
 ) -> Result<Redeemed> {
     if participant.status == ParticipantStatus::Blocked {
-        return Err(ApiError::Conflict {
+        return Err(AppError::Conflict {
             code: "participant_blocked",
             field: None,
             message: "a blocked participant cannot redeem".into(),
@@ -38,13 +38,13 @@ pub async fn redeem(
     let mut last = None;
     for _ in 0..ATTEMPTS {
         match attempt(store, participant, input, now).await {
-            Err(ApiError::Store(e)) if e.is_retryable() => last = Some(e),
+            Err(AppError::Store(e)) if e.is_retryable() => last = Some(e),
             other => return other,
         }
     }
     Err(last
-        .map(ApiError::Store)
-        .unwrap_or_else(|| ApiError::Internal(anyhow::anyhow!("redemption retries exhausted"))))
+        .map(AppError::Store)
+        .unwrap_or_else(|| AppError::Internal(anyhow::anyhow!("redemption retries exhausted"))))
 }
 
 async fn attempt(
@@ -69,8 +69,8 @@ async fn attempt(
         .await?;
     let postings =
         ledger::redeem(&participant.id, input.money, available).map_err(|e| match e {
-            RedeemError::NotPositive => ApiError::invalid("amount", "must be greater than 0"),
-            RedeemError::Overdraw { available } => ApiError::invalid(
+            RedeemError::NotPositive => AppError::invalid("amount", "must be greater than 0"),
+            RedeemError::Overdraw { available } => AppError::invalid(
                 "amount",
                 format!(
                     "exceeds the available balance of {}",
@@ -89,7 +89,7 @@ async fn attempt(
         created_at: now,
     };
     if !tx.insert_redemption(&redemption).await? {
-        return Err(ApiError::Conflict {
+        return Err(AppError::Conflict {
             code: "redemption_in_progress",
             field: None,
             message: "the same redemption is being recorded by another request; retry".into(),

@@ -1,0 +1,36 @@
+//! Durable background jobs. Jobs live in the `jobs` table, written in the same
+//! transaction as the change that needs them; any instance may claim a due job
+//! (PostgreSQL: `FOR UPDATE SKIP LOCKED`), and a crashed worker's lease expires so
+//! another picks the job up. Jobs are idempotent.
+
+use vouch_domain::Millis;
+use vouch_store::Store;
+
+use crate::approval;
+
+/// How long a claimed job is reserved for the worker that claimed it.
+const LEASE_MS: i64 = 60_000;
+/// Jobs claimed at a time.
+pub const BATCH: i64 = 32;
+
+/// Claims and runs the jobs due at `now`; returns how many were claimed.
+pub async fn run_due_jobs(store: &dyn Store, now: Millis) -> vouch_store::Result<usize> {
+    let jobs = store.claim_jobs(now, BATCH, LEASE_MS).await?;
+    for job in &jobs {
+        let result = match job.kind.as_str() {
+            approval::APPROVE_REWARD => approval::run_job(store, &job.id, &job.payload, now).await,
+            other => Err(anyhow::anyhow!("unknown job kind {other}")),
+        };
+        metrics::counter!("vouch_jobs_total", "kind" => job.kind.clone(), "ok" => result.is_ok().to_string())
+            .increment(1);
+        if let Err(e) = result {
+            // Exponential backoff: 10 s, 40 s, 90 s, … capped at an hour.
+            let delay = (job.attempts.max(1).pow(2) * 10_000).min(3_600_000);
+            tracing::warn!(job.id = %job.id, job.kind = %job.kind, attempts = job.attempts, error = %e, "job failed; will retry");
+            store
+                .retry_job(&job.id, now + delay, &e.to_string())
+                .await?;
+        }
+    }
+    Ok(jobs.len())
+}
