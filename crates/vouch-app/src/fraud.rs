@@ -3,9 +3,12 @@
 //! audit log.
 
 use vouch_domain::attribution::{ReferralStatus, RejectReason};
-use vouch_domain::fraud::{assess, Assessment, Decision, Evidence};
+use vouch_domain::fraud::{
+    assess, Assessment, Decision, Evidence, Windows, REFUND_PATTERN_MIN_REFUNDS,
+};
 use vouch_domain::ids::{AuditId, WorkspaceId};
 use vouch_domain::lifecycle::DomainEvent;
+use vouch_domain::reward::RewardStatus;
 use vouch_domain::Millis;
 use vouch_store::{AuditEntry, Click, FraudQuery, Participant, Program, Referral, StoreTx};
 
@@ -88,6 +91,8 @@ pub async fn evaluate(
             referrer: &referral.referrer_participant_id,
             exclude: &referral.id,
             now: referral.touched_at,
+            windows: Windows::back_from(referral.touched_at),
+            refunds_from: i64::from(REFUND_PATTERN_MIN_REFUNDS),
             ip_hash: referral.ip_hash.as_deref(),
             ip_range_hash: referral.ip_range_hash.as_deref(),
             device_id: referral.device_id.as_deref(),
@@ -137,53 +142,55 @@ pub async fn evaluate(
     Ok(assess(&evidence, &program.config.fraud))
 }
 
-/// When a burst shows (velocity, a ring, a leaked code, a network range), the earlier
-/// referrals of the same burst look the same in hindsight: those not yet reviewed are
-/// held too, with whatever rewards are still in their hold. Each is audited.
+/// When a burst shows, the earlier referrals of the same burst that were not reviewed
+/// are held too (the domain's [`Windows::burst`] says which), with whatever rewards are
+/// still in their hold. Each is audited.
 pub async fn hold_related(
     tx: &mut dyn StoreTx,
     program: &Program,
     referral: &Referral,
     now: Millis,
 ) -> Result<()> {
-    use vouch_domain::fraud::SignalCode as C;
-    const HOUR: Millis = 3_600_000;
-    let has = |c: C| referral.signals.iter().any(|s| s.code == c);
-    let advocate_window = if has(C::VelocityHour) {
-        Some(HOUR)
-    } else if has(C::VelocityDay) || has(C::CodeLeakage) || has(C::SharedByFriends) {
-        Some(24 * HOUR)
-    } else {
-        None
-    };
-    let mut held = vec![];
-    if let Some(window) = advocate_window {
-        held.extend(
-            tx.hold_related(&vouch_store::HoldQuery {
+    let (advocate_since, range_since) =
+        Windows::back_from(referral.touched_at).burst(&referral.signals);
+    let mut related = vec![];
+    if let Some(since) = advocate_since {
+        related.extend(
+            tx.related_referrals(&vouch_store::HoldQuery {
                 program: &program.id,
                 referrer: Some(&referral.referrer_participant_id),
                 ip_range_hash: None,
                 exclude: &referral.id,
-                since: referral.touched_at - window,
+                since,
             })
             .await?,
         );
     }
-    if let (true, Some(range)) = (has(C::NetworkRangeVelocity), &referral.ip_range_hash) {
-        held.extend(
-            tx.hold_related(&vouch_store::HoldQuery {
+    if let (Some(since), Some(range)) = (range_since, &referral.ip_range_hash) {
+        related.extend(
+            tx.related_referrals(&vouch_store::HoldQuery {
                 program: &program.id,
                 referrer: None,
                 ip_range_hash: Some(range),
                 exclude: &referral.id,
-                since: referral.touched_at - 24 * HOUR,
+                since,
             })
             .await?,
         );
     }
-    for id in held {
-        if let Some(r) = tx.get_referral_for_update(&id).await? {
-            tx.emit(r.held_by_burst(now).into_iter().collect());
+    for mut other in related {
+        let Some(event) = other.hold(now) else {
+            continue;
+        };
+        tx.update_referral(&other).await?;
+        tx.emit(vec![event]);
+        // Rewards still in their hold wait for the review too.
+        for mut reward in tx.rewards_for_referral(&other.id).await? {
+            if reward.status == RewardStatus::Pending && reward.pending_reason.is_none() {
+                reward.pending_reason = Some(HELD_FOR_REVIEW.into());
+                reward.updated_at = now;
+                tx.update_reward(&reward).await?;
+            }
         }
         tx.insert_audit(&AuditEntry {
             id: AuditId::new(),
@@ -191,7 +198,7 @@ pub async fn hold_related(
             actor: "system".into(),
             action: "referral.held_for_review".into(),
             subject_type: "referral".into(),
-            subject_id: id.to_string(),
+            subject_id: other.id.to_string(),
             reason: Some(format!("part of the same burst as {}", referral.id)),
             data: serde_json::json!({ "related_to": referral.id, "signals": referral.signals }),
             created_at: now,

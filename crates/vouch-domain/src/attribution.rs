@@ -206,6 +206,11 @@ impl ReferralStatus {
         })
     }
 
+    /// Converted and not reversed: what tiers and milestones count.
+    pub const CONVERTED: [Self; 2] = [Self::Converted, Self::Rewarded];
+    /// Every referral that converted once, reversed or not: what a refund rate divides by.
+    pub const EVER_CONVERTED: [Self; 3] = [Self::Converted, Self::Rewarded, Self::Reversed];
+
     /// A purchase converts a referral only once: the first qualifying purchase.
     pub fn awaits_conversion(self) -> bool {
         matches!(self, Self::Clicked | Self::SignedUp)

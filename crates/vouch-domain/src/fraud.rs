@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{DomainError, Result};
+use crate::{DomainError, Millis, Result};
 
 /// What a signal says, as a stable machine code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -94,6 +94,48 @@ pub struct Signal {
     pub weight: u32,
     /// For a person reviewing it.
     pub explanation: String,
+}
+
+/// A refund pattern needs at least this many refunded referrals (and at least half of
+/// the advocate's conversions refunded): below it, refunds are ordinary.
+pub const REFUND_PATTERN_MIN_REFUNDS: u32 = 3;
+
+/// The windows the velocity rules count in, back from a referral's touch (its click,
+/// or the event), so backfilled events are judged by when they happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Windows {
+    /// Referrals touched since this instant count for `velocity_hour`.
+    pub hour_since: Millis,
+    /// And since this one for `velocity_day`, code leakage and a network range.
+    pub day_since: Millis,
+}
+
+impl Windows {
+    pub fn back_from(touched_at: Millis) -> Self {
+        const HOUR: Millis = 3_600_000;
+        Self {
+            hour_since: touched_at - HOUR,
+            day_since: touched_at - 24 * HOUR,
+        }
+    }
+
+    /// When a burst shows (velocity, a ring, a leaked code, a network range), the
+    /// earlier referrals of the same burst look the same in hindsight: which of them to
+    /// hold too. The advocate's referrals since the first instant; the network range's
+    /// since the second.
+    pub fn burst(self, signals: &[Signal]) -> (Option<Millis>, Option<Millis>) {
+        use SignalCode as C;
+        let has = |c: C| signals.iter().any(|s| s.code == c);
+        let advocate = if has(C::VelocityHour) {
+            Some(self.hour_since)
+        } else if has(C::VelocityDay) || has(C::CodeLeakage) || has(C::SharedByFriends) {
+            Some(self.day_since)
+        } else {
+            None
+        };
+        let range = has(C::NetworkRangeVelocity).then_some(self.day_since);
+        (advocate, range)
+    }
 }
 
 /// What a program does with risky referrals; every field has a default.
@@ -303,7 +345,9 @@ pub fn assess(e: &Evidence, s: &FraudSettings) -> Assessment {
             );
         }
     }
-    if e.advocate_refunds >= 3 && e.advocate_refunds * 2 >= e.advocate_conversions {
+    if e.advocate_refunds >= REFUND_PATTERN_MIN_REFUNDS
+        && e.advocate_refunds * 2 >= e.advocate_conversions
+    {
         add(
             SignalCode::RefundPattern,
             format!(

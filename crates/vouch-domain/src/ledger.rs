@@ -29,12 +29,19 @@ pub enum Account {
 }
 
 impl Account {
+    /// What a participant's payable account key is around the participant id, for
+    /// queries that join accounts to participants: `{prefix}{id}{suffix}`.
+    pub const PAYABLE_KEY_AROUND_ID: (&'static str, &'static str) = ("participant:", ":payable");
+
     pub fn key(&self) -> String {
         match self {
             Self::Pending(p) => format!("participant:{p}:pending"),
             Self::Available(p) => format!("participant:{p}:available"),
             Self::Redeemed(p) => format!("participant:{p}:redeemed"),
-            Self::Payable(p) => format!("participant:{p}:payable"),
+            Self::Payable(p) => {
+                let (prefix, suffix) = Self::PAYABLE_KEY_AROUND_ID;
+                format!("{prefix}{p}{suffix}")
+            }
             Self::InPayout(p) => format!("participant:{p}:in_payout"),
             Self::PaidOut(p) => format!("participant:{p}:paid_out"),
             Self::ProgramRewards(p) => format!("program:{p}:rewards"),

@@ -279,21 +279,20 @@ impl Referral {
         Some(self.event(EventType::ReferralReversed, now))
     }
 
-    /// Held for review by the fraud rules; once reviewed it is not held again.
+    /// Held for review by the fraud rules; once reviewed it is not held again, and a
+    /// referral that earns nothing any more (rejected, reversed) is not held.
     pub fn hold(&mut self, now: Millis) -> Option<DomainEvent> {
-        if self.review.is_some() || self.status == ReferralStatus::Rejected {
+        if self.review.is_some()
+            || matches!(
+                self.status,
+                ReferralStatus::Rejected | ReferralStatus::Reversed
+            )
+        {
             return None;
         }
         self.review = Some(REVIEW_PENDING.into());
         self.updated_at = now;
         Some(self.event(EventType::ReferralHeld, now))
-    }
-
-    /// The event of a referral that a burst put on hold in bulk (the store sets the
-    /// review state of many at once); `None` when it is not held.
-    pub fn held_by_burst(&self, now: Millis) -> Option<DomainEvent> {
-        (self.review.as_deref() == Some(REVIEW_PENDING))
-            .then(|| self.event(EventType::ReferralHeld, now))
     }
 
     /// A person approved a held referral.
@@ -357,7 +356,7 @@ impl RewardStatus {
 
     /// Whether a reward in this status still counts as earned (budgets, caps).
     pub fn stands(self) -> bool {
-        !matches!(self, Self::Cancelled | Self::Reversed)
+        Self::STANDING.contains(&self)
     }
 }
 

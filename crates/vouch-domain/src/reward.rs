@@ -81,6 +81,15 @@ impl RewardStatus {
         })
     }
 
+    /// Rewards that still count as earned (caps, budgets); cancelled and reversed ones
+    /// do not.
+    pub const STANDING: [Self; 4] = [
+        Self::Pending,
+        Self::Approved,
+        Self::Fulfilled,
+        Self::Redeemed,
+    ];
+
     /// What a refund of the rewarded order does: cancel inside the hold, reverse after.
     pub fn after_refund(self) -> Option<Self> {
         match self {

@@ -287,8 +287,13 @@ pub struct FraudQuery<'a> {
     pub program: &'a ProgramId,
     pub referrer: &'a ParticipantId,
     pub exclude: &'a ReferralId,
-    /// The referral's touch: windows count back from here.
+    /// The referral's touch: counts stop here.
     pub now: Millis,
+    /// Where the velocity windows start (the domain's [`Windows`](vouch_domain::fraud::Windows)).
+    pub windows: vouch_domain::fraud::Windows,
+    /// Conversions are counted only from this many refunds on (the refund pattern's
+    /// threshold): below it they cannot matter.
+    pub refunds_from: i64,
     pub ip_hash: Option<&'a str>,
     pub ip_range_hash: Option<&'a str>,
     pub device_id: Option<&'a str>,
@@ -324,7 +329,8 @@ pub struct AdvocateTotals {
     pub spend_points: i64,
 }
 
-/// Which earlier referrals a burst puts on hold: the advocate's, or the range's.
+/// Which earlier referrals a burst may put on hold: the advocate's, or the range's,
+/// touched since `since`.
 #[derive(Debug, Clone)]
 pub struct HoldQuery<'a> {
     pub program: &'a ProgramId,

@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use vouch_store::prelude::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_vouch");
 
@@ -458,7 +459,7 @@ async fn every_answered_click_survives_sigkill() {
     let store = vouch_store::connect(&format!("sqlite://{data}/vouch.db?mode=rwc"))
         .await
         .unwrap();
-    use vouch_store::Store;
+
     let mut missing = 0;
     for id in &answered {
         let id = vouch_domain::ids::ClickId::parse(id).expect("click id");

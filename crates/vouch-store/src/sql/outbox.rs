@@ -8,9 +8,13 @@ use vouch_domain::lifecycle::{DomainEvent, EventType};
 use vouch_domain::Millis;
 
 use super::rows::{i, os, s};
+use super::tx::SqlTx;
 use super::Backend;
+use super::SqlStore;
 use crate::error::{Result, StoreError};
-use crate::model::OutboxEvent;
+use crate::model::*;
+use crate::outbox::*;
+use async_trait::async_trait;
 
 const COLS: &str =
     "workspace_id, seq, id, type, subject_id, program_id, participant_id, data, occurred_at";
@@ -284,4 +288,45 @@ pub(crate) async fn list_activity(
     }
     let rows = query.bind(q.limit + 1).fetch_all(pool).await?;
     rows.iter().map(event).collect()
+}
+
+#[async_trait]
+impl OutboxStore for SqlStore {
+    async fn list_activity(&self, q: &ActivityQuery) -> Result<Page<OutboxEvent>> {
+        let rows = super::outbox::list_activity(&self.pool, self.backend, q).await?;
+        Ok(Page::from_rows(rows, q.limit, |e| e.seq.to_string()))
+    }
+}
+
+#[async_trait]
+impl OutboxTx for SqlTx {
+    fn emit(&mut self, events: Vec<vouch_domain::lifecycle::DomainEvent>) {
+        self.events.extend(events);
+    }
+    async fn ensure_cursors(&mut self, subscriber: &str) -> Result<()> {
+        super::outbox::ensure_cursors(&mut self.tx, self.backend, subscriber).await
+    }
+    async fn claim_cursor(&mut self, subscriber: &str) -> Result<Option<(WorkspaceId, i64)>> {
+        super::outbox::claim_cursor(&mut self.tx, self.backend, subscriber).await
+    }
+    async fn outbox_after(
+        &mut self,
+        ws: &WorkspaceId,
+        seq: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxEvent>> {
+        super::outbox::after(&mut self.tx, self.backend, ws, seq, limit).await
+    }
+    async fn advance_cursor(
+        &mut self,
+        subscriber: &str,
+        ws: &WorkspaceId,
+        seq: i64,
+        now: Millis,
+    ) -> Result<()> {
+        super::outbox::advance(&mut self.tx, self.backend, subscriber, ws, seq, now).await
+    }
+    async fn insert_activity(&mut self, events: &[OutboxEvent]) -> Result<()> {
+        super::outbox::insert_activity(&mut self.tx, self.backend, events).await
+    }
 }

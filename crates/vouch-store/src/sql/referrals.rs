@@ -1,0 +1,157 @@
+//! Referrals. The SQL behind [`ReferralStore`] and [`ReferralTx`].
+
+use async_trait::async_trait;
+use sqlx::Row;
+use vouch_domain::ids::*;
+
+use super::store::ListSql;
+use super::tx::{signals_json, skipped_json, SqlTx};
+use super::{rows, SqlStore};
+use crate::error::Result;
+use crate::model::*;
+use crate::referrals::*;
+
+#[async_trait]
+impl ReferralStore for SqlStore {
+    async fn program_referrals(&self, program: &ProgramId) -> Result<Vec<Referral>> {
+        let sql = format!(
+            "SELECT {} FROM referrals WHERE program_id = ? ORDER BY id",
+            rows::REFERRAL_COLS
+        );
+        let rows = self.many(sql, &[program.as_str()]).await?;
+        rows.iter().map(rows::referral).collect()
+    }
+    async fn program_referred_participants(
+        &self,
+        program: &ProgramId,
+    ) -> Result<Vec<ParticipantId>> {
+        let rows = self
+            .many(
+                "SELECT id FROM participants WHERE program_id = ? \
+                 AND referred_by_referral_id IS NOT NULL"
+                    .into(),
+                &[program.as_str()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok(ParticipantId::from_trusted(r.try_get("id")?)))
+            .collect()
+    }
+    async fn get_referral(&self, ws: &WorkspaceId, id: &ReferralId) -> Result<Option<Referral>> {
+        let sql = format!(
+            "SELECT {} FROM referrals WHERE id = ? AND workspace_id = ?",
+            rows::REFERRAL_COLS
+        );
+        let sql = self.backend.sql_owned(sql);
+        let row = sqlx::query(&sql)
+            .bind(id.as_str())
+            .bind(ws.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| rows::referral(&r)).transpose()
+    }
+    async fn list_referrals(&self, ws: &WorkspaceId, q: &ListQuery) -> Result<Page<Referral>> {
+        let mut list = ListSql::new(
+            &format!("SELECT {} FROM referrals", rows::REFERRAL_COLS),
+            ws,
+            "workspace_id",
+        );
+        if let Some(p) = &q.program_id {
+            list.filter("program_id = ?", &[p.as_str()]);
+        }
+        if let Some(p) = &q.participant_id {
+            list.filter(
+                "(referrer_participant_id = ? OR referee_participant_id = ?)",
+                &[p.as_str(), p.as_str()],
+            );
+        }
+        if let Some(s) = &q.status {
+            list.filter("status = ?", &[s]);
+        }
+        if let Some(r) = &q.review {
+            list.filter("review = ?", &[r]);
+        }
+        let rows = list.fetch(self, "id", q).await?;
+        let items = rows
+            .iter()
+            .map(rows::referral)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(items, q.limit, |r| r.id.to_string()))
+    }
+}
+
+#[async_trait]
+impl ReferralTx for SqlTx {
+    async fn insert_referral(&mut self, r: &Referral) -> Result<()> {
+        let sql = self.backend.sql(
+            "INSERT INTO referrals (id, workspace_id, program_id, referrer_participant_id, \
+             referee_participant_id, customer_id, status, reason, source, click_id, touched_at, \
+             signed_up_at, converted_at, conversion_event_id, created_at, updated_at, payments, \
+             skipped, ip_hash, ip_range_hash, device_id, risk_score, signals, review) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        sqlx::query(&sql)
+            .bind(r.id.as_str())
+            .bind(r.workspace_id.as_str())
+            .bind(r.program_id.as_str())
+            .bind(r.referrer_participant_id.as_str())
+            .bind(r.referee_participant_id.as_ref().map(|p| p.as_str()))
+            .bind(r.customer_id.as_str())
+            .bind(r.status.as_str())
+            .bind(r.reason.map(|x| x.as_str()))
+            .bind(r.source.as_str())
+            .bind(r.click_id.as_ref().map(|c| c.as_str()))
+            .bind(r.touched_at)
+            .bind(r.signed_up_at)
+            .bind(r.converted_at)
+            .bind(r.conversion_event_id.as_ref().map(|e| e.as_str()))
+            .bind(r.created_at)
+            .bind(r.updated_at)
+            .bind(r.payments)
+            .bind(skipped_json(&r.skipped)?)
+            .bind(r.ip_hash.as_deref())
+            .bind(r.ip_range_hash.as_deref())
+            .bind(r.device_id.as_deref())
+            .bind(r.risk_score)
+            .bind(signals_json(&r.signals)?)
+            .bind(r.review.as_deref())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+    async fn get_referral_for_update(&mut self, id: &ReferralId) -> Result<Option<Referral>> {
+        let sql = format!(
+            "SELECT {} FROM referrals WHERE id = ?{}",
+            rows::REFERRAL_COLS,
+            self.backend.for_update()
+        );
+        self.opt(sql, &[id.as_str()])
+            .await?
+            .map(|r| rows::referral(&r))
+            .transpose()
+    }
+    async fn update_referral(&mut self, r: &Referral) -> Result<()> {
+        let sql = self.backend.sql(
+            "UPDATE referrals SET referee_participant_id = ?, status = ?, reason = ?, \
+             signed_up_at = ?, converted_at = ?, conversion_event_id = ?, updated_at = ?, \
+             payments = ?, skipped = ?, risk_score = ?, signals = ?, review = ? WHERE id = ?",
+        );
+        sqlx::query(&sql)
+            .bind(r.referee_participant_id.as_ref().map(|p| p.as_str()))
+            .bind(r.status.as_str())
+            .bind(r.reason.map(|x| x.as_str()))
+            .bind(r.signed_up_at)
+            .bind(r.converted_at)
+            .bind(r.conversion_event_id.as_ref().map(|e| e.as_str()))
+            .bind(r.updated_at)
+            .bind(r.payments)
+            .bind(skipped_json(&r.skipped)?)
+            .bind(r.risk_score)
+            .bind(signals_json(&r.signals)?)
+            .bind(r.review.as_deref())
+            .bind(r.id.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}
