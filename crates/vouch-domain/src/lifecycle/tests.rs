@@ -1,3 +1,7 @@
+use crate::attribution::{ReferralStatus, RejectReason};
+use crate::entities::{Referral, Reward};
+use crate::ids::EventId;
+use crate::reward::RewardStatus;
 use proptest::prelude::*;
 
 use super::*;

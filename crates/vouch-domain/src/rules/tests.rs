@@ -1,3 +1,4 @@
+use crate::DomainError;
 use proptest::prelude::*;
 
 use super::*;

@@ -1,0 +1,122 @@
+//! What shapes rewards beyond one rule: boosts, milestones, caps, the second level; why a reward was refused; which payment earns.
+
+use crate::money::Money;
+use crate::reward::Role;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::*;
+
+/// A promotion that multiplies rewards between two instants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Boost {
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    /// More than 1, at most 10 (`2` doubles).
+    pub multiplier: Multiplier,
+    /// Only this side (default: both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// A one-off bonus when an advocate reaches `referrals` successful referrals in a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Milestone {
+    pub referrals: u32,
+    /// `day`, `week`, `month`, `year` (calendar, UTC) or `all_time`.
+    pub period: Period,
+    pub reward: RewardRule,
+}
+
+/// A limit on what one advocate earns in a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvocateCap {
+    pub period: Period,
+    /// At most this many rewards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rewards: Option<u32>,
+    /// At most this much (rewards in other currencies are not counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_amount: Option<Money>,
+}
+
+/// The referrer's own referrer earns a share of the referrer's rewards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MultiLevel {
+    /// Percent of the referrer's reward paid to the second level.
+    pub percent: Percent,
+}
+
+/// Why a reward a rule would give was not created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// The order is below the rule's `min_order_amount`.
+    MinOrderAmount,
+    /// A percent reward, but the event had no amount.
+    NoOrderAmount,
+    /// The order is in another currency than the rule's.
+    CurrencyMismatch,
+    /// The advocate reached the program's cap for the period.
+    AdvocateCap,
+    /// The program's budget would be exceeded.
+    Budget,
+    /// A percent reward that rounds to nothing.
+    ZeroAmount,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MinOrderAmount => "min_order_amount",
+            Self::NoOrderAmount => "no_order_amount",
+            Self::CurrencyMismatch => "currency_mismatch",
+            Self::AdvocateCap => "advocate_cap",
+            Self::Budget => "budget",
+            Self::ZeroAmount => "zero_amount",
+        }
+    }
+}
+
+/// A reward a rule would have given, and why it was not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Skipped {
+    pub role: Role,
+    pub trigger: String,
+    pub reason: SkipReason,
+    pub message: String,
+}
+
+/// Which payment of a referred friend this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Signup,
+    /// The friend's `n`th purchase (1: the conversion).
+    Purchase(u32),
+    /// The friend's `n`th subscription payment.
+    SubscriptionPayment(u32),
+}
+
+impl Trigger {
+    /// The name stored on rewards: with the referral and role, it makes each unique.
+    pub fn key(self) -> String {
+        match self {
+            Self::Signup => "signup".into(),
+            Self::Purchase(1) => "first_purchase".into(),
+            Self::Purchase(n) => format!("purchase:{n}"),
+            Self::SubscriptionPayment(n) => format!("month:{n}"),
+        }
+    }
+}
+
+/// What an advocate has earned in the current cap period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub count: u32,
+    /// In the cap's currency.
+    pub amount: i64,
+}
