@@ -7,7 +7,7 @@ use vouch_domain::code::ALPHABET;
 use vouch_domain::ids::{CouponPoolId, EventId, LedgerTxId, ParticipantId, ReferralId};
 use vouch_domain::ledger;
 use vouch_domain::reward::RewardStatus;
-use vouch_domain::rules::{self, Facts, Plan, RewardKind, Trigger, Usage};
+use vouch_domain::rules::{self, Facts, Payment, Plan, RewardKind};
 use vouch_domain::Millis;
 use vouch_store::{NewLedgerTx, Participant, Program, Reward, StoreTx, TotalsQuery};
 
@@ -30,98 +30,30 @@ pub fn coupon_code() -> String {
     s
 }
 
-/// Reads what the rules need about the advocate and the program. The caller holds the
-/// advocate's lock; with a budget, this also takes the program's, so two conversions
-/// of different advocates cannot both spend the last of it.
+/// Reads what the rules need about the advocate and the program: the domain's
+/// [`questions`](rules::questions), answered by the store in one round trip. The caller
+/// holds the advocate's lock; with a budget, this also takes the program's, so two
+/// conversions of different advocates cannot both spend the last of it.
 pub async fn gather_facts(
     tx: &mut dyn StoreTx,
     program: &Program,
     referrer: &Participant,
-    trigger: Trigger,
-    occurred_at: Millis,
-    order: Option<vouch_domain::money::Money>,
-    now: Millis,
+    payment: &Payment,
 ) -> Result<Facts> {
     let c = &program.config;
-    let converts = matches!(
-        trigger,
-        Trigger::Purchase(1) | Trigger::SubscriptionPayment(1)
-    );
-    let this = u32::from(converts);
-    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX).saturating_add(this);
-    // Beyond the last tier's start (or just past its end) the count changes nothing.
-    let tier_horizon = c
-        .referrer_reward
-        .as_ref()
-        .and_then(|r| r.tiers.last())
-        .map(|t| i64::from(t.to.map_or(t.from, |to| to.saturating_add(1))));
-    let mut conversions = vec![];
-    if let Some(limit) = tier_horizon {
-        conversions.push((Millis::MIN, limit));
-    }
-    if converts {
-        for m in &c.milestones {
-            conversions.push((m.period.start(occurred_at), i64::from(m.referrals)));
-        }
-    }
-    let usage = c.caps.per_advocate.as_ref().map(|cap| {
-        (
-            cap.period.start(now),
-            cap.max_amount.map(|m| m.currency),
-            i64::from(cap.max_rewards.unwrap_or(u32::MAX)),
-        )
-    });
+    let q = rules::questions(c, payment);
     if c.caps.budget.is_some() {
-        // Conversions of different advocates must not both spend the last of it.
         tx.lock(&format!("program:{}:budget", program.id)).await?;
     }
-    let totals = tx
+    let answers = tx
         .advocate_totals(&TotalsQuery {
             referrer: &referrer.id,
-            conversions,
-            usage,
-            spend: c.caps.budget.map(|b| (&program.id, b.currency)),
+            conversions: q.conversions.clone(),
+            usage: q.usage,
+            spend: q.spend.map(|currency| (&program.id, currency)),
         })
         .await?;
-    let mut counts = totals.conversions.iter().copied();
-    let referrer_conversions = match tier_horizon {
-        Some(_) => count(counts.next().unwrap_or(0)),
-        None => this,
-    };
-    let milestone_counts: Vec<u32> = if converts {
-        counts.map(count).collect()
-    } else {
-        vec![]
-    };
-    let cap_usage = Usage {
-        count: u32::try_from(totals.usage_count).unwrap_or(u32::MAX),
-        amount: totals.usage_amount,
-    };
-    let budget_spent = match c.caps.budget {
-        Some(budget) => {
-            let points = rules::value_in(
-                vouch_domain::money::Money::new(
-                    totals.spend_points,
-                    vouch_domain::money::Currency::POINTS,
-                ),
-                budget.currency,
-                c.points_value,
-            );
-            totals.spend.saturating_add(points)
-        }
-        None => 0,
-    };
-    Ok(Facts {
-        trigger,
-        occurred_at,
-        now,
-        order,
-        referrer_conversions,
-        milestone_counts,
-        cap_usage,
-        budget_spent,
-        has_upline: false,
-    })
+    Ok(rules::facts(c, payment, &q, &answers, false))
 }
 
 /// The participant who referred `referrer`, when the program pays a second level.

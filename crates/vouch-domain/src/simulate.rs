@@ -9,10 +9,12 @@
 use std::collections::HashMap;
 
 use crate::event::EventKind;
-use crate::money::Money;
+use crate::money::{Currency, Money};
 use crate::program::ProgramConfig;
 use crate::reward::Role;
-use crate::rules::{evaluate, value_in, Facts, Plan, Skipped, Trigger, Usage};
+use crate::rules::{
+    evaluate, facts, questions, Answers, Payment, Plan, Questions, Skipped, Trigger,
+};
 use crate::Millis;
 
 /// A payment to simulate: who referred whom, and the order.
@@ -57,8 +59,9 @@ pub struct Simulator<'a> {
     /// Friend → (their advocate, payments so far).
     friends: HashMap<String, (String, u32)>,
     advocates: HashMap<String, Advocate>,
-    /// In the budget's currency.
-    spent: i64,
+    /// Every reward planned so far, per currency (points as `PTS`), as the store's
+    /// program spend keeps it.
+    spent: HashMap<Currency, i64>,
 }
 
 impl<'a> Simulator<'a> {
@@ -67,7 +70,7 @@ impl<'a> Simulator<'a> {
             config,
             friends: HashMap::new(),
             advocates: HashMap::new(),
-            spent: 0,
+            spent: HashMap::new(),
         }
     }
 
@@ -83,9 +86,36 @@ impl<'a> Simulator<'a> {
             .or_insert_with(|| (advocate.to_owned(), 1));
     }
 
-    /// What the program spent before the simulated range, in the budget's currency.
-    pub fn seed_spend(&mut self, spent: i64) {
-        self.spent = spent;
+    /// The answers to the rules' questions, from memory, with the store's limits.
+    fn answer(&self, advocate: &str, q: &Questions) -> Answers {
+        let adv = self.advocates.get(advocate);
+        let conversions = adv.map(|a| a.conversions.as_slice()).unwrap_or_default();
+        let rewards = adv.map(|a| a.rewards.as_slice()).unwrap_or_default();
+        let upto = |n: usize, limit: i64| i64::try_from(n).unwrap_or(i64::MAX).min(limit.max(0));
+        let mut a = Answers {
+            conversions: q
+                .conversions
+                .iter()
+                .map(|(since, limit)| {
+                    upto(conversions.iter().filter(|t| *t >= since).count(), *limit)
+                })
+                .collect(),
+            ..Answers::default()
+        };
+        if let Some((since, currency, limit)) = q.usage {
+            let recent = || rewards.iter().filter(move |(t, _)| *t >= since);
+            a.usage_count = upto(recent().count(), limit);
+            if let Some(c) = currency {
+                a.usage_amount = recent()
+                    .filter(|(_, m)| m.currency == c)
+                    .fold(0i64, |s, (_, m)| s.saturating_add(m.amount));
+            }
+        }
+        if let Some(c) = q.spend {
+            a.spend = self.spent.get(&c).copied().unwrap_or(0);
+            a.spend_points = self.spent.get(&Currency::POINTS).copied().unwrap_or(0);
+        }
+        a
     }
 
     /// Applies the rules to one event and remembers what it would create.
@@ -106,56 +136,30 @@ impl<'a> Simulator<'a> {
             _ => Trigger::Purchase(n),
         };
         let at = ev.occurred_at;
-        let adv = self.advocates.entry(advocate.clone()).or_default();
-        if n == 1 {
-            adv.conversions.push(at);
-        }
-        let cap = self.config.caps.per_advocate.as_ref();
-        let cap_usage = cap.map_or(Usage::default(), |cap| {
-            let since = cap.period.start(at);
-            let in_period = adv.rewards.iter().filter(|(t, _)| *t >= since);
-            let mut u = Usage::default();
-            for (_, m) in in_period {
-                u.count = u.count.saturating_add(1);
-                if cap.max_amount.is_some_and(|max| max.currency == m.currency) {
-                    u.amount = u.amount.saturating_add(m.amount);
-                }
-            }
-            u
-        });
-        let facts = Facts {
+        let payment = Payment {
             trigger,
             occurred_at: at,
             now: at,
             order: ev.order,
-            referrer_conversions: u32::try_from(adv.conversions.len()).unwrap_or(u32::MAX),
-            milestone_counts: self
-                .config
-                .milestones
-                .iter()
-                .map(|m| {
-                    let since = m.period.start(at);
-                    let n = adv.conversions.iter().filter(|t| **t >= since).count();
-                    u32::try_from(n).unwrap_or(u32::MAX)
-                })
-                .collect(),
-            cap_usage,
-            budget_spent: self.spent,
-            has_upline: ev.advocate_has_upline,
         };
+        // The same questions and facts as the live path; only the answers come from
+        // memory instead of the store.
+        let q = questions(self.config, &payment);
+        let answers = self.answer(&advocate, &q);
+        let facts = facts(self.config, &payment, &q, &answers, ev.advocate_has_upline);
         let decision = evaluate(&self.config.rules(), &facts);
+        let adv = self.advocates.entry(advocate.clone()).or_default();
+        // Counted from the next payment on, as the store counts committed conversions.
+        if n == 1 {
+            adv.conversions.push(at);
+        }
         let mut rewards = Vec::with_capacity(decision.plans.len());
         for plan in decision.plans {
             if plan.role == Role::Referrer {
                 adv.rewards.push((at, plan.money));
             }
-            if let Some(b) = self.config.caps.budget {
-                self.spent = self.spent.saturating_add(value_in(
-                    plan.money,
-                    b.currency,
-                    self.config.points_value,
-                ));
-            }
+            let spent = self.spent.entry(plan.money.currency).or_default();
+            *spent = spent.saturating_add(plan.money.amount);
             let participant = match plan.role {
                 Role::Referrer => advocate.clone(),
                 Role::Referee => ev.customer.clone(),

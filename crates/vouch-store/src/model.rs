@@ -320,14 +320,9 @@ pub struct TotalsQuery<'a> {
     pub spend: Option<(&'a ProgramId, Currency)>,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct AdvocateTotals {
-    pub conversions: Vec<i64>,
-    pub usage_count: i64,
-    pub usage_amount: i64,
-    pub spend: i64,
-    pub spend_points: i64,
-}
+/// The answers to a [`TotalsQuery`], in the order asked: the domain's
+/// [`Answers`](vouch_domain::rules::Answers).
+pub use vouch_domain::rules::Answers as AdvocateTotals;
 
 /// Which earlier referrals a burst may put on hold: the advocate's, or the range's,
 /// touched since `since`.

@@ -195,16 +195,13 @@ pub(super) async fn pay(
     if let Trigger::Purchase(n) | Trigger::SubscriptionPayment(n) = trigger {
         referral.payments = referral.payments.max(i64::from(n));
     }
-    let mut facts = rewarding::gather_facts(
-        tx,
-        program,
-        referrer,
+    let payment = rules::Payment {
         trigger,
-        input.occurred_at,
-        input.amount,
+        occurred_at: input.occurred_at,
         now,
-    )
-    .await?;
+        order: input.amount,
+    };
+    let mut facts = rewarding::gather_facts(tx, program, referrer, &payment).await?;
     let upline = rewarding::upline(tx, program, referrer).await?;
     facts.has_upline = upline.is_some();
     let decision = rules::evaluate(&program.config.rules(), &facts);

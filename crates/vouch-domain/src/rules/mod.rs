@@ -13,9 +13,11 @@ use crate::money::{Currency, Money};
 use crate::reward::{approve_at, Role};
 use crate::{Millis, DAY_MS};
 
+mod facts;
 mod limits;
 mod rule;
 mod units;
+pub use facts::*;
 pub use limits::*;
 pub use rule::*;
 pub use units::*;

@@ -7,6 +7,7 @@ both!(
     simulated_events_show_tiers_caps_and_totals_without_writing,
     simulation_names_bad_config_fields,
     backtest_compares_proposed_rules_with_what_was_paid,
+    backtest_of_the_current_rules_reproduces_what_was_paid,
 );
 
 fn find<'a>(rewards: &'a [Value], participant: &str, role: &str) -> Vec<&'a Value> {
@@ -155,4 +156,76 @@ fn expect_json_field<'a>(v: &'a Value, field: &str) -> &'a Value {
     let f = &v[field];
     assert!(!f.is_null(), "{field} missing in {v}");
     f
+}
+
+/// The live path and the simulator share the questions, the facts and the decision:
+/// replaying the program's own payments under its own rules gives every reward the
+/// live path gave, and refuses what it refused, with tiers, a milestone, a cap and a
+/// budget all in play.
+async fn backtest_of_the_current_rules_reproduces_what_was_paid(app: TestApp) {
+    let usd = "USD";
+    let program = app
+        .program(json!({
+            "referrer_reward": {"kind": "credit", "currency": usd, "tiers": [
+                {"from": 1, "to": 2, "amount": 1000}, {"from": 3, "amount": 2500}]},
+            "referee_reward": {"kind": "credit", "percent": 10, "max_amount": 700},
+            "milestones": [{"referrals": 3, "period": "month",
+                "reward": {"kind": "credit", "amount": 4000, "currency": usd}}],
+            "caps": {"per_advocate": {"period": "month", "max_rewards": 4},
+                     "budget": {"amount": 20000, "currency": usd}},
+            "fraud": {"max_referrals_per_hour": 1000, "max_referrals_per_day": 1000,
+                      "max_code_referrals_per_day": 1000},
+        }))
+        .await;
+    let pid = program["id"].as_str().unwrap();
+    let a = app.advocate(&program, "a@example.com").await;
+    let b = app.advocate(&program, "b@example.com").await;
+    let mut live_skips = 0;
+    for i in 0..9 {
+        let adv = if i % 3 == 2 { &b } else { &a };
+        let e = app
+            .event(json!({"type": "purchase", "program_id": pid,
+                "customer": {"email": format!("friend{i}@x.com")},
+                "referral_code": adv["referral_code"], "order_id": format!("o{i}"),
+                "amount": 3000 + 1000 * i, "currency": "USD"}))
+            .await;
+        live_skips += e["referral"]["skipped_rewards"].as_array().unwrap().len();
+    }
+    let out = app
+        .post_ok(
+            &format!("/api/v1/programs/{pid}/simulate"),
+            &json!({"backtest": {"from": "2000-01-01T00:00:00Z"}}),
+            200,
+        )
+        .await;
+    assert_eq!(out["events"], 9);
+    let usd_total = |v: &Value| -> (i64, i64) {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["currency"] == "USD")
+            .map(|t| {
+                (
+                    t["amount"].as_i64().unwrap(),
+                    t["rewards"].as_i64().unwrap(),
+                )
+            })
+            .fold((0, 0), |s, x| (s.0 + x.0, s.1 + x.1))
+    };
+    let created = usd_total(&out["current"]["created"]);
+    assert!(live_skips > 0, "the limits refused something live: {out}");
+    assert_eq!(usd_total(&out["totals"]), created, "{out}");
+    assert_eq!(
+        out["skipped"].as_array().unwrap().len(),
+        live_skips,
+        "{out}"
+    );
+    assert!(
+        out["difference"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["amount"] == 0),
+        "{out}"
+    );
 }
