@@ -97,7 +97,10 @@ pub async fn add_codes(
     let mut tx = store.begin().await?;
     let added = tx.add_pool_codes(pool_id, &codes).await?;
     let mut assigned = 0;
-    for mut reward in tx.rewards_awaiting(&program.id, POOL_EMPTY).await? {
+    for mut reward in tx
+        .rewards_awaiting(&program.id, POOL_EMPTY.as_str())
+        .await?
+    {
         let pool_of_reward = reward
             .rule
             .pointer("/coupon/pool_id")

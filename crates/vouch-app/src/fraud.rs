@@ -15,10 +15,9 @@ use vouch_store::{AuditEntry, Click, FraudQuery, Participant, Program, Referral,
 use super::events::EventInput;
 use crate::error::Result;
 
-/// The review state of a referral held by the fraud rules.
-pub use vouch_domain::lifecycle::REVIEW_PENDING;
+use vouch_store::{PendingReason, Review};
 /// Why a reward of a held referral waits beyond its hold.
-pub const HELD_FOR_REVIEW: &str = "review";
+pub const HELD_FOR_REVIEW: PendingReason = PendingReason::Review;
 
 /// What the engine saw of a referral: its advocate, the event and the click.
 pub struct Seen<'a> {
@@ -187,7 +186,7 @@ pub async fn hold_related(
         // Rewards still in their hold wait for the review too.
         for mut reward in tx.rewards_for_referral(&other.id).await? {
             if reward.status == RewardStatus::Pending && reward.pending_reason.is_none() {
-                reward.pending_reason = Some(HELD_FOR_REVIEW.into());
+                reward.pending_reason = Some(HELD_FOR_REVIEW);
                 reward.updated_at = now;
                 tx.update_reward(&reward).await?;
             }
@@ -314,9 +313,9 @@ pub fn apply(
     referral.risk_score = i64::from(score);
     // A person approved what they saw; only new evidence strong enough to reject on its
     // own overrides them.
-    let decision = match referral.review.as_deref() {
-        Some("approved") if a.decision == Decision::Reject => Decision::Reject,
-        Some("approved") => Decision::Approve,
+    let decision = match referral.review {
+        Some(Review::Approved) if a.decision == Decision::Reject => Decision::Reject,
+        Some(Review::Approved) => Decision::Approve,
         _ => decision,
     };
     let (action, event) = match decision {

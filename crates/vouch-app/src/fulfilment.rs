@@ -47,8 +47,8 @@ pub async fn fulfil(
         RewardStatus::Pending => Err(AppError::Conflict {
             code: "reward_not_approved",
             field: None,
-            message: match reward.pending_reason.as_deref() {
-                Some(r) => format!("the reward is pending ({r})"),
+            message: match reward.pending_reason {
+                Some(r) => format!("the reward is pending ({})", r.as_str()),
                 None => "the reward is still in its hold period".into(),
             },
         }),

@@ -5,10 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use vouch_domain::ids::{LedgerTxId, PayoutId, PayoutLineId, ProgramId, WorkspaceId};
 use vouch_domain::ledger::{payout_postings, PayoutStep};
-use vouch_domain::lifecycle::{LINE_FAILED, LINE_PAID, LINE_PENDING};
 use vouch_domain::money::{Currency, Money};
 use vouch_domain::reward::RewardStatus;
-use vouch_store::{NewLedgerTx, Payout, PayoutLine, Store, StoreTx};
+use vouch_store::{LineStatus, NewLedgerTx, Payout, PayoutLine, PayoutStatus, Store, StoreTx};
 
 use super::move_reward;
 use crate::error::{AppError, Result};
@@ -68,7 +67,7 @@ pub async fn create_payouts(
             email: b.email,
             amount: b.amount,
             currency: b.currency,
-            status: LINE_PENDING.into(),
+            status: LineStatus::Pending,
             reference: None,
             error: None,
             updated_at: now,
@@ -81,7 +80,7 @@ pub async fn create_payouts(
             workspace_id: ws.clone(),
             program_id: req.program_id.clone(),
             currency,
-            status: "pending".into(),
+            status: PayoutStatus::Pending,
             total: lines.iter().map(|l| l.amount).sum(),
             created_at: now,
             updated_at: now,
@@ -142,14 +141,18 @@ pub async fn record_results(
             .ok_or(AppError::NotFound {
                 what: "payout line",
             })?;
-        let status = if r.paid { LINE_PAID } else { LINE_FAILED };
+        let status = if r.paid {
+            LineStatus::Paid
+        } else {
+            LineStatus::Failed
+        };
         if line.status == status {
             continue;
         }
         let event = line.settle(r.paid, now).map_err(|_| AppError::Conflict {
             code: "payout_line_final",
             field: None,
-            message: format!("line {} is already {}", line.id, line.status),
+            message: format!("line {} is already {}", line.id, line.status.as_str()),
         })?;
         let step = if r.paid {
             PayoutStep::Paid
@@ -159,8 +162,8 @@ pub async fn record_results(
         tx.post_ledger(&[NewLedgerTx {
             id: LedgerTxId::new(),
             workspace_id: ws.clone(),
-            idempotency_key: format!("payout_line:{}:{status}", line.id),
-            kind: format!("payout_{status}"),
+            idempotency_key: format!("payout_line:{}:{}", line.id, status.as_str()),
+            kind: format!("payout_{}", status.as_str()),
             reward_id: None,
             postings: payout_postings(
                 &line.participant_id,
@@ -213,7 +216,7 @@ async fn settle_rewards(
 /// and the wallet.
 pub fn paypal_csv(lines: &[PayoutLine], note: &str) -> String {
     let mut out = String::new();
-    for l in lines.iter().filter(|l| l.status == "pending") {
+    for l in lines.iter().filter(|l| l.status == LineStatus::Pending) {
         let Some(email) = &l.email else { continue };
         out.push_str(&format!(
             "{},{},{},{},{},PAYPAL\r\n",

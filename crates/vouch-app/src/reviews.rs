@@ -7,9 +7,10 @@ use vouch_domain::reward::RewardStatus;
 use vouch_store::{AuditEntry, Referral, Store};
 
 use super::approval::{approve_job, settle_referral};
-use super::fraud::{HELD_FOR_REVIEW, REVIEW_PENDING};
+use super::fraud::HELD_FOR_REVIEW;
 use super::move_reward;
 use crate::error::{AppError, Result};
+use vouch_store::Review;
 
 /// Who decided, and why.
 pub struct Verdict<'a> {
@@ -41,16 +42,20 @@ pub async fn decide(
         .get_referral_for_update(id)
         .await?
         .ok_or(AppError::NotFound { what: "referral" })?;
-    let target = if v.approve { "approved" } else { "rejected" };
-    match referral.review.as_deref() {
+    let target = if v.approve {
+        Review::Approved
+    } else {
+        Review::Rejected
+    };
+    match referral.review {
         Some(r) if r == target => return Ok(referral),
-        Some(REVIEW_PENDING) => {}
+        Some(Review::Pending) => {}
         _ => {
             return Err(AppError::Conflict {
                 code: "not_in_review",
                 field: None,
                 message: match &referral.review {
-                    Some(r) => format!("the referral was already {r}"),
+                    Some(r) => format!("the referral was already {}", r.as_str()),
                     None => "the referral is not held for review".into(),
                 },
             })
@@ -62,8 +67,7 @@ pub async fn decide(
         referral.reject_review(now)?
     };
     for mut reward in tx.rewards_for_referral(id).await? {
-        if reward.status != RewardStatus::Pending
-            || reward.pending_reason.as_deref() != Some(HELD_FOR_REVIEW)
+        if reward.status != RewardStatus::Pending || reward.pending_reason != Some(HELD_FOR_REVIEW)
         {
             continue;
         }
@@ -89,7 +93,7 @@ pub async fn decide(
         id: AuditId::new(),
         workspace_id: ws.clone(),
         actor: v.actor.to_owned(),
-        action: format!("review.{target}"),
+        action: format!("review.{}", target.as_str()),
         subject_type: "referral".into(),
         subject_id: id.to_string(),
         reason: v.reason.clone(),

@@ -9,13 +9,13 @@ use vouch_domain::ledger;
 use vouch_domain::reward::RewardStatus;
 use vouch_domain::rules::{self, Facts, Payment, Plan, RewardKind};
 use vouch_domain::Millis;
-use vouch_store::{NewLedgerTx, Participant, Program, Reward, StoreTx, TotalsQuery};
+use vouch_store::{NewLedgerTx, Participant, PendingReason, Program, Reward, StoreTx, TotalsQuery};
 
 use super::approval::approve_job;
 use crate::error::{AppError, Result};
 
 /// Why a pending reward waits beyond its hold: its coupon pool has no free code.
-pub const POOL_EMPTY: &str = "coupon_pool_empty";
+pub const POOL_EMPTY: PendingReason = PendingReason::CouponPoolEmpty;
 
 /// A coupon code: 10 characters of the unambiguous alphabet, grouped for reading.
 pub fn coupon_code() -> String {
@@ -125,7 +125,7 @@ pub async fn create_rewards(
         }
         reward.inputs = inputs;
         if source.held_for_review {
-            reward.pending_reason = Some(super::fraud::HELD_FOR_REVIEW.into());
+            reward.pending_reason = Some(super::fraud::HELD_FOR_REVIEW);
         }
         if let (RewardKind::Coupon, Some(spec)) = (plan.kind, &plan.rule.coupon) {
             reward.coupon_expires_at = rules::coupon_expiry(spec, now);
@@ -135,7 +135,7 @@ pub async fn create_rewards(
                     None => {
                         // Never fails the event: the reward waits for codes.
                         reward.status = RewardStatus::Pending;
-                        reward.pending_reason = Some(POOL_EMPTY.into());
+                        reward.pending_reason = Some(POOL_EMPTY);
                     }
                 },
                 None => reward.coupon_code = Some(coupon_code()),

@@ -2,12 +2,124 @@
 //! rewards and payouts. Their states are the enums of [`crate::attribution`] and
 //! [`crate::reward`]; the transitions between them live in [`crate::lifecycle`].
 
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
 use crate::attribution::{AttributionSource, ReferralStatus, RejectReason};
 use crate::ids::*;
 use crate::money::Currency;
 use crate::program::{ProgramConfig, RewardKind};
 use crate::reward::{RewardStatus, Role};
 use crate::Millis;
+
+/// Where a referral the fraud rules held is in the review queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Review {
+    /// Held: its rewards wait for a person's decision.
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl Review {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "approved" => Some(Self::Approved),
+            "rejected" => Some(Self::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// Why a pending reward waits beyond its hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingReason {
+    /// Its referral is held for review.
+    Review,
+    /// Its coupon pool had no free code; it gets one when codes are uploaded.
+    CouponPoolEmpty,
+}
+
+impl PendingReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Review => "review",
+            Self::CouponPoolEmpty => "coupon_pool_empty",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "review" => Some(Self::Review),
+            "coupon_pool_empty" => Some(Self::CouponPoolEmpty),
+            _ => None,
+        }
+    }
+}
+
+/// A payout batch: pending until every line is paid or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PayoutStatus {
+    Pending,
+    Completed,
+}
+
+impl PayoutStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "completed" => Some(Self::Completed),
+            _ => None,
+        }
+    }
+}
+
+/// One participant's line in a payout batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LineStatus {
+    Pending,
+    Paid,
+    Failed,
+}
+
+impl LineStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Paid => "paid",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "paid" => Some(Self::Paid),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProgramStatus {
@@ -121,7 +233,7 @@ pub struct Referral {
     pub risk_score: i64,
     pub signals: Vec<crate::fraud::Signal>,
     /// `pending`, `approved` or `rejected` once held for review.
-    pub review: Option<String>,
+    pub review: Option<Review>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -149,7 +261,7 @@ pub struct Reward {
     pub created_at: Millis,
     pub updated_at: Millis,
     /// Why a pending reward waits beyond its hold (`coupon_pool_empty`).
-    pub pending_reason: Option<String>,
+    pub pending_reason: Option<PendingReason>,
     /// Clawed back by partial refunds so far.
     pub reversed_amount: i64,
     pub coupon_code: Option<String>,
@@ -215,7 +327,7 @@ pub struct Payout {
     pub program_id: Option<ProgramId>,
     pub currency: Currency,
     /// `pending` until every line is paid or failed, then `completed`.
-    pub status: String,
+    pub status: PayoutStatus,
     pub total: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -231,7 +343,7 @@ pub struct PayoutLine {
     pub amount: i64,
     pub currency: Currency,
     /// `pending`, `paid` or `failed`.
-    pub status: String,
+    pub status: LineStatus,
     pub reference: Option<String>,
     pub error: Option<String>,
     pub updated_at: Millis,

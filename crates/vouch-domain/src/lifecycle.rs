@@ -15,8 +15,6 @@ mod participant;
 mod payout;
 mod referral;
 mod reward;
-pub use payout::*;
-pub use referral::*;
 
 /// What happened, as a stable dotted name (`reward.approved`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

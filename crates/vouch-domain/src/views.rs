@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::attribution::{AttributionSource, ReferralStatus, RejectReason};
-use crate::entities::{Referral, Reward};
+use crate::entities::{PendingReason, Referral, Review, Reward};
 use crate::program::RewardKind;
 use crate::reward::{RewardStatus, Role};
 use crate::Millis;
@@ -51,7 +51,7 @@ pub struct ReferralOut {
     /// Why the referral looks risky, each with a stable `code` and an explanation.
     pub signals: Vec<crate::fraud::Signal>,
     /// `pending` while held in the review queue, then `approved` or `rejected`.
-    pub review: Option<String>,
+    pub review: Option<Review>,
     pub updated_at: String,
 }
 
@@ -109,8 +109,9 @@ pub struct RewardOut {
     pub inputs: serde_json::Value,
     /// The program version whose rule produced it.
     pub program_version: i64,
-    /// Why a `pending` reward waits beyond its hold: `coupon_pool_empty`.
-    pub pending_reason: Option<String>,
+    /// Why a `pending` reward waits beyond its hold: `review` (its referral is held) or
+    /// `coupon_pool_empty`.
+    pub pending_reason: Option<PendingReason>,
     /// Taken back by partial refunds so far (minor units).
     pub reversed_amount: i64,
     /// For coupon rewards: the code and when it expires.

@@ -7,8 +7,8 @@ use vouch_domain::program::AttributionModel;
 use vouch_domain::Millis;
 
 pub use vouch_domain::entities::{
-    Customer, Fingerprint, Participant, ParticipantStatus, Payout, PayoutLine, Program,
-    ProgramStatus, Referral, Reward,
+    Customer, Fingerprint, LineStatus, Participant, ParticipantStatus, Payout, PayoutLine,
+    PayoutStatus, PendingReason, Program, ProgramStatus, Referral, Review, Reward,
 };
 
 #[derive(Debug, Clone)]
@@ -371,7 +371,7 @@ pub struct ListQuery {
     pub participant_id: Option<ParticipantId>,
     pub status: Option<String>,
     /// Referrals: only those with this review state.
-    pub review: Option<String>,
+    pub review: Option<Review>,
     /// Audit log: only entries about this subject.
     pub subject_id: Option<String>,
     pub cursor: Option<String>,

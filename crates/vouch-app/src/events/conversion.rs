@@ -239,7 +239,7 @@ pub(super) async fn pay(
             referral: Some(&referral.id),
             event: Some(event_id),
             inputs,
-            held_for_review: referral.review.as_deref() == Some(fraud::REVIEW_PENDING),
+            held_for_review: referral.review == Some(vouch_store::Review::Pending),
         },
         now,
     )

@@ -5,11 +5,7 @@ use crate::views::rfc3339;
 use crate::Millis;
 
 use super::*;
-
-/// The status of a payout line.
-pub const LINE_PENDING: &str = "pending";
-pub const LINE_PAID: &str = "paid";
-pub const LINE_FAILED: &str = "failed";
+use crate::entities::LineStatus;
 
 fn line_data(l: &PayoutLine) -> serde_json::Value {
     serde_json::json!({
@@ -51,19 +47,19 @@ impl Payout {
 impl PayoutLine {
     /// The merchant reported the line paid or failed; only a pending line moves.
     pub fn settle(&mut self, paid: bool, now: Millis) -> Result<DomainEvent, IllegalTransition> {
-        let to = if paid { LINE_PAID } else { LINE_FAILED };
-        if self.status != LINE_PENDING {
+        let to = if paid {
+            LineStatus::Paid
+        } else {
+            LineStatus::Failed
+        };
+        if self.status != LineStatus::Pending {
             return Err(IllegalTransition {
                 subject: "payout line",
-                from: match self.status.as_str() {
-                    LINE_PAID => LINE_PAID,
-                    LINE_FAILED => LINE_FAILED,
-                    _ => "unknown",
-                },
-                to,
+                from: self.status.as_str(),
+                to: to.as_str(),
             });
         }
-        self.status = to.into();
+        self.status = to;
         self.updated_at = now;
         let kind = if paid {
             EventType::PayoutLinePaid

@@ -7,6 +7,7 @@ use crate::views::ReferralOut;
 use crate::Millis;
 
 use super::*;
+use crate::entities::Review;
 
 impl Referral {
     fn event(&self, kind: EventType, now: Millis) -> DomainEvent {
@@ -63,8 +64,8 @@ impl Referral {
         }
         self.status = ReferralStatus::Rejected;
         self.reason = Some(reason);
-        if self.review.as_deref() == Some(REVIEW_PENDING) {
-            self.review = Some(REVIEW_REJECTED.into());
+        if self.review == Some(Review::Pending) {
+            self.review = Some(Review::Rejected);
         }
         self.updated_at = now;
         Ok(self.event(EventType::ReferralRejected, now))
@@ -123,53 +124,39 @@ impl Referral {
         {
             return None;
         }
-        self.review = Some(REVIEW_PENDING.into());
+        self.review = Some(Review::Pending);
         self.updated_at = now;
         Some(self.event(EventType::ReferralHeld, now))
     }
 
     /// A person approved a held referral.
     pub fn approve_review(&mut self, now: Millis) -> Result<DomainEvent, IllegalTransition> {
-        if self.review.as_deref() != Some(REVIEW_PENDING) {
+        if self.review != Some(Review::Pending) {
             return Err(IllegalTransition {
                 subject: "referral review",
-                from: review_name(self.review.as_deref()),
-                to: REVIEW_APPROVED,
+                from: self.review.map_or("not held", Review::as_str),
+                to: Review::Approved.as_str(),
             });
         }
-        self.review = Some(REVIEW_APPROVED.into());
+        self.review = Some(Review::Approved);
         self.updated_at = now;
         Ok(self.event(EventType::ReferralApproved, now))
     }
 
     /// A person rejected a held referral: it earns nothing, as fraud.
     pub fn reject_review(&mut self, now: Millis) -> Result<DomainEvent, IllegalTransition> {
-        if self.review.as_deref() != Some(REVIEW_PENDING) {
+        if self.review != Some(Review::Pending) {
             return Err(IllegalTransition {
                 subject: "referral review",
-                from: review_name(self.review.as_deref()),
-                to: REVIEW_REJECTED,
+                from: self.review.map_or("not held", Review::as_str),
+                to: Review::Rejected.as_str(),
             });
         }
-        self.review = Some(REVIEW_REJECTED.into());
+        self.review = Some(Review::Rejected);
         if self.status == ReferralStatus::Rejected {
             self.updated_at = now;
             return Ok(self.event(EventType::ReferralRejected, now));
         }
         self.reject(RejectReason::Fraud, now)
-    }
-}
-
-/// The review state of a referral held by the fraud rules.
-pub const REVIEW_PENDING: &str = "pending";
-pub const REVIEW_APPROVED: &str = "approved";
-pub const REVIEW_REJECTED: &str = "rejected";
-
-fn review_name(r: Option<&str>) -> &'static str {
-    match r {
-        Some(REVIEW_PENDING) => REVIEW_PENDING,
-        Some(REVIEW_APPROVED) => REVIEW_APPROVED,
-        Some(REVIEW_REJECTED) => REVIEW_REJECTED,
-        _ => "not held",
     }
 }

@@ -125,7 +125,7 @@ fn rejecting_a_held_referral_in_review_rejects_it_as_fraud() {
     let e = r.reject_review(3).unwrap();
     assert_eq!(e.kind, EventType::ReferralRejected);
     assert_eq!(r.reason, Some(RejectReason::Fraud));
-    assert_eq!(r.review.as_deref(), Some(REVIEW_REJECTED));
+    assert_eq!(r.review, Some(crate::entities::Review::Rejected));
     assert_eq!(e.data["status"], "rejected");
 }
 

@@ -58,13 +58,13 @@ async fn list_reviews(
     .query()?;
     q.program_id = field_id("program_id", f.program_id.as_deref(), ProgramId::parse)?;
     let status = f.status.unwrap_or_else(|| "pending".into());
-    if !matches!(status.as_str(), "pending" | "approved" | "rejected") {
+    let Some(review) = vouch_store::Review::parse(&status) else {
         return Err(ApiError::invalid(
             "status",
             "must be pending, approved or rejected",
         ));
-    }
-    q.review = Some(status);
+    };
+    q.review = Some(review);
     let page = state.store.list_referrals(&auth.workspace_id, &q).await?;
     Ok(Json(List::from_page(page, ReferralOut::from)))
 }

@@ -69,7 +69,7 @@ impl ReferralStore for SqlStore {
             list.filter("status = ?", &[s]);
         }
         if let Some(r) = &q.review {
-            list.filter("review = ?", &[r]);
+            list.filter("review = ?", &[r.as_str()]);
         }
         let rows = list.fetch(self, "id", q).await?;
         let items = rows
@@ -114,7 +114,7 @@ impl ReferralTx for SqlTx {
             .bind(r.device_id.as_deref())
             .bind(r.risk_score)
             .bind(signals_json(&r.signals)?)
-            .bind(r.review.as_deref())
+            .bind(r.review.map(Review::as_str))
             .execute(&mut *self.tx)
             .await?;
         Ok(())
@@ -148,7 +148,7 @@ impl ReferralTx for SqlTx {
             .bind(skipped_json(&r.skipped)?)
             .bind(r.risk_score)
             .bind(signals_json(&r.signals)?)
-            .bind(r.review.as_deref())
+            .bind(r.review.map(Review::as_str))
             .bind(r.id.as_str())
             .execute(&mut *self.tx)
             .await?;

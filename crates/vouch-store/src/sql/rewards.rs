@@ -138,7 +138,7 @@ impl RewardTx for SqlTx {
                 .bind(r.approve_at)
                 .bind(r.created_at)
                 .bind(r.updated_at)
-                .bind(r.pending_reason.as_deref())
+                .bind(r.pending_reason.map(PendingReason::as_str))
                 .bind(r.coupon_code.as_deref())
                 .bind(r.coupon_expires_at);
         }
@@ -242,7 +242,7 @@ impl RewardTx for SqlTx {
         sqlx::query(&sql)
             .bind(r.status.as_str())
             .bind(r.updated_at)
-            .bind(r.pending_reason.as_deref())
+            .bind(r.pending_reason.map(PendingReason::as_str))
             .bind(r.reversed_amount)
             .bind(r.coupon_code.as_deref())
             .bind(r.coupon_expires_at)

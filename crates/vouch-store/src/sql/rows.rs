@@ -230,7 +230,7 @@ pub(crate) fn referral(row: &AnyRow) -> Result<Referral> {
                 .map_err(|e| StoreError::corrupt(format!("referral signals: {e}")))?,
             None => vec![],
         },
-        review: os(row, "review")?,
+        review: os(row, "review")?.as_deref().and_then(Review::parse),
         created_at: i(row, "created_at")?,
         updated_at: i(row, "updated_at")?,
     })
@@ -260,7 +260,9 @@ pub(crate) fn reward(row: &AnyRow) -> Result<Reward> {
         approve_at: i(row, "approve_at")?,
         created_at: i(row, "created_at")?,
         updated_at: i(row, "updated_at")?,
-        pending_reason: os(row, "pending_reason")?,
+        pending_reason: os(row, "pending_reason")?
+            .as_deref()
+            .and_then(PendingReason::parse),
         reversed_amount: i(row, "reversed_amount")?,
         coupon_code: os(row, "coupon_code")?,
         coupon_expires_at: oi(row, "coupon_expires_at")?,
@@ -316,7 +318,8 @@ pub(crate) fn payout(row: &AnyRow) -> Result<Payout> {
         workspace_id: WorkspaceId::from_trusted(s(row, "workspace_id")?),
         program_id: os(row, "program_id")?.map(ProgramId::from_trusted),
         currency: parsed(row, "currency", currency)?,
-        status: s(row, "status")?,
+        status: PayoutStatus::parse(&s(row, "status")?)
+            .ok_or_else(|| StoreError::corrupt("payout status"))?,
         total: i(row, "total")?,
         created_at: i(row, "created_at")?,
         updated_at: i(row, "updated_at")?,
@@ -335,7 +338,8 @@ pub(crate) fn payout_line(row: &AnyRow) -> Result<PayoutLine> {
         email: os(row, "email")?,
         amount: i(row, "amount")?,
         currency: parsed(row, "currency", currency)?,
-        status: s(row, "status")?,
+        status: LineStatus::parse(&s(row, "status")?)
+            .ok_or_else(|| StoreError::corrupt("payout line status"))?,
         reference: os(row, "reference")?,
         error: os(row, "error")?,
         updated_at: i(row, "updated_at")?,
