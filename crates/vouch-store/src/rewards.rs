@@ -60,9 +60,9 @@ pub trait RewardTx: Send {
         account: &str,
         currency: &vouch_domain::money::Currency,
     ) -> Result<i64>;
-    /// Posts balanced transactions (two statements however many); returns how many were
-    /// new. A transaction whose idempotency key was posted before is skipped.
-    async fn post_ledger(&mut self, txs: &[NewLedgerTx]) -> Result<usize>;
+    /// Posts balanced transactions (two statements however many). A transaction whose
+    /// idempotency key was posted before is skipped, with its postings.
+    async fn post_ledger(&mut self, txs: &[NewLedgerTx]) -> Result<()>;
     /// The participant's available balance in `currency`, from the ledger.
     async fn available_balance(
         &mut self,

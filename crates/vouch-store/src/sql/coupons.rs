@@ -62,7 +62,7 @@ impl CouponTx for SqlTx {
             .bind(pool.program_id.as_str())
             .bind(pool.name.as_str())
             .bind(pool.created_at)
-            .execute(&mut *self.tx)
+            .execute(self.conn().await?)
             .await?;
         Ok(())
     }
@@ -74,7 +74,7 @@ impl CouponTx for SqlTx {
             );
             let row = sqlx::query(&sql)
                 .bind(pool.as_str())
-                .fetch_one(&mut *self.tx)
+                .fetch_one(self.conn().await?)
                 .await?;
             sqlx::Row::try_get(&row, "seq")?
         };
@@ -93,7 +93,8 @@ impl CouponTx for SqlTx {
                 let seq = base + i64::try_from(chunk_no * 5000 + i + 1).unwrap_or(i64::MAX);
                 q = q.bind(pool.as_str()).bind(code.as_str()).bind(seq);
             }
-            added += usize::try_from(q.execute(&mut *self.tx).await?.rows_affected()).unwrap_or(0);
+            added +=
+                usize::try_from(q.execute(self.conn().await?).await?.rows_affected()).unwrap_or(0);
         }
         Ok(added)
     }
@@ -124,7 +125,7 @@ impl CouponTx for SqlTx {
             .bind(reward.as_str())
             .bind(pool.as_str())
             .bind(code.as_str())
-            .execute(&mut *self.tx)
+            .execute(self.conn().await?)
             .await?;
         Ok(Some(code))
     }

@@ -5,6 +5,7 @@ use sqlx::Row;
 use vouch_domain::ids::*;
 use vouch_domain::Millis;
 
+use super::tx::Args;
 use super::tx::SqlTx;
 use super::{rows, SqlStore};
 use crate::error::{Result, StoreError};
@@ -80,7 +81,7 @@ impl EventTx for SqlTx {
             .bind(e.ip_hash.as_deref())
             .bind(e.device_id.as_deref())
             .bind(e.payment_fingerprint.as_deref())
-            .execute(&mut *self.tx)
+            .execute(self.conn().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -95,14 +96,13 @@ impl EventTx for SqlTx {
             "UPDATE events SET customer_id = ?, referral_id = ?, response_status = ?, response = ? \
              WHERE id = ?",
         );
-        sqlx::query(&sql)
-            .bind(customer.map(|c| c.as_str()))
-            .bind(referral.map(|r| r.as_str()))
-            .bind(i64::from(response.status))
-            .bind(response.body.as_str())
-            .bind(id.as_str())
-            .execute(&mut *self.tx)
-            .await?;
+        let args = Args::default()
+            .arg(customer.map(|c| c.as_str()))
+            .arg(referral.map(|r| r.as_str()))
+            .arg(i64::from(response.status))
+            .arg(response.body.as_str())
+            .arg(id.as_str());
+        self.write(&sql, args).await?;
         Ok(())
     }
     async fn find_purchase(
@@ -168,21 +168,20 @@ impl EventTx for SqlTx {
              attributed_at, first_purchase_at, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
-        sqlx::query(&sql)
-            .bind(c.id.as_str())
-            .bind(c.workspace_id.as_str())
-            .bind(c.program_id.as_str())
-            .bind(c.email_normalized.as_deref())
-            .bind(c.external_id.as_deref())
-            .bind(a.map(|a| a.referral_id.as_str()))
-            .bind(a.map(|a| a.source.as_str()))
-            .bind(a.map(|a| a.model.as_str()))
-            .bind(a.map(|a| a.window_days))
-            .bind(a.map(|a| a.attributed_at))
-            .bind(c.first_purchase_at)
-            .bind(c.created_at)
-            .execute(&mut *self.tx)
-            .await?;
+        let args = Args::default()
+            .arg(c.id.as_str())
+            .arg(c.workspace_id.as_str())
+            .arg(c.program_id.as_str())
+            .arg(c.email_normalized.as_deref())
+            .arg(c.external_id.as_deref())
+            .arg(a.map(|a| a.referral_id.as_str()))
+            .arg(a.map(|a| a.source.as_str()))
+            .arg(a.map(|a| a.model.as_str()))
+            .arg(a.map(|a| a.window_days))
+            .arg(a.map(|a| a.attributed_at))
+            .arg(c.first_purchase_at)
+            .arg(c.created_at);
+        self.write(&sql, args).await?;
         Ok(())
     }
     async fn complete_customer_identity(
@@ -199,12 +198,8 @@ impl EventTx for SqlTx {
                  AND NOT EXISTS (SELECT 1 FROM customers o WHERE o.program_id = customers.program_id \
                  AND o.email_normalized = ?)",
             );
-            sqlx::query(&sql)
-                .bind(email)
-                .bind(id.as_str())
-                .bind(email)
-                .execute(&mut *self.tx)
-                .await?;
+            let args = Args::default().arg(email).arg(id.as_str()).arg(email);
+            self.write(&sql, args).await?;
         }
         if let Some(ext) = external_id {
             let sql = self.backend.sql(
@@ -212,12 +207,8 @@ impl EventTx for SqlTx {
                  AND NOT EXISTS (SELECT 1 FROM customers o WHERE o.program_id = customers.program_id \
                  AND o.external_id = ?)",
             );
-            sqlx::query(&sql)
-                .bind(ext)
-                .bind(id.as_str())
-                .bind(ext)
-                .execute(&mut *self.tx)
-                .await?;
+            let args = Args::default().arg(ext).arg(id.as_str()).arg(ext);
+            self.write(&sql, args).await?;
         }
         Ok(())
     }
@@ -226,26 +217,22 @@ impl EventTx for SqlTx {
             "UPDATE customers SET referral_id = ?, attribution_source = ?, attribution_model = ?, \
              attribution_window_days = ?, attributed_at = ? WHERE id = ? AND referral_id IS NULL",
         );
-        sqlx::query(&sql)
-            .bind(a.referral_id.as_str())
-            .bind(a.source.as_str())
-            .bind(a.model.as_str())
-            .bind(a.window_days)
-            .bind(a.attributed_at)
-            .bind(id.as_str())
-            .execute(&mut *self.tx)
-            .await?;
+        let args = Args::default()
+            .arg(a.referral_id.as_str())
+            .arg(a.source.as_str())
+            .arg(a.model.as_str())
+            .arg(a.window_days)
+            .arg(a.attributed_at)
+            .arg(id.as_str());
+        self.write(&sql, args).await?;
         Ok(())
     }
     async fn mark_first_purchase(&mut self, id: &CustomerId, at: Millis) -> Result<()> {
         let sql = self.backend.sql(
             "UPDATE customers SET first_purchase_at = ? WHERE id = ? AND first_purchase_at IS NULL",
         );
-        sqlx::query(&sql)
-            .bind(at)
-            .bind(id.as_str())
-            .execute(&mut *self.tx)
-            .await?;
+        let args = Args::default().arg(at).arg(id.as_str());
+        self.write(&sql, args).await?;
         Ok(())
     }
 }

@@ -5,6 +5,7 @@ use vouch_domain::attribution::{AttributionSource, ReferralStatus};
 use vouch_domain::ids::*;
 
 use super::store::ListSql;
+use super::tx::Args;
 use super::tx::SqlTx;
 use super::{rows, SqlStore};
 use crate::error::Result;
@@ -170,7 +171,7 @@ impl FraudTx for SqlTx {
             }
             query = query.bind(exclude);
         }
-        let row = query.fetch_one(&mut *self.tx).await?;
+        let row = query.fetch_one(self.conn().await?).await?;
         let get = |c: &str| -> Result<i64> { Ok(sqlx::Row::try_get(&row, c)?) };
         let mut counts = FraudCounts {
             advocate_referrals_hour: get("hour_n")?,
@@ -206,7 +207,7 @@ impl FraudTx for SqlTx {
                 .bind(referrer)
                 .bind(exclude)
                 .bind(counts.advocate_refunds * 2 + 1)
-                .fetch_one(&mut *self.tx)
+                .fetch_one(self.conn().await?)
                 .await?;
             counts.advocate_conversions = sqlx::Row::try_get(&row, "n")?;
         }
@@ -229,7 +230,7 @@ impl FraudTx for SqlTx {
             .bind(value)
             .bind(q.exclude.as_str())
             .bind(q.since)
-            .fetch_all(&mut *self.tx)
+            .fetch_all(self.conn().await?)
             .await?
             .iter()
             .map(rows::referral)
@@ -240,18 +241,17 @@ impl FraudTx for SqlTx {
             "INSERT INTO audit_log (id, workspace_id, actor, action, subject_type, subject_id, \
              reason, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
-        sqlx::query(&sql)
-            .bind(e.id.as_str())
-            .bind(e.workspace_id.as_str())
-            .bind(e.actor.as_str())
-            .bind(e.action.as_str())
-            .bind(e.subject_type.as_str())
-            .bind(e.subject_id.as_str())
-            .bind(e.reason.as_deref())
-            .bind(e.data.to_string())
-            .bind(e.created_at)
-            .execute(&mut *self.tx)
-            .await?;
+        let args = Args::default()
+            .arg(e.id.as_str())
+            .arg(e.workspace_id.as_str())
+            .arg(e.actor.as_str())
+            .arg(e.action.as_str())
+            .arg(e.subject_type.as_str())
+            .arg(e.subject_id.as_str())
+            .arg(e.reason.as_deref())
+            .arg(e.data.to_string())
+            .arg(e.created_at);
+        self.write(&sql, args).await?;
         Ok(())
     }
 }

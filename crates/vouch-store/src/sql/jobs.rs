@@ -5,6 +5,7 @@ use sqlx::Row;
 use vouch_domain::ids::*;
 use vouch_domain::Millis;
 
+use super::tx::Args;
 use super::tx::SqlTx;
 use super::{rows, Backend, SqlStore};
 use crate::error::Result;
@@ -65,23 +66,20 @@ impl JobTx for SqlTx {
             "INSERT INTO jobs (id, kind, payload, dedupe_key, run_at, attempts, created_at) \
              VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
         );
-        sqlx::query(&sql)
-            .bind(j.id.as_str())
-            .bind(j.kind.as_str())
-            .bind(j.payload.to_string())
-            .bind(j.dedupe_key.as_deref())
-            .bind(j.run_at)
-            .bind(j.run_at)
-            .execute(&mut *self.tx)
-            .await?;
+        let args = Args::default()
+            .arg(j.id.as_str())
+            .arg(j.kind.as_str())
+            .arg(j.payload.to_string())
+            .arg(j.dedupe_key.as_deref())
+            .arg(j.run_at)
+            .arg(j.run_at);
+        self.write(&sql, args).await?;
         Ok(())
     }
     async fn finish_job(&mut self, id: &JobId) -> Result<()> {
         let sql = self.backend.sql("DELETE FROM jobs WHERE id = ?");
-        sqlx::query(&sql)
-            .bind(id.as_str())
-            .execute(&mut *self.tx)
-            .await?;
+        let args = Args::default().arg(id.as_str());
+        self.write(&sql, args).await?;
         Ok(())
     }
 }

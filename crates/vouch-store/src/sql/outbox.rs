@@ -8,6 +8,7 @@ use vouch_domain::lifecycle::{DomainEvent, EventType};
 use vouch_domain::Millis;
 
 use super::rows::{i, os, s};
+use super::tx::Args;
 use super::tx::SqlTx;
 use super::Backend;
 use super::SqlStore;
@@ -27,16 +28,12 @@ fn ph(b: Backend, n: usize) -> String {
     }
 }
 
-/// Appends one workspace's events in one statement, numbering them after the last.
-pub(crate) async fn append(
-    conn: &mut AnyConnection,
+/// The statement that appends one workspace's events, numbering them after the last.
+pub(crate) fn append(
     b: Backend,
     ws: &WorkspaceId,
     events: &[&DomainEvent],
-) -> Result<()> {
-    if events.is_empty() {
-        return Ok(());
-    }
+) -> Result<(String, Args)> {
     let n = i64::try_from(events.len()).map_err(|_| StoreError::corrupt("too many events"))?;
     // The per-event values follow the two header parameters.
     let first = 3;
@@ -68,11 +65,11 @@ pub(crate) async fn append(
              AS v(n, id, type, subject_id, program_id, participant_id, data, occurred_at)"
         ),
     };
-    let mut q = sqlx::query::<Any>(&sql).bind(ws.as_str());
+    let mut q = Args::default().arg(ws.as_str());
     q = match b {
         // SQLite's statement names the workspace twice (select list, then the maximum).
-        Backend::Sqlite => q.bind(ws.as_str()),
-        Backend::Postgres => q.bind(n),
+        Backend::Sqlite => q.arg(ws.as_str()),
+        Backend::Postgres => q.arg(n),
     };
     let data: Vec<String> = events
         .iter()
@@ -81,17 +78,16 @@ pub(crate) async fn append(
         .map_err(|e| StoreError::corrupt(format!("event data: {e}")))?;
     for (k, (e, d)) in events.iter().zip(&data).enumerate() {
         q = q
-            .bind(i64::try_from(k + 1).unwrap_or(i64::MAX))
-            .bind(e.id.as_str())
-            .bind(e.kind.as_str())
-            .bind(e.subject_id.as_str())
-            .bind(e.program_id.as_ref().map(|p| p.as_str()))
-            .bind(e.participant_id.as_ref().map(|p| p.as_str()))
-            .bind(d.as_str())
-            .bind(e.occurred_at);
+            .arg(i64::try_from(k + 1).unwrap_or(i64::MAX))
+            .arg(e.id.as_str())
+            .arg(e.kind.as_str())
+            .arg(e.subject_id.as_str())
+            .arg(e.program_id.as_ref().map(|p| p.as_str()))
+            .arg(e.participant_id.as_ref().map(|p| p.as_str()))
+            .arg(d.as_str())
+            .arg(e.occurred_at);
     }
-    q.execute(conn).await?;
-    Ok(())
+    Ok((sql, q))
 }
 
 /// An outbox or activity row.
@@ -304,10 +300,16 @@ impl OutboxTx for SqlTx {
         self.events.extend(events);
     }
     async fn ensure_cursors(&mut self, subscriber: &str) -> Result<()> {
-        super::outbox::ensure_cursors(&mut self.tx, self.backend, subscriber).await
+        {
+            let b = self.backend;
+            super::outbox::ensure_cursors(self.conn().await?, b, subscriber).await
+        }
     }
     async fn claim_cursor(&mut self, subscriber: &str) -> Result<Option<(WorkspaceId, i64)>> {
-        super::outbox::claim_cursor(&mut self.tx, self.backend, subscriber).await
+        {
+            let b = self.backend;
+            super::outbox::claim_cursor(self.conn().await?, b, subscriber).await
+        }
     }
     async fn outbox_after(
         &mut self,
@@ -315,7 +317,10 @@ impl OutboxTx for SqlTx {
         seq: i64,
         limit: i64,
     ) -> Result<Vec<OutboxEvent>> {
-        super::outbox::after(&mut self.tx, self.backend, ws, seq, limit).await
+        {
+            let b = self.backend;
+            super::outbox::after(self.conn().await?, b, ws, seq, limit).await
+        }
     }
     async fn advance_cursor(
         &mut self,
@@ -324,9 +329,15 @@ impl OutboxTx for SqlTx {
         seq: i64,
         now: Millis,
     ) -> Result<()> {
-        super::outbox::advance(&mut self.tx, self.backend, subscriber, ws, seq, now).await
+        {
+            let b = self.backend;
+            super::outbox::advance(self.conn().await?, b, subscriber, ws, seq, now).await
+        }
     }
     async fn insert_activity(&mut self, events: &[OutboxEvent]) -> Result<()> {
-        super::outbox::insert_activity(&mut self.tx, self.backend, events).await
+        {
+            let b = self.backend;
+            super::outbox::insert_activity(self.conn().await?, b, events).await
+        }
     }
 }

@@ -105,7 +105,7 @@ impl ParticipantTx for SqlTx {
             .bind(p.fingerprint.ua_hash.as_deref())
             .bind(p.fingerprint.device_id.as_deref())
             .bind(p.fingerprint.payment_fingerprint.as_deref())
-            .execute(&mut *self.tx)
+            .execute(self.conn().await?)
             .await?;
         if inserted.rows_affected() == 0 {
             // Already enrolled (or a concurrent enrolment of the same person won).
@@ -134,7 +134,7 @@ impl ParticipantTx for SqlTx {
             .bind(p.program_id.as_str())
             .bind(p.id.as_str())
             .bind(p.created_at)
-            .execute(&mut *self.tx)
+            .execute(self.conn().await?)
             .await?;
         if inserted.rows_affected() == 0 {
             // The code is taken: take the participant back out, so the caller can try
@@ -142,7 +142,7 @@ impl ParticipantTx for SqlTx {
             let sql = self.backend.sql("DELETE FROM participants WHERE id = ?");
             sqlx::query(&sql)
                 .bind(p.id.as_str())
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
             return Err(StoreError::Conflict {
                 what: "referral_code",
@@ -182,7 +182,7 @@ impl ParticipantTx for SqlTx {
         sqlx::query(&sql)
             .bind(status.as_str())
             .bind(id.as_str())
-            .execute(&mut *self.tx)
+            .execute(self.conn().await?)
             .await?;
         Ok(())
     }

@@ -116,7 +116,7 @@ impl PayoutTx for SqlTx {
             .bind(payout.total)
             .bind(payout.created_at)
             .bind(payout.updated_at)
-            .execute(&mut *self.tx)
+            .execute(self.conn().await?)
             .await?;
         for line in lines {
             let sql = self.backend.sql(
@@ -136,7 +136,7 @@ impl PayoutTx for SqlTx {
                 .bind(line.reference.as_deref())
                 .bind(line.error.as_deref())
                 .bind(line.updated_at)
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
             // The approved cash rewards this line pays, marked so they are paid once.
             let sql = self.backend.sql(
@@ -147,7 +147,7 @@ impl PayoutTx for SqlTx {
                 .bind(line.id.as_str())
                 .bind(line.participant_id.as_str())
                 .bind(line.currency.as_str())
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
         }
         Ok(())
@@ -178,7 +178,7 @@ impl PayoutTx for SqlTx {
             .bind(line.error.as_deref())
             .bind(line.updated_at)
             .bind(line.id.as_str())
-            .execute(&mut *self.tx)
+            .execute(self.conn().await?)
             .await?;
         // The batch is complete once no line is pending.
         let sql = self.backend.sql(
@@ -190,7 +190,7 @@ impl PayoutTx for SqlTx {
             .bind(line.updated_at)
             .bind(line.payout_id.as_str())
             .bind(line.payout_id.as_str())
-            .execute(&mut *self.tx)
+            .execute(self.conn().await?)
             .await?;
         Ok(())
     }

@@ -5,7 +5,7 @@ use sqlx::Row;
 use vouch_domain::ids::*;
 
 use super::store::ListSql;
-use super::tx::{signals_json, skipped_json, SqlTx};
+use super::tx::{signals_json, skipped_json, Args, SqlTx};
 use super::{rows, SqlStore};
 use crate::error::Result;
 use crate::model::*;
@@ -90,33 +90,32 @@ impl ReferralTx for SqlTx {
              skipped, ip_hash, ip_range_hash, device_id, risk_score, signals, review) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
-        sqlx::query(&sql)
-            .bind(r.id.as_str())
-            .bind(r.workspace_id.as_str())
-            .bind(r.program_id.as_str())
-            .bind(r.referrer_participant_id.as_str())
-            .bind(r.referee_participant_id.as_ref().map(|p| p.as_str()))
-            .bind(r.customer_id.as_str())
-            .bind(r.status.as_str())
-            .bind(r.reason.map(|x| x.as_str()))
-            .bind(r.source.as_str())
-            .bind(r.click_id.as_ref().map(|c| c.as_str()))
-            .bind(r.touched_at)
-            .bind(r.signed_up_at)
-            .bind(r.converted_at)
-            .bind(r.conversion_event_id.as_ref().map(|e| e.as_str()))
-            .bind(r.created_at)
-            .bind(r.updated_at)
-            .bind(r.payments)
-            .bind(skipped_json(&r.skipped)?)
-            .bind(r.ip_hash.as_deref())
-            .bind(r.ip_range_hash.as_deref())
-            .bind(r.device_id.as_deref())
-            .bind(r.risk_score)
-            .bind(signals_json(&r.signals)?)
-            .bind(r.review.map(Review::as_str))
-            .execute(&mut *self.tx)
-            .await?;
+        let args = Args::default()
+            .arg(r.id.as_str())
+            .arg(r.workspace_id.as_str())
+            .arg(r.program_id.as_str())
+            .arg(r.referrer_participant_id.as_str())
+            .arg(r.referee_participant_id.as_ref().map(|p| p.as_str()))
+            .arg(r.customer_id.as_str())
+            .arg(r.status.as_str())
+            .arg(r.reason.map(|x| x.as_str()))
+            .arg(r.source.as_str())
+            .arg(r.click_id.as_ref().map(|c| c.as_str()))
+            .arg(r.touched_at)
+            .arg(r.signed_up_at)
+            .arg(r.converted_at)
+            .arg(r.conversion_event_id.as_ref().map(|e| e.as_str()))
+            .arg(r.created_at)
+            .arg(r.updated_at)
+            .arg(r.payments)
+            .arg(skipped_json(&r.skipped)?)
+            .arg(r.ip_hash.as_deref())
+            .arg(r.ip_range_hash.as_deref())
+            .arg(r.device_id.as_deref())
+            .arg(r.risk_score)
+            .arg(signals_json(&r.signals)?)
+            .arg(r.review.map(Review::as_str));
+        self.write(&sql, args).await?;
         Ok(())
     }
     async fn get_referral_for_update(&mut self, id: &ReferralId) -> Result<Option<Referral>> {
@@ -136,22 +135,21 @@ impl ReferralTx for SqlTx {
              signed_up_at = ?, converted_at = ?, conversion_event_id = ?, updated_at = ?, \
              payments = ?, skipped = ?, risk_score = ?, signals = ?, review = ? WHERE id = ?",
         );
-        sqlx::query(&sql)
-            .bind(r.referee_participant_id.as_ref().map(|p| p.as_str()))
-            .bind(r.status.as_str())
-            .bind(r.reason.map(|x| x.as_str()))
-            .bind(r.signed_up_at)
-            .bind(r.converted_at)
-            .bind(r.conversion_event_id.as_ref().map(|e| e.as_str()))
-            .bind(r.updated_at)
-            .bind(r.payments)
-            .bind(skipped_json(&r.skipped)?)
-            .bind(r.risk_score)
-            .bind(signals_json(&r.signals)?)
-            .bind(r.review.map(Review::as_str))
-            .bind(r.id.as_str())
-            .execute(&mut *self.tx)
-            .await?;
+        let args = Args::default()
+            .arg(r.referee_participant_id.as_ref().map(|p| p.as_str()))
+            .arg(r.status.as_str())
+            .arg(r.reason.map(|x| x.as_str()))
+            .arg(r.signed_up_at)
+            .arg(r.converted_at)
+            .arg(r.conversion_event_id.as_ref().map(|e| e.as_str()))
+            .arg(r.updated_at)
+            .arg(r.payments)
+            .arg(skipped_json(&r.skipped)?)
+            .arg(r.risk_score)
+            .arg(signals_json(&r.signals)?)
+            .arg(r.review.map(Review::as_str))
+            .arg(r.id.as_str());
+        self.write(&sql, args).await?;
         Ok(())
     }
 }

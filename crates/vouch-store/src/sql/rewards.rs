@@ -7,6 +7,7 @@ use vouch_domain::reward::RewardStatus;
 use vouch_domain::Millis;
 
 use super::store::ListSql;
+use super::tx::Args;
 use super::tx::SqlTx;
 use super::{insert_values, rows, SqlStore};
 use crate::error::{Result, StoreError};
@@ -142,7 +143,7 @@ impl RewardTx for SqlTx {
                 .bind(r.coupon_code.as_deref())
                 .bind(r.coupon_expires_at);
         }
-        let rows = q.fetch_all(&mut *self.tx).await?;
+        let rows = q.fetch_all(self.conn().await?).await?;
         let ids: Vec<RewardId> = rows
             .iter()
             .map(|row| Ok(RewardId::from_trusted(sqlx::Row::try_get(row, "id")?)))
@@ -175,12 +176,11 @@ impl RewardTx for SqlTx {
              ON CONFLICT (program_id, currency) DO UPDATE \
              SET amount = program_spend.amount + excluded.amount",
         );
-        sqlx::query(&sql)
-            .bind(program.as_str())
-            .bind(currency.as_str())
-            .bind(delta)
-            .execute(&mut *self.tx)
-            .await?;
+        let args = Args::default()
+            .arg(program.as_str())
+            .arg(currency.as_str())
+            .arg(delta);
+        self.write(&sql, args).await?;
         Ok(())
     }
     async fn rewards_for_event(&mut self, event: &EventId) -> Result<Vec<Reward>> {
@@ -239,22 +239,21 @@ impl RewardTx for SqlTx {
              reversed_amount = ?, coupon_code = ?, coupon_expires_at = ?, \
              fulfilment_reference = ?, fulfilled_at = ?, payout_line_id = ? WHERE id = ?",
         );
-        sqlx::query(&sql)
-            .bind(r.status.as_str())
-            .bind(r.updated_at)
-            .bind(r.pending_reason.map(PendingReason::as_str))
-            .bind(r.reversed_amount)
-            .bind(r.coupon_code.as_deref())
-            .bind(r.coupon_expires_at)
-            .bind(r.fulfilment_reference.as_deref())
-            .bind(r.fulfilled_at)
-            .bind(r.payout_line_id.as_deref())
-            .bind(r.id.as_str())
-            .execute(&mut *self.tx)
-            .await?;
+        let args = Args::default()
+            .arg(r.status.as_str())
+            .arg(r.updated_at)
+            .arg(r.pending_reason.map(PendingReason::as_str))
+            .arg(r.reversed_amount)
+            .arg(r.coupon_code.as_deref())
+            .arg(r.coupon_expires_at)
+            .arg(r.fulfilment_reference.as_deref())
+            .arg(r.fulfilled_at)
+            .arg(r.payout_line_id.as_deref())
+            .arg(r.id.as_str());
+        self.write(&sql, args).await?;
         Ok(())
     }
-    async fn post_ledger(&mut self, txs: &[NewLedgerTx]) -> Result<usize> {
+    async fn post_ledger(&mut self, txs: &[NewLedgerTx]) -> Result<()> {
         if let Some(t) = txs
             .iter()
             .find(|t| t.postings.is_empty() || !vouch_domain::ledger::is_balanced(&t.postings))
@@ -265,59 +264,48 @@ impl RewardTx for SqlTx {
             )));
         }
         if txs.is_empty() {
-            return Ok(0);
+            return Ok(());
         }
         let mut sql = insert_values(
             "INSERT INTO ledger_transactions (id, workspace_id, idempotency_key, kind, reward_id, created_at)",
             txs.len(),
             6,
         );
-        sql.push_str(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id");
+        sql.push_str(" ON CONFLICT (idempotency_key) DO NOTHING");
         let sql = self.backend.sql_owned(sql);
-        let mut q = sqlx::query(&sql);
+        let mut args = Args::default();
         for t in txs {
-            q = q
-                .bind(t.id.as_str())
-                .bind(t.workspace_id.as_str())
-                .bind(t.idempotency_key.as_str())
-                .bind(t.kind.as_str())
-                .bind(t.reward_id.as_ref().map(|r| r.as_str()))
-                .bind(t.created_at);
+            args = args
+                .arg(t.id.as_str())
+                .arg(t.workspace_id.as_str())
+                .arg(t.idempotency_key.as_str())
+                .arg(t.kind.as_str())
+                .arg(t.reward_id.as_ref().map(|r| r.as_str()))
+                .arg(t.created_at);
         }
-        let posted: Vec<String> = q
-            .fetch_all(&mut *self.tx)
-            .await?
-            .iter()
-            .map(|row| sqlx::Row::try_get(row, "id"))
-            .collect::<Result<_, _>>()?;
-        let new: Vec<&NewLedgerTx> = txs
-            .iter()
-            .filter(|t| posted.iter().any(|id| id == t.id.as_str()))
-            .collect();
-        let count: usize = new.iter().map(|t| t.postings.len()).sum();
-        if count == 0 {
-            return Ok(0);
-        }
-        // Every posting of every new transaction in one statement.
-        let sql = insert_values(
-            "INSERT INTO ledger_postings (transaction_id, workspace_id, account, currency, amount)",
-            count,
-            5,
-        );
-        let sql = self.backend.sql_owned(sql);
-        let mut q = sqlx::query(&sql);
-        for t in &new {
+        self.write(&sql, args).await?;
+        // Every posting in one statement; a transaction whose key was posted before was
+        // skipped above, so its (fresh) id is absent and its postings are skipped too.
+        let count: usize = txs.iter().map(|t| t.postings.len()).sum();
+        let values = super::insert_values("", count, 5);
+        let values = values.trim_start().trim_start_matches("VALUES ");
+        let sql = self.backend.sql_owned(format!(
+            "INSERT INTO ledger_postings (transaction_id, workspace_id, account, currency, amount) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM (VALUES {values}) \
+             AS v WHERE EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = v.column1)"
+        ));
+        let mut args = Args::default();
+        for t in txs {
             for p in &t.postings {
-                q = q
-                    .bind(t.id.as_str())
-                    .bind(t.workspace_id.as_str())
-                    .bind(p.account.as_str())
-                    .bind(p.currency.as_str())
-                    .bind(p.amount);
+                args = args
+                    .arg(t.id.as_str())
+                    .arg(t.workspace_id.as_str())
+                    .arg(p.account.as_str())
+                    .arg(p.currency.as_str())
+                    .arg(p.amount);
             }
         }
-        q.execute(&mut *self.tx).await?;
-        Ok(new.len())
+        self.write(&sql, args).await
     }
     async fn advocate_totals(&mut self, q: &TotalsQuery<'_>) -> Result<AdvocateTotals> {
         let mut cols = vec![];
@@ -380,7 +368,7 @@ impl RewardTx for SqlTx {
                 .bind(currency.as_str())
                 .bind(program.as_str());
         }
-        let row = query.fetch_one(&mut *self.tx).await?;
+        let row = query.fetch_one(self.conn().await?).await?;
         let get = |c: &str| -> Result<i64> { Ok(sqlx::Row::try_get(&row, c)?) };
         let mut t = AdvocateTotals::default();
         for i in 0..q.conversions.len() {
@@ -472,7 +460,7 @@ impl RewardTx for SqlTx {
             .bind(r.idempotency_key.as_str())
             .bind(r.reference.as_deref())
             .bind(r.created_at)
-            .execute(&mut *self.tx)
+            .execute(self.conn().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }

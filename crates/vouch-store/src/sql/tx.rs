@@ -14,6 +14,78 @@ pub(crate) struct SqlTx {
     pub(crate) tx: Transaction<'static, Any>,
     /// Domain events to append to the outbox at commit.
     pub(crate) events: Vec<vouch_domain::lifecycle::DomainEvent>,
+    /// Writes nobody waits for an answer from (SQLite only), sent together in one
+    /// round trip before the next statement that reads and at commit: each statement
+    /// is a hop to SQLite's connection thread and back, which costs more than the
+    /// statement itself.
+    pending: Vec<(String, Args)>,
+}
+
+/// One bound value of a deferred write.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Self::Text(Some(v.to_owned()))
+    }
+}
+
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Self::Text(v.map(str::to_owned))
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Self::Text(v)
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Self::Text(Some(v))
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Self::Int(Some(v))
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Self::Int(v)
+    }
+}
+
+/// The values of a deferred write, in placeholder order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Args(Vec<Arg>);
+
+impl Args {
+    pub(crate) fn arg(mut self, v: impl Into<Arg>) -> Self {
+        self.0.push(v.into());
+        self
+    }
+
+    fn bind_to<'q>(
+        &'q self,
+        mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+        for a in &self.0 {
+            q = match a {
+                Arg::Text(v) => q.bind(v.as_deref()),
+                Arg::Int(v) => q.bind(*v),
+            };
+        }
+        q
+    }
 }
 
 pub(crate) fn skipped_json(s: &[vouch_domain::rules::Skipped]) -> Result<Option<String>> {
@@ -40,7 +112,43 @@ impl SqlTx {
             backend,
             tx,
             events: Vec::new(),
+            pending: Vec::new(),
         }
+    }
+
+    /// The connection, once the deferred writes have been sent: every statement that
+    /// reads (or whose outcome matters) goes through here.
+    pub(crate) async fn conn(&mut self) -> Result<&mut sqlx::AnyConnection> {
+        if !self.pending.is_empty() {
+            let batch = std::mem::take(&mut self.pending);
+            // SQLite runs the statements of one string in order, binding the values
+            // across them.
+            let sql = batch
+                .iter()
+                .map(|(sql, _)| sql.as_str())
+                .collect::<Vec<_>>()
+                .join(";\n");
+            let mut q = sqlx::query(&sql);
+            for (_, args) in &batch {
+                q = args.bind_to(q);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(&mut *self.tx)
+    }
+
+    /// A write whose answer nobody waits for: deferred on SQLite (sent with the next
+    /// read or at commit; a failure surfaces there), run at once on PostgreSQL, whose
+    /// protocol sends one statement with values at a time.
+    pub(crate) async fn write(&mut self, sql: &str, args: Args) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => self.pending.push((sql.to_owned(), args)),
+            Backend::Postgres => {
+                let q = args.bind_to(sqlx::query(sql));
+                q.execute(&mut *self.tx).await?;
+            }
+        }
+        Ok(())
     }
 
     pub(crate) async fn opt(&mut self, sql: String, args: &[&str]) -> Result<Option<AnyRow>> {
@@ -49,7 +157,7 @@ impl SqlTx {
         for a in args {
             q = q.bind(*a);
         }
-        Ok(q.fetch_optional(&mut *self.tx).await?)
+        Ok(q.fetch_optional(self.conn().await?).await?)
     }
 
     pub(crate) async fn all(&mut self, sql: String, args: &[&str]) -> Result<Vec<AnyRow>> {
@@ -58,7 +166,7 @@ impl SqlTx {
         for a in args {
             q = q.bind(*a);
         }
-        Ok(q.fetch_all(&mut *self.tx).await?)
+        Ok(q.fetch_all(self.conn().await?).await?)
     }
 
     /// A row matched by email or external id, whichever the caller has; external id
@@ -92,23 +200,20 @@ impl SqlTx {
 impl StoreTx for SqlTx {
     async fn commit(self: Box<Self>) -> Result<()> {
         let mut this = *self;
-        if !this.events.is_empty() {
-            // Grouped per workspace (a transaction normally touches one).
-            let mut workspaces: Vec<&WorkspaceId> = vec![];
-            for e in &this.events {
-                if !workspaces.contains(&&e.workspace_id) {
-                    workspaces.push(&e.workspace_id);
-                }
-            }
-            for ws in workspaces {
-                let events: Vec<_> = this
-                    .events
-                    .iter()
-                    .filter(|e| &e.workspace_id == ws)
-                    .collect();
-                super::outbox::append(&mut this.tx, this.backend, ws, &events).await?;
+        let events = std::mem::take(&mut this.events);
+        // Grouped per workspace (a transaction normally touches one).
+        let mut workspaces: Vec<&WorkspaceId> = vec![];
+        for e in &events {
+            if !workspaces.contains(&&e.workspace_id) {
+                workspaces.push(&e.workspace_id);
             }
         }
+        for ws in workspaces {
+            let of_ws: Vec<_> = events.iter().filter(|e| &e.workspace_id == ws).collect();
+            let (sql, args) = super::outbox::append(this.backend, ws, &of_ws)?;
+            this.write(&sql, args).await?;
+        }
+        this.conn().await?;
         this.tx.commit().await?;
         Ok(())
     }
@@ -116,7 +221,7 @@ impl StoreTx for SqlTx {
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1)::BIGINT)")
                 .bind(key)
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
         }
         Ok(())
