@@ -206,6 +206,14 @@ impl ReferralStatus {
         })
     }
 
+    /// Referrals that can still be held for review: not rejected, not reversed.
+    pub const HOLDABLE: [Self; 4] = [
+        Self::Clicked,
+        Self::SignedUp,
+        Self::Converted,
+        Self::Rewarded,
+    ];
+
     /// Converted and not reversed: what tiers and milestones count.
     pub const CONVERTED: [Self; 2] = [Self::Converted, Self::Rewarded];
     /// Every referral that converted once, reversed or not: what a refund rate divides by.

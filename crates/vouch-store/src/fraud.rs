@@ -26,7 +26,8 @@ pub trait FraudTx: Send {
     /// friend matches, in one read.
     async fn fraud_counts(&mut self, q: &FraudQuery<'_>) -> Result<FraudCounts>;
     async fn insert_audit(&mut self, e: &AuditEntry) -> Result<()>;
-    /// The referrals of one advocate (or one network range) touched since `since`,
-    /// locked until commit on PostgreSQL; the domain decides which to hold.
+    /// The referrals of one advocate (or one network range) touched since `since` that
+    /// were never reviewed and are [`ReferralStatus::HOLDABLE`](vouch_domain::attribution::ReferralStatus::HOLDABLE),
+    /// locked until commit on PostgreSQL: the ones the domain may hold.
     async fn related_referrals(&mut self, q: &HoldQuery<'_>) -> Result<Vec<Referral>>;
 }

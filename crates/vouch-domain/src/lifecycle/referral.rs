@@ -116,12 +116,7 @@ impl Referral {
     /// Held for review by the fraud rules; once reviewed it is not held again, and a
     /// referral that earns nothing any more (rejected, reversed) is not held.
     pub fn hold(&mut self, now: Millis) -> Option<DomainEvent> {
-        if self.review.is_some()
-            || matches!(
-                self.status,
-                ReferralStatus::Rejected | ReferralStatus::Reversed
-            )
-        {
+        if self.review.is_some() || !ReferralStatus::HOLDABLE.contains(&self.status) {
             return None;
         }
         self.review = Some(Review::Pending);

@@ -221,8 +221,9 @@ impl FraudTx for SqlTx {
         };
         let sql = self.backend.sql_owned(format!(
             "SELECT {} FROM referrals WHERE program_id = ? AND {column} = ? AND id <> ? \
-             AND touched_at >= ? ORDER BY id{}",
+             AND touched_at >= ? AND review IS NULL AND status IN ({}) ORDER BY id{}",
             rows::REFERRAL_COLS,
+            super::status_list(&ReferralStatus::HOLDABLE, |s| s.as_str()),
             self.backend.for_update()
         ));
         sqlx::query(&sql)
