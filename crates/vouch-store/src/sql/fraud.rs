@@ -226,12 +226,12 @@ impl FraudTx for SqlTx {
             super::status_list(&ReferralStatus::HOLDABLE, |s| s.as_str()),
             self.backend.for_update()
         ));
-        sqlx::query(&sql)
-            .bind(q.program.as_str())
-            .bind(value)
-            .bind(q.exclude.as_str())
-            .bind(q.since)
-            .fetch_all(self.conn().await?)
+        let args = Args::default()
+            .arg(q.program.as_str())
+            .arg(value)
+            .arg(q.exclude.as_str())
+            .arg(q.since);
+        self.rows(&sql, args)
             .await?
             .iter()
             .map(rows::referral)

@@ -152,21 +152,34 @@ impl SqlTx {
     }
 
     pub(crate) async fn opt(&mut self, sql: String, args: &[&str]) -> Result<Option<AnyRow>> {
-        let sql = self.backend.sql_owned(sql);
-        let mut q = sqlx::query(&sql);
-        for a in args {
-            q = q.bind(*a);
-        }
-        Ok(q.fetch_optional(self.conn().await?).await?)
+        Ok(self.all(sql, args).await?.into_iter().next())
     }
 
     pub(crate) async fn all(&mut self, sql: String, args: &[&str]) -> Result<Vec<AnyRow>> {
         let sql = self.backend.sql_owned(sql);
-        let mut q = sqlx::query(&sql);
-        for a in args {
-            q = q.bind(*a);
+        let args = args.iter().fold(Args::default(), |a, v| a.arg(*v));
+        self.rows(&sql, args).await
+    }
+
+    /// The rows of one reading statement. On SQLite the deferred writes go in front of
+    /// it, in the same round trip (they return no rows, so the rows are the read's).
+    pub(crate) async fn rows(&mut self, sql: &str, args: Args) -> Result<Vec<AnyRow>> {
+        if self.backend == Backend::Postgres || self.pending.is_empty() {
+            let q = args.bind_to(sqlx::query(sql));
+            return Ok(q.fetch_all(&mut *self.tx).await?);
         }
-        Ok(q.fetch_all(self.conn().await?).await?)
+        let mut batch = std::mem::take(&mut self.pending);
+        batch.push((sql.to_owned(), args));
+        let sql = batch
+            .iter()
+            .map(|(sql, _)| sql.as_str())
+            .collect::<Vec<_>>()
+            .join(";\n");
+        let mut q = sqlx::query(&sql);
+        for (_, args) in &batch {
+            q = args.bind_to(q);
+        }
+        Ok(q.fetch_all(&mut *self.tx).await?)
     }
 
     /// A row matched by email or external id, whichever the caller has; external id
