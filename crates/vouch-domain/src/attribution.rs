@@ -114,12 +114,17 @@ pub enum RejectReason {
     SelfReferral,
     /// The qualifying event came after the attribution window closed.
     OutsideWindow,
-    /// The advocate is blocked or the program is not active.
+    /// The advocate is blocked.
     AdvocateInactive,
+    /// The program was paused when the friend came. Judged again when the friend comes
+    /// back after the program resumes.
+    ProgramPaused,
     /// The qualifying purchase fell before the program's start or after its end.
     OutsideSchedule,
     /// The fraud rules rejected it, or a reviewer did; its signals say why.
     Fraud,
+    /// The friend had already bought without a referral: not a new customer.
+    ExistingCustomer,
 }
 
 impl RejectReason {
@@ -128,8 +133,10 @@ impl RejectReason {
             Self::SelfReferral => "self_referral",
             Self::OutsideWindow => "outside_window",
             Self::AdvocateInactive => "advocate_inactive",
+            Self::ProgramPaused => "program_paused",
             Self::OutsideSchedule => "outside_schedule",
             Self::Fraud => "fraud",
+            Self::ExistingCustomer => "existing_customer",
         }
     }
 
@@ -138,27 +145,54 @@ impl RejectReason {
             "self_referral" => Some(Self::SelfReferral),
             "outside_window" => Some(Self::OutsideWindow),
             "advocate_inactive" => Some(Self::AdvocateInactive),
+            "program_paused" => Some(Self::ProgramPaused),
             "outside_schedule" => Some(Self::OutsideSchedule),
             "fraud" => Some(Self::Fraud),
+            "existing_customer" => Some(Self::ExistingCustomer),
             _ => None,
         }
     }
 }
 
+impl RejectReason {
+    /// Whether a referral rejected for this reason is judged again when the friend
+    /// comes back (the pause is over then, or not): every other verdict is final.
+    pub fn judged_again(self) -> bool {
+        self == Self::ProgramPaused
+    }
+}
+
+/// Who is being referred, by whom, and where they both stand.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    pub advocate: Identity<'a>,
+    /// Not blocked.
+    pub advocate_active: bool,
+    /// Not paused.
+    pub program_active: bool,
+    pub friend: Identity<'a>,
+    /// The friend already bought without a referral.
+    pub existing_customer: bool,
+}
+
 /// The verdict on a new referral: `None` when it counts.
 pub fn judge_referral(
-    advocate: Identity<'_>,
-    advocate_active: bool,
-    friend: Identity<'_>,
+    c: &Candidate<'_>,
     touch: &Touch,
     event_at: Millis,
     window_days: i64,
 ) -> Option<RejectReason> {
-    if advocate.same_person(&friend) {
+    if c.advocate.same_person(&c.friend) {
         return Some(RejectReason::SelfReferral);
     }
-    if !advocate_active {
+    if c.existing_customer {
+        return Some(RejectReason::ExistingCustomer);
+    }
+    if !c.advocate_active {
         return Some(RejectReason::AdvocateInactive);
+    }
+    if !c.program_active {
+        return Some(RejectReason::ProgramPaused);
     }
     if !within_window(touch.touched_at, event_at, window_days) {
         return Some(RejectReason::OutsideWindow);
@@ -275,13 +309,61 @@ mod tests {
         assert!(strongest_touch(None, None, None, 10).is_none());
     }
 
+    fn cand<'a>(advocate: Identity<'a>, friend: Identity<'a>) -> Candidate<'a> {
+        Candidate {
+            advocate,
+            advocate_active: true,
+            program_active: true,
+            friend,
+            existing_customer: false,
+        }
+    }
+
+    #[test]
+    fn verdicts_come_in_order_self_referral_existing_customer_blocked_paused_window() {
+        let adv = Identity {
+            email: Some("a@x.com"),
+            external_id: None,
+        };
+        let friend = Identity {
+            email: Some("b@x.com"),
+            external_id: None,
+        };
+        let late = 31 * DAY_MS;
+        let mut c = cand(adv, friend);
+        c.existing_customer = true;
+        c.advocate_active = false;
+        c.program_active = false;
+        assert_eq!(
+            judge_referral(&c, &touch(0), late, 30),
+            Some(RejectReason::ExistingCustomer)
+        );
+        c.existing_customer = false;
+        assert_eq!(
+            judge_referral(&c, &touch(0), late, 30),
+            Some(RejectReason::AdvocateInactive)
+        );
+        c.advocate_active = true;
+        assert_eq!(
+            judge_referral(&c, &touch(0), late, 30),
+            Some(RejectReason::ProgramPaused)
+        );
+        assert!(RejectReason::ProgramPaused.judged_again());
+        assert!(!RejectReason::ExistingCustomer.judged_again());
+        c.program_active = true;
+        assert_eq!(
+            judge_referral(&c, &touch(0), late, 30),
+            Some(RejectReason::OutsideWindow)
+        );
+    }
+
     #[test]
     fn self_referral_wins_over_window() {
         let me = Identity {
             email: Some("a@x.com"),
             external_id: None,
         };
-        let r = judge_referral(me, true, me, &touch(0), 100 * DAY_MS, 30);
+        let r = judge_referral(&cand(me, me), &touch(0), 100 * DAY_MS, 30);
         assert_eq!(r, Some(RejectReason::SelfReferral));
         let same_ext = Identity {
             email: Some("b@x.com"),
@@ -292,7 +374,7 @@ mod tests {
             external_id: Some("42"),
         };
         assert_eq!(
-            judge_referral(adv, true, same_ext, &touch(0), 0, 30),
+            judge_referral(&cand(adv, same_ext), &touch(0), 0, 30),
             Some(RejectReason::SelfReferral)
         );
     }
@@ -308,11 +390,11 @@ mod tests {
             external_id: None,
         };
         assert_eq!(
-            judge_referral(adv, true, friend, &touch(0), 30 * DAY_MS, 30),
+            judge_referral(&cand(adv, friend), &touch(0), 30 * DAY_MS, 30),
             None
         );
         assert_eq!(
-            judge_referral(adv, true, friend, &touch(0), 30 * DAY_MS + 1, 30),
+            judge_referral(&cand(adv, friend), &touch(0), 30 * DAY_MS + 1, 30),
             Some(RejectReason::OutsideWindow)
         );
     }

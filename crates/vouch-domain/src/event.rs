@@ -53,6 +53,22 @@ pub fn idempotency_key(
     }
 }
 
+/// How far ahead of Vouch's clock an event may be dated: the merchant's and Vouch's
+/// clocks may differ a little; more is a mistake that would stretch windows, holds and
+/// boosts.
+pub const MAX_CLOCK_SKEW_MS: crate::Millis = 5 * 60_000;
+
+/// Refuses an `occurred_at` more than [`MAX_CLOCK_SKEW_MS`] after `now`.
+pub fn check_occurred_at(at: crate::Millis, now: crate::Millis) -> crate::Result<()> {
+    if at > now.saturating_add(MAX_CLOCK_SKEW_MS) {
+        return Err(crate::DomainError::invalid(
+            "occurred_at",
+            "is in the future: at most 5 minutes ahead of the server's clock",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,8 @@ pub enum EventType {
     ReferralConverted,
     #[serde(rename = "referral.held")]
     ReferralHeld,
+    #[serde(rename = "referral.reopened")]
+    ReferralReopened,
     #[serde(rename = "referral.approved")]
     ReferralApproved,
     #[serde(rename = "referral.rejected")]
@@ -64,7 +66,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::ParticipantEnrolled,
         Self::ParticipantBlocked,
         Self::ParticipantUnblocked,
@@ -72,6 +74,7 @@ impl EventType {
         Self::ReferralSignedUp,
         Self::ReferralConverted,
         Self::ReferralHeld,
+        Self::ReferralReopened,
         Self::ReferralApproved,
         Self::ReferralRejected,
         Self::ReferralRewarded,
@@ -97,6 +100,7 @@ impl EventType {
             Self::ReferralSignedUp => "referral.signed_up",
             Self::ReferralConverted => "referral.converted",
             Self::ReferralHeld => "referral.held",
+            Self::ReferralReopened => "referral.reopened",
             Self::ReferralApproved => "referral.approved",
             Self::ReferralRejected => "referral.rejected",
             Self::ReferralRewarded => "referral.rewarded",

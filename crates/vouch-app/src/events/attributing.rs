@@ -4,7 +4,8 @@ use crate::error::Result;
 use crate::fraud;
 use crate::fraud::FraudData;
 use vouch_domain::attribution::{
-    judge_referral, strongest_touch, ClickTouch, Identity, ReferralStatus, RejectReason,
+    judge_referral, strongest_touch, Candidate, ClickTouch, Identity, ReferralStatus, RejectReason,
+    Touch,
 };
 use vouch_domain::event::EventKind;
 use vouch_domain::ids::{CustomerId, EventId, ReferralId};
@@ -118,19 +119,46 @@ pub(super) async fn attribute(
     // The advocate, when this event just read them (saves a read at conversion).
     let mut advocate = None;
     let mut fresh = false;
+    // A referral judged again keeps its row (one referral per customer).
+    let mut reopened = false;
     let referral = match existing {
+        // Rejected only because the program was paused, and it is not any more: judged
+        // again, from this event's touch or the first one.
+        Some(r)
+            if r.reason.is_some_and(RejectReason::judged_again)
+                && program.status == ProgramStatus::Active =>
+        {
+            let again = Judging {
+                previous: Some(&r),
+                existing_customer: false,
+            };
+            match new_referral(tx, fraud, program, input, &customer, again, now).await? {
+                Some((n, a)) => {
+                    advocate = Some(a);
+                    reopened = true;
+                    Some(n)
+                }
+                None => Some(r),
+            }
+        }
         // Decided once: later events inherit the customer's attribution.
         Some(r) => Some(r),
-        // A customer who already bought without a referral is not a new referral.
-        None if customer.first_purchase_at.is_some() => None,
-        None => match new_referral(tx, fraud, program, input, &customer, now).await? {
-            Some((r, a)) => {
-                advocate = Some(a);
-                fresh = true;
-                Some(r)
+        // A customer who already bought without a referral is not a new referral; with
+        // a touch, the referral says so.
+        None => {
+            let first = Judging {
+                previous: None,
+                existing_customer: customer.first_purchase_at.is_some(),
+            };
+            match new_referral(tx, fraud, program, input, &customer, first, now).await? {
+                Some((r, a)) => {
+                    advocate = Some(a);
+                    fresh = true;
+                    Some(r)
+                }
+                None => None,
             }
-            None => None,
-        },
+        }
     };
     let Some(mut referral) = referral else {
         if input.kind.is_payment() {
@@ -150,7 +178,7 @@ pub(super) async fn attribute(
                 event_id,
                 advocate,
                 fraud,
-                fresh,
+                fresh: fresh || reopened,
             };
             convert(
                 tx,
@@ -211,6 +239,16 @@ pub(super) async fn attribute(
     Ok(outcome)
 }
 
+/// What a new referral is judged with besides the event.
+#[derive(Clone, Copy)]
+pub(super) struct Judging<'a> {
+    /// The referral judged again (rejected during a pause): its touch counts when the
+    /// event brings none.
+    pub(super) previous: Option<&'a Referral>,
+    /// The friend already bought without a referral.
+    pub(super) existing_customer: bool,
+}
+
 /// A referral for a friend seen for the first time with a click or a code, with its
 /// advocate; `None` when the event carries neither (or they point nowhere here). Not
 /// written yet: the caller writes it once this event has moved it.
@@ -220,6 +258,7 @@ pub(super) async fn new_referral(
     program: &Program,
     input: &EventInput,
     customer: &Customer,
+    judging: Judging<'_>,
     now: Millis,
 ) -> Result<Option<(Referral, Participant)>> {
     let click_row = match &input.click_id {
@@ -242,7 +281,15 @@ pub(super) async fn new_referral(
         (None, None, Some(code)) => coupon_advocate(tx, program, code).await?,
         _ => None,
     };
-    let Some(touch) = strongest_touch(click, owner_id, coupon_owner, input.occurred_at) else {
+    let touch = strongest_touch(click, owner_id, coupon_owner, input.occurred_at).or_else(|| {
+        judging.previous.map(|p| Touch {
+            referrer: p.referrer_participant_id.clone(),
+            source: p.source,
+            click_id: p.click_id.clone(),
+            touched_at: p.touched_at,
+        })
+    });
+    let Some(touch) = touch else {
         return Ok(None);
     };
     let advocate = match code_owner {
@@ -252,36 +299,40 @@ pub(super) async fn new_referral(
             None => return Ok(None),
         },
     };
-    let active = advocate.status == vouch_store::ParticipantStatus::Active
-        && program.status == ProgramStatus::Active;
     let verdict = judge_referral(
-        Identity {
-            email: advocate.email_normalized.as_deref(),
-            external_id: advocate.external_id.as_deref(),
+        &Candidate {
+            advocate: Identity {
+                email: advocate.email_normalized.as_deref(),
+                external_id: advocate.external_id.as_deref(),
+            },
+            advocate_active: advocate.status == vouch_store::ParticipantStatus::Active,
+            program_active: program.status == ProgramStatus::Active,
+            friend: friend_identity(input),
+            existing_customer: judging.existing_customer,
         },
-        active,
-        friend_identity(input),
         &touch,
         input.occurred_at,
         program.config.attribution_window_days,
     );
+    // Judged again: the same referral, with this judgment and this touch.
+    let previous = judging.previous;
     let referral = Referral {
-        id: ReferralId::new(),
+        id: previous.map_or_else(ReferralId::new, |p| p.id.clone()),
         workspace_id: program.workspace_id.clone(),
         program_id: program.id.clone(),
         referrer_participant_id: advocate.id.clone(),
         referee_participant_id: None,
         customer_id: customer.id.clone(),
-        status: if verdict.is_some() {
-            ReferralStatus::Rejected
-        } else {
-            ReferralStatus::Clicked
+        status: match (verdict, previous.and_then(|p| p.signed_up_at)) {
+            (Some(_), _) => ReferralStatus::Rejected,
+            (None, Some(_)) => ReferralStatus::SignedUp,
+            (None, None) => ReferralStatus::Clicked,
         },
         reason: verdict,
         source: touch.source,
         click_id: touch.click_id.clone(),
         touched_at: touch.touched_at,
-        signed_up_at: None,
+        signed_up_at: previous.and_then(|p| p.signed_up_at),
         converted_at: None,
         conversion_event_id: None,
         payments: 0,
@@ -296,11 +347,14 @@ pub(super) async fn new_referral(
         risk_score: 0,
         signals: vec![],
         review: None,
-        created_at: now,
+        created_at: previous.map_or(now, |p| p.created_at),
         updated_at: now,
     };
     let mut referral = referral;
-    tx.emit(referral.created(now));
+    tx.emit(match previous {
+        Some(_) => referral.reopened(now),
+        None => referral.created(now),
+    });
     if referral.reason == Some(RejectReason::SelfReferral) {
         // A fraud decision like the others: written to the audit log.
         tx.insert_audit(&vouch_store::AuditEntry {

@@ -48,6 +48,11 @@ pub(super) async fn convert(
         tx.emit(vec![referral.reject(RejectReason::OutsideSchedule, now)?]);
         return Ok(());
     }
+    // Purchases during a pause earn nothing; the friend is judged again after it.
+    if program.status != vouch_store::ProgramStatus::Active {
+        tx.emit(vec![referral.reject(RejectReason::ProgramPaused, now)?]);
+        return Ok(());
+    }
     // Rules that read an advocate's totals are evaluated one event at a time.
     let referrer = locked_referrer(tx, referral, conversion.advocate).await?;
     // Blocked after the friend signed up: the purchase earns nothing.
@@ -158,6 +163,15 @@ pub(super) async fn repeat_payment(
     let n = u32::try_from(referral.payments.saturating_add(1)).unwrap_or(u32::MAX);
     referral.payments = i64::from(n);
     if !program.config.in_schedule(input.occurred_at) {
+        return Ok(());
+    }
+    if program.status != vouch_store::ProgramStatus::Active {
+        referral.skipped.push(rules::Skipped {
+            role: Role::Referrer,
+            trigger: trigger_for(input.kind, n).key(),
+            reason: rules::SkipReason::ProgramPaused,
+            message: "the program was paused: payments during a pause earn nothing".into(),
+        });
         return Ok(());
     }
     let referrer = locked_referrer(tx, referral, conversion.advocate).await?;

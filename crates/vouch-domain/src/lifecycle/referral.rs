@@ -39,6 +39,17 @@ impl Referral {
         out
     }
 
+    /// A referral rejected only because the program was paused, judged again after
+    /// the pause with the friend's new touch: `referral.reopened`, and
+    /// `referral.rejected` when the new judgment rejects it too.
+    pub fn reopened(&self, now: Millis) -> Vec<DomainEvent> {
+        let mut out = vec![self.event(EventType::ReferralReopened, now)];
+        if self.status == ReferralStatus::Rejected {
+            out.push(self.event(EventType::ReferralRejected, now));
+        }
+        out
+    }
+
     /// The friend signed up. A signup after a later state changes nothing.
     pub fn sign_up(&mut self, at: Millis, now: Millis) -> Option<DomainEvent> {
         self.signed_up_at.get_or_insert(at);

@@ -67,6 +67,8 @@ pub enum SkipReason {
     Budget,
     /// A percent reward that rounds to nothing.
     ZeroAmount,
+    /// The program was paused when the payment came.
+    ProgramPaused,
 }
 
 impl SkipReason {
@@ -78,6 +80,7 @@ impl SkipReason {
             Self::AdvocateCap => "advocate_cap",
             Self::Budget => "budget",
             Self::ZeroAmount => "zero_amount",
+            Self::ProgramPaused => "program_paused",
         }
     }
 }

@@ -54,7 +54,8 @@ pub struct EventIn {
     pub amount: Option<i64>,
     /// ISO 4217; required with `amount`.
     pub currency: Option<String>,
-    /// RFC 3339; default now. Holds and windows count from it.
+    /// RFC 3339; default now. Holds and windows count from it. At most 5 minutes ahead
+    /// of the server's clock (422 beyond).
     pub occurred_at: Option<String>,
     /// The friend's network and device, for the fraud rules.
     #[serde(flatten)]
@@ -151,6 +152,7 @@ fn validate(
         Some(t) => parse_time("occurred_at", t)?,
         None => now,
     };
+    vouch_domain::event::check_occurred_at(occurred_at, now)?;
     let idempotency_key = idempotency_header(headers)?;
     Ok((
         program_id,

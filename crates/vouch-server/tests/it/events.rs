@@ -232,7 +232,7 @@ async fn click_too_old_is_rejected(app: TestApp) {
     let click = app.click(s.code()).await;
     let mut body = s.purchase("late@x.com", "late-1");
     body["click_id"] = json!(click);
-    body["occurred_at"] = json!(at(2 * 86400));
+    body["occurred_at"] = json!(app.after(2 * 86400));
     let e = app.event(body).await;
     assert_eq!(e["referral"]["status"], "rejected");
     assert_eq!(e["referral"]["reason"], "outside_window");
@@ -241,7 +241,7 @@ async fn click_too_old_is_rejected(app: TestApp) {
     let click = app.click(s.code()).await;
     let mut body = s.purchase("ontime@x.com", "ontime-1");
     body["click_id"] = json!(click);
-    body["occurred_at"] = json!(at(3600));
+    body["occurred_at"] = json!(app.after(3600));
     let e = app.event(body).await;
     assert_eq!(e["referral"]["status"], "rewarded");
     // Signed up in time, bought after the window closed.
@@ -249,7 +249,7 @@ async fn click_too_old_is_rejected(app: TestApp) {
     app.event(json!({"type": "signup", "program_id": s.pid(), "customer": {"email": "slow@x.com"}, "click_id": click}))
         .await;
     let mut body = s.purchase("slow@x.com", "slow-1");
-    body["occurred_at"] = json!(at(3 * 86400));
+    body["occurred_at"] = json!(app.after(3 * 86400));
     let e = app.event(body).await;
     assert_eq!(e["referral"]["reason"], "outside_window");
 }
@@ -468,7 +468,8 @@ async fn unattributed_events_are_recorded(app: TestApp) {
     let mut body = s.purchase("organic@x.com", "org-2");
     body["referral_code"] = json!(s.code());
     let e = app.event(body).await;
-    assert!(e["referral"].is_null());
+    assert_eq!(e["referral"]["reason"], "existing_customer", "{e}");
+    assert_eq!(e["rewards"], json!([]));
     // Unknown codes and click ids attribute nothing and fail nothing.
     let e = app
         .event(json!({"type": "signup", "program_id": s.pid(), "customer": {"email": "z@x.com"}, "referral_code": "NOPE123", "click_id": "clk_00000000000000000000000000"}))

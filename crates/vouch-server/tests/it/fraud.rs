@@ -914,7 +914,7 @@ async fn coupon_site_referer_holds_for_review(app: TestApp) {
     let e = app
         .event(with(
             purchase(&p, "deal@example.org", "cs-1"),
-            json!({"occurred_at": at(600)}),
+            json!({"occurred_at": app.after(600)}),
         ))
         .await;
     assert_eq!(signals(&e["referral"]), ["coupon_site"], "{e}");
@@ -1168,7 +1168,7 @@ async fn approved_review_is_not_held_again_at_purchase(app: TestApp) {
     let e = app
         .event(with(
             purchase(&p, "deal@example.org", "ok-1"),
-            json!({"occurred_at": at(600)}),
+            json!({"occurred_at": app.after(600)}),
         ))
         .await;
     assert_eq!(e["referral"]["review"], "approved", "{e}");
@@ -1206,7 +1206,7 @@ async fn strong_evidence_after_an_approval_still_rejects(app: TestApp) {
     let e = app
         .event(with(
             purchase(&p, "deal@example.org", "sp-1"),
-            json!({"occurred_at": at(600), "payment_fingerprint": "sara-card"}),
+            json!({"occurred_at": app.after(600), "payment_fingerprint": "sara-card"}),
         ))
         .await;
     let r = &e["referral"];
@@ -1408,7 +1408,7 @@ async fn honest_referral_has_no_signals(app: TestApp) {
     let e = app
         .event(with(
             purchase(&p, "friend@example.org", "h-1"),
-            json!({"occurred_at": at(3600), "ip_address": "198.51.100.20",
+            json!({"occurred_at": app.after(3600), "ip_address": "198.51.100.20",
                    "user_agent": "Mozilla/5.0 Friend", "device_id": "friend-laptop",
                    "payment_fingerprint": "friend-card"}),
         ))

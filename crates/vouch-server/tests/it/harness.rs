@@ -95,6 +95,14 @@ impl TestApp {
         })
     }
 
+    /// Moves the server's clock `secs` ahead and returns that instant (RFC 3339), for
+    /// events that happen later than what came before them (events may not be dated
+    /// ahead of the server's clock).
+    pub fn after(&self, secs: u64) -> String {
+        self.clock.advance(Duration::from_secs(secs));
+        vouch_domain::views::rfc3339(self.clock.now())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

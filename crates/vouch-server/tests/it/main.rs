@@ -3,6 +3,7 @@
 mod harness;
 
 mod activity;
+mod attribution_edges;
 mod events;
 mod fraud;
 mod links;

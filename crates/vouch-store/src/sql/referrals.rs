@@ -133,8 +133,11 @@ impl ReferralTx for SqlTx {
         let sql = self.backend.sql(
             "UPDATE referrals SET referee_participant_id = ?, status = ?, reason = ?, \
              signed_up_at = ?, converted_at = ?, conversion_event_id = ?, updated_at = ?, \
-             payments = ?, skipped = ?, risk_score = ?, signals = ?, review = ? WHERE id = ?",
+             payments = ?, skipped = ?, risk_score = ?, signals = ?, review = ?, \
+             referrer_participant_id = ?, source = ?, click_id = ?, touched_at = ?, \
+             ip_hash = ?, ip_range_hash = ?, device_id = ? WHERE id = ?",
         );
+        // The touch changes only when a referral rejected during a pause is judged again.
         let args = Args::default()
             .arg(r.referee_participant_id.as_ref().map(|p| p.as_str()))
             .arg(r.status.as_str())
@@ -148,6 +151,13 @@ impl ReferralTx for SqlTx {
             .arg(r.risk_score)
             .arg(signals_json(&r.signals)?)
             .arg(r.review.map(Review::as_str))
+            .arg(r.referrer_participant_id.as_str())
+            .arg(r.source.as_str())
+            .arg(r.click_id.as_ref().map(|c| c.as_str()))
+            .arg(r.touched_at)
+            .arg(r.ip_hash.as_deref())
+            .arg(r.ip_range_hash.as_deref())
+            .arg(r.device_id.as_deref())
             .arg(r.id.as_str());
         self.write(&sql, args).await?;
         Ok(())
