@@ -148,6 +148,21 @@ impl<'a> Simulator<'a> {
         let answers = self.answer(&advocate, &q);
         let facts = facts(self.config, &payment, &q, &answers, ev.advocate_has_upline);
         let decision = evaluate(&self.config.rules(), &facts);
+        // As on the live path, only a qualifying payment converts the friend.
+        if n == 1 && !decision.qualifies() {
+            if let Some(friend) = self.friends.get_mut(&ev.customer) {
+                friend.1 = 0;
+            }
+            let skips = decision
+                .skipped
+                .into_iter()
+                .map(|skipped| SimSkip {
+                    event: index,
+                    skipped,
+                })
+                .collect();
+            return (vec![], skips);
+        }
         let adv = self.advocates.entry(advocate.clone()).or_default();
         // Counted from the next payment on, as the store counts committed conversions.
         if n == 1 {

@@ -78,6 +78,21 @@ pub(super) async fn convert(
     if referral.status == ReferralStatus::Rejected {
         return Ok(());
     }
+    // Only a qualifying purchase converts: one that a rule's conditions refuse (a
+    // minimum order, another currency) uses up nothing, and the referral says why.
+    let decided = decide(
+        tx,
+        program,
+        input,
+        &referrer,
+        trigger_for(input.kind, 1),
+        now,
+    )
+    .await?;
+    if !decided.decision.qualifies() {
+        referral.skipped.extend(decided.decision.skipped);
+        return Ok(());
+    }
     let referee = match enroll_in(
         tx,
         program,
@@ -99,17 +114,9 @@ pub(super) async fn convert(
     let converted = referral.convert(referee.id.clone(), input.occurred_at, event_id, now)?;
     tx.emit(vec![converted]);
 
-    let trigger = trigger_for(input.kind, 1);
-    pay(
-        tx,
-        program,
-        input,
-        event_id,
-        (&referrer, Some(&referee.id)),
-        trigger,
-        referral,
-        outcome,
-        now,
+    let parties = (&referrer, Some(&referee.id));
+    create(
+        tx, program, input, event_id, parties, decided, referral, outcome, now,
     )
     .await?;
     if !outcome.rewards.is_empty()
@@ -193,6 +200,41 @@ pub(super) async fn repeat_payment(
     .await
 }
 
+/// What the program's rules decide for one payment of a referral, with what they read.
+pub(super) struct Decided {
+    decision: rules::Decision,
+    facts: rules::Facts,
+    upline: Option<ParticipantId>,
+    trigger: Trigger,
+}
+
+/// Applies the program's rules to one payment of a referral (nothing is written).
+pub(super) async fn decide(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    input: &EventInput,
+    referrer: &Participant,
+    trigger: Trigger,
+    now: Millis,
+) -> Result<Decided> {
+    let payment = rules::Payment {
+        trigger,
+        occurred_at: input.occurred_at,
+        now,
+        order: input.amount,
+    };
+    let mut facts = rewarding::gather_facts(tx, program, referrer, &payment).await?;
+    let upline = rewarding::upline(tx, program, referrer).await?;
+    facts.has_upline = upline.is_some();
+    let decision = rules::evaluate(&program.config.rules(), &facts);
+    Ok(Decided {
+        decision,
+        facts,
+        upline,
+        trigger,
+    })
+}
+
 /// Applies the program's rules to one payment of a referral and creates what they give.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn pay(
@@ -206,19 +248,36 @@ pub(super) async fn pay(
     outcome: &mut Outcome,
     now: Millis,
 ) -> Result<()> {
+    let decided = decide(tx, program, input, referrer, trigger, now).await?;
+    let parties = (referrer, referee);
+    create(
+        tx, program, input, event_id, parties, decided, referral, outcome, now,
+    )
+    .await
+}
+
+/// Creates the rewards a decision gives, each for its participant.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn create(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    input: &EventInput,
+    event_id: &EventId,
+    (referrer, referee): (&Participant, Option<&ParticipantId>),
+    decided: Decided,
+    referral: &mut Referral,
+    outcome: &mut Outcome,
+    now: Millis,
+) -> Result<()> {
+    let Decided {
+        decision,
+        facts,
+        upline,
+        trigger,
+    } = decided;
     if let Trigger::Purchase(n) | Trigger::SubscriptionPayment(n) = trigger {
         referral.payments = referral.payments.max(i64::from(n));
     }
-    let payment = rules::Payment {
-        trigger,
-        occurred_at: input.occurred_at,
-        now,
-        order: input.amount,
-    };
-    let mut facts = rewarding::gather_facts(tx, program, referrer, &payment).await?;
-    let upline = rewarding::upline(tx, program, referrer).await?;
-    facts.has_upline = upline.is_some();
-    let decision = rules::evaluate(&program.config.rules(), &facts);
     let plans = decision
         .plans
         .into_iter()

@@ -72,6 +72,15 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    /// A condition of the rule refused the payment itself (as opposed to a limit such
+    /// as a cap or the budget): such a payment does not qualify.
+    pub fn is_condition(self) -> bool {
+        matches!(
+            self,
+            Self::MinOrderAmount | Self::NoOrderAmount | Self::CurrencyMismatch | Self::ZeroAmount
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::MinOrderAmount => "min_order_amount",

@@ -81,6 +81,15 @@ pub struct Decision {
     pub skipped: Vec<Skipped>,
 }
 
+impl Decision {
+    /// Whether the payment qualifies: no rule refused it for one of its conditions. A
+    /// payment that does not qualify uses up nothing (the friend's first *qualifying*
+    /// purchase converts); one refused only by a limit still counts.
+    pub fn qualifies(&self) -> bool {
+        !self.skipped.iter().any(|s| s.reason.is_condition())
+    }
+}
+
 /// Program-wide rules, next to the per-side rules in `ProgramConfig`.
 pub struct Rules<'a> {
     pub referrer: Option<&'a RewardRule>,

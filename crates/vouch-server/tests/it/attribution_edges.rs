@@ -12,6 +12,7 @@ both!(
     a_purchase_during_a_pause_earns_nothing_and_the_friend_is_judged_again_after_it,
     a_friend_who_signed_up_during_a_pause_converts_after_it,
     repeat_payments_during_a_pause_are_skipped_with_a_reason,
+    a_purchase_in_a_currency_the_rule_does_not_pay_uses_up_nothing,
     events_from_the_future_are_refused_beyond_five_minutes
 );
 
@@ -182,4 +183,41 @@ async fn events_from_the_future_are_refused_beyond_five_minutes(app: TestApp) {
     app.event(json!({"type": "signup", "program_id": pid,
         "customer": {"email": "f@example.com"}, "occurred_at": at(120)}))
         .await;
+}
+
+async fn a_purchase_in_a_currency_the_rule_does_not_pay_uses_up_nothing(app: TestApp) {
+    let program = app
+        .program(json!({
+            "referrer_reward": {"kind": "credit", "percent": 10, "currency": "USD"},
+            "referee_reward": null,
+        }))
+        .await;
+    let pid = program["id"].as_str().unwrap();
+    let advocate = app.advocate(&program, "sara@example.com").await;
+    let code = advocate["referral_code"].as_str().unwrap();
+    let eur = app
+        .event(
+            json!({"type": "purchase", "program_id": pid, "referral_code": code,
+            "customer": {"email": "friend@example.com"}, "order_id": "c1",
+            "amount": 5000, "currency": "EUR"}),
+        )
+        .await;
+    assert_eq!(eur["rewards"], json!([]), "{eur}");
+    assert_eq!(
+        eur["referral"]["status"], "clicked",
+        "waits for a qualifying purchase"
+    );
+    assert_eq!(
+        eur["referral"]["skipped_rewards"][0]["reason"], "currency_mismatch",
+        "{eur}"
+    );
+    let usd = app
+        .event(json!({"type": "purchase", "program_id": pid,
+            "customer": {"email": "friend@example.com"}, "order_id": "c2",
+            "amount": 5000, "currency": "USD"}))
+        .await;
+    assert_eq!(usd["referral"]["status"], "rewarded", "{usd}");
+    let reward = &usd["rewards"][0];
+    assert_eq!(reward["trigger"], "first_purchase", "{usd}");
+    assert_eq!(reward["amount"], 500);
 }

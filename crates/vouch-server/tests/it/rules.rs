@@ -169,7 +169,8 @@ async fn small_first_purchase_is_skipped_for_min_order_amount(app: TestApp) {
         .event(purchase(&p, "small@x.com", "s-1", 4999, Some(&a)))
         .await;
     assert_eq!(e["rewards"], json!([]), "{e}");
-    assert_eq!(e["referral"]["status"], "converted");
+    // Not a qualifying purchase: it uses up nothing, and the referral says why.
+    assert_eq!(e["referral"]["status"], "clicked");
     let skipped = e["referral"]["skipped_rewards"].as_array().unwrap();
     assert_eq!(skipped.len(), 1, "{e}");
     assert_eq!(skipped[0]["reason"], "min_order_amount");
@@ -179,13 +180,21 @@ async fn small_first_purchase_is_skipped_for_min_order_amount(app: TestApp) {
     let referral = referral_of(&app, &e).await;
     assert_eq!(referral["skipped_rewards"][0]["reason"], "min_order_amount");
     assert_eq!(balance(&app.participant(id(&a)).await, USD), (0, 0));
+    // The same friend's next, qualifying purchase converts and pays (Airbnb's rule).
+    let again = app
+        .event(purchase(&p, "small@x.com", "s-2", 8000, None))
+        .await;
+    assert_eq!(again["referral"]["id"], e["referral"]["id"], "{again}");
+    assert_eq!(again["referral"]["status"], "rewarded", "{again}");
+    assert_eq!(one(&again, "referrer")["trigger"], "first_purchase");
+    assert_eq!(balance(&app.participant(id(&a)).await, USD), (1000, 0));
     // Exactly the minimum qualifies.
     let e = app
         .event(purchase(&p, "big@x.com", "b-1", 5000, Some(&a)))
         .await;
     assert_eq!(one(&e, "referrer")["amount"], 1000);
     assert_eq!(e["referral"]["skipped_rewards"], json!([]));
-    assert_eq!(balance(&app.participant(id(&a)).await, USD), (1000, 0));
+    assert_eq!(balance(&app.participant(id(&a)).await, USD), (2000, 0));
 }
 
 async fn every_purchase_up_to_n_is_rewarded(app: TestApp) {
@@ -973,10 +982,12 @@ async fn second_level_share_needs_the_referrer_reward(app: TestApp) {
 }
 
 async fn refund_reverses_a_conversion_that_earned_nothing(app: TestApp) {
+    // The budget refuses the reward: a limit, so the purchase still converts.
     let p = app
         .program(json!({
-            "referrer_reward": {"kind": "credit", "amount": 1000, "currency": USD, "min_order_amount": 5000},
+            "referrer_reward": {"kind": "credit", "amount": 1000, "currency": USD},
             "referee_reward": null,
+            "caps": {"budget": {"amount": 500, "currency": USD}},
         }))
         .await;
     let a = app.advocate(&p, "sara@example.com").await;
