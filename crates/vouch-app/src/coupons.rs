@@ -113,6 +113,12 @@ pub async fn add_codes(
         };
         assigned += 1;
         reward.coupon_code = Some(code);
+        // Its days run from now, when it is issued.
+        reward.coupon_expires_at =
+            serde_json::from_value::<vouch_domain::rules::RewardRule>(reward.rule.clone())
+                .ok()
+                .and_then(|rule| rule.coupon)
+                .and_then(|spec| vouch_domain::rules::coupon_expiry(&spec, now));
         reward.pending_reason = None;
         reward.updated_at = now;
         if reward.status == RewardStatus::Pending && reward.approve_at <= now {

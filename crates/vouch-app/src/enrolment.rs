@@ -54,11 +54,34 @@ pub async fn enroll_in(
         &input.referred_by,
         &program.config.welcome_reward,
     ) {
-        if let Some(plan) = rules::welcome_plan(rule, now) {
+        let c = &program.config;
+        // The same budget as every other reward, under the same lock.
+        let spent = match c.caps.budget {
+            Some(budget) => {
+                tx.lock(&format!("program:{}:budget", program.id)).await?;
+                let answers = tx
+                    .advocate_totals(&vouch_store::TotalsQuery {
+                        referrer: &p.id,
+                        conversions: vec![],
+                        usage: None,
+                        spend: Some((&program.id, budget.currency)),
+                    })
+                    .await?;
+                rules::budget_spent(c, &answers)
+            }
+            None => 0,
+        };
+        let decision = rules::welcome(&c.rules(), rule, spent, now);
+        let plans: Vec<_> = decision
+            .plans
+            .into_iter()
+            .map(|plan| (plan, p.id.clone()))
+            .collect();
+        if !plans.is_empty() {
             rewarding::create_rewards(
                 tx,
                 program,
-                vec![(plan, p.id.clone())],
+                plans,
                 rewarding::Source {
                     referral: None,
                     event: None,

@@ -128,17 +128,24 @@ pub async fn create_rewards(
             reward.pending_reason = Some(super::fraud::HELD_FOR_REVIEW);
         }
         if let (RewardKind::Coupon, Some(spec)) = (plan.kind, &plan.rule.coupon) {
-            reward.coupon_expires_at = rules::coupon_expiry(spec, now);
+            // A coupon's days run from when it is issued (a code waiting for its pool
+            // is issued when codes arrive).
             match spec.pool_id.as_deref().and_then(CouponPoolId::parse) {
                 Some(pool) => match tx.draw_pool_code(&pool, &program.id, &reward.id).await? {
-                    Some(code) => reward.coupon_code = Some(code),
+                    Some(code) => {
+                        reward.coupon_code = Some(code);
+                        reward.coupon_expires_at = rules::coupon_expiry(spec, now);
+                    }
                     None => {
                         // Never fails the event: the reward waits for codes.
                         reward.status = RewardStatus::Pending;
                         reward.pending_reason = Some(POOL_EMPTY);
                     }
                 },
-                None => reward.coupon_code = Some(coupon_code()),
+                None => {
+                    reward.coupon_code = Some(coupon_code());
+                    reward.coupon_expires_at = rules::coupon_expiry(spec, now);
+                }
             }
         }
         rewards.push(reward);

@@ -231,6 +231,8 @@ pub struct Balance {
     pub available: i64,
     /// Approved cash waiting for a payout.
     pub payable: i64,
+    /// Cash in a payout batch not reported paid yet: on its way.
+    pub in_payout: i64,
     pub paid_out: i64,
 }
 

@@ -538,6 +538,7 @@ async fn ledger_is_balanced_and_idempotent(store: Arc<dyn Store>) {
         b,
         vec![Balance {
             payable: 0,
+            in_payout: 0,
             paid_out: 0,
             currency: usd(),
             pending: 400,

@@ -109,17 +109,6 @@ pub fn facts(
     } else {
         vec![]
     };
-    let budget_spent = match c.caps.budget {
-        Some(budget) => {
-            let points = value_in(
-                Money::new(a.spend_points, Currency::POINTS),
-                budget.currency,
-                c.points_value,
-            );
-            a.spend.saturating_add(points)
-        }
-        None => 0,
-    };
     Facts {
         trigger: payment.trigger,
         occurred_at: payment.occurred_at,
@@ -131,7 +120,23 @@ pub fn facts(
             count: u32::try_from(a.usage_count).unwrap_or(u32::MAX),
             amount: a.usage_amount,
         },
-        budget_spent,
+        budget_spent: budget_spent(c, a),
         has_upline,
+    }
+}
+
+/// What the program spent, in its budget's currency (points at their value), from the
+/// answers to a question that asked for `spend`.
+pub fn budget_spent(c: &ProgramConfig, a: &Answers) -> i64 {
+    match c.caps.budget {
+        Some(budget) => {
+            let points = value_in(
+                Money::new(a.spend_points, Currency::POINTS),
+                budget.currency,
+                c.points_value,
+            );
+            a.spend.saturating_add(points)
+        }
+        None => 0,
     }
 }

@@ -406,6 +406,20 @@ impl Limits {
     }
 }
 
+/// The welcome reward for a participant who just joined, through the program's budget
+/// like every other reward (caps count referrer rewards only).
+pub fn welcome(rules: &Rules<'_>, rule: &RewardRule, budget_spent: i64, now: Millis) -> Decision {
+    let mut out = Decision::default();
+    if let Some(plan) = welcome_plan(rule, now) {
+        let mut limits = Limits {
+            usage: Usage::default(),
+            spent: budget_spent,
+        };
+        limits.admit(rules, plan, &mut out);
+    }
+    out
+}
+
 /// The welcome reward for a participant who just joined: approved at once (there is
 /// no order to refund), outside caps and tiers.
 pub fn welcome_plan(rule: &RewardRule, now: Millis) -> Option<Plan> {

@@ -176,6 +176,8 @@ pub struct BalanceOut {
     pub pending: i64,
     /// Approved cash waiting for a payout (may be negative after a clawback).
     pub payable: i64,
+    /// Cash in a payout batch that is not reported paid yet: money on its way.
+    pub in_payout: i64,
     /// Cash paid out so far.
     pub paid_out: i64,
 }
@@ -187,6 +189,7 @@ impl From<Balance> for BalanceOut {
             available: b.available,
             pending: b.pending,
             payable: b.payable,
+            in_payout: b.in_payout,
             paid_out: b.paid_out,
         }
     }

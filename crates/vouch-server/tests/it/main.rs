@@ -7,6 +7,7 @@ mod attribution_edges;
 mod events;
 mod fraud;
 mod links;
+mod money_edges;
 mod ops;
 mod participants;
 mod payouts;

@@ -134,7 +134,7 @@ async fn participant_shows_stats_and_balance(app: TestApp) {
     );
     assert_eq!(
         after["balance"],
-        json!([{"currency": "USD", "available": 1000, "pending": 0, "payable": 0, "paid_out": 0}])
+        json!([{"currency": "USD", "available": 1000, "pending": 0, "payable": 0, "in_payout": 0, "paid_out": 0}])
     );
     let resp = app
         .get("/api/v1/participants/prt_00000000000000000000000000")

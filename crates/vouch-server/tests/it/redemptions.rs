@@ -35,7 +35,7 @@ async fn credit_is_redeemed_from_the_ledger(app: TestApp) {
     assert_eq!(r["reference"], "order-77");
     assert_eq!(
         r["balance"],
-        json!([{"currency": "USD", "available": 700, "pending": 0, "payable": 0, "paid_out": 0}])
+        json!([{"currency": "USD", "available": 700, "pending": 0, "payable": 0, "in_payout": 0, "paid_out": 0}])
     );
     assert_eq!(balance(&app.participant(&id).await, "USD"), (700, 0));
     // Overdrawing names the field and changes nothing.

@@ -23,6 +23,7 @@ impl RewardStore for SqlStore {
             Account::Pending(id.clone()).key(),
             Account::Available(id.clone()).key(),
             Account::Payable(id.clone()).key(),
+            Account::InPayout(id.clone()).key(),
             Account::PaidOut(id.clone()).key(),
         ];
         let sum = |name: &str| {
@@ -32,11 +33,12 @@ impl RewardStore for SqlStore {
             )
         };
         let sql = format!(
-            "SELECT currency, {}, {}, {}, {} FROM ledger_postings WHERE account IN (?, ?, ?, ?) \
-             GROUP BY currency ORDER BY currency",
+            "SELECT currency, {}, {}, {}, {}, {} FROM ledger_postings \
+             WHERE account IN (?, ?, ?, ?, ?) GROUP BY currency ORDER BY currency",
             sum("pending"),
             sum("available"),
             sum("payable"),
+            sum("in_payout"),
             sum("paid_out")
         );
         let args: Vec<&str> = accounts

@@ -289,6 +289,7 @@ pub(crate) fn balance(row: &AnyRow) -> Result<Balance> {
         pending: i(row, "pending")?,
         available: i(row, "available")?,
         payable: i(row, "payable")?,
+        in_payout: i(row, "in_payout")?,
         paid_out: i(row, "paid_out")?,
     })
 }

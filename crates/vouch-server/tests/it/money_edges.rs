@@ -1,0 +1,140 @@
+//! Money at the edges: welcome rewards within the budget, cash on its way shown as
+//! `in_payout`, and coupons that waited for codes expiring from when they were issued.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::harness::{balance, TestApp};
+
+both!(
+    welcome_rewards_stay_within_the_budget,
+    cash_in_a_payout_batch_shows_as_in_payout,
+    a_coupon_issued_late_expires_from_when_it_was_issued
+);
+
+fn id(v: &Value) -> &str {
+    v["id"].as_str().expect("id")
+}
+
+async fn welcome_rewards_stay_within_the_budget(app: TestApp) {
+    let p = app
+        .program(json!({
+            "welcome_reward": {"kind": "credit", "amount": 500, "currency": "USD"},
+            "caps": {"budget": {"amount": 1500, "currency": "USD"}},
+        }))
+        .await;
+    let mut paid = 0;
+    for i in 0..4 {
+        let a = app.advocate(&p, &format!("a{i}@example.com")).await;
+        let (available, _) = balance(&app.participant(id(&a)).await, "USD");
+        paid += available;
+        let expected = if i < 3 { 500 } else { 0 };
+        assert_eq!(available, expected, "advocate {i}");
+    }
+    assert_eq!(paid, 1500, "the budget holds for welcome rewards too");
+}
+
+async fn cash_in_a_payout_batch_shows_as_in_payout(app: TestApp) {
+    let p = app
+        .program(json!({
+            "referrer_reward": {"kind": "cash", "amount": 1000, "currency": "USD"},
+            "referee_reward": null,
+        }))
+        .await;
+    let a = app.advocate(&p, "sara@example.com").await;
+    app.event(json!({"type": "purchase", "program_id": p["id"],
+        "referral_code": a["referral_code"], "customer": {"email": "f@example.com"},
+        "order_id": "o1", "amount": 3000, "currency": "USD"}))
+        .await;
+    let usd = |p: &Value| {
+        p["balance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["currency"] == "USD")
+            .cloned()
+            .unwrap()
+    };
+    let before = usd(&app.participant(id(&a)).await);
+    assert_eq!(before["payable"], 1000, "{before}");
+    assert_eq!(before["in_payout"], 0, "{before}");
+    let created = app.post_ok("/api/v1/payouts", &json!({}), 201).await;
+    let batched = usd(&app.participant(id(&a)).await);
+    assert_eq!(batched["payable"], 0, "{batched}");
+    assert_eq!(batched["in_payout"], 1000, "money on its way: {batched}");
+    assert_eq!(batched["paid_out"], 0);
+    let payout = &created["data"][0];
+    let line = payout["lines"][0]["id"].as_str().unwrap();
+    app.post_ok(
+        &format!("/api/v1/payouts/{}/lines/{line}", id(payout)),
+        &json!({"status": "paid", "reference": "PP-1"}),
+        200,
+    )
+    .await;
+    let paid = usd(&app.participant(id(&a)).await);
+    assert_eq!(paid["in_payout"], 0, "{paid}");
+    assert_eq!(paid["paid_out"], 1000, "{paid}");
+}
+
+async fn a_coupon_issued_late_expires_from_when_it_was_issued(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let pools = format!("/api/v1/programs/{}/coupon-pools", id(&p));
+    let pool = app
+        .post_ok(&pools, &json!({"name": "p", "codes": []}), 201)
+        .await;
+    let pool_id = id(&pool).to_owned();
+    let path = format!("/api/v1/programs/{}", id(&p));
+    let resp = app
+        .patch(
+            &path,
+            &json!({"referee_reward": {"kind": "coupon", "currency": "USD", "coupon": {
+                "discount_type": "percent_off", "percent": 15, "expires_in_days": 30,
+                "pool_id": pool_id}}}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let a = app.advocate(&p, "sara@example.com").await;
+    let e = app
+        .event(json!({"type": "purchase", "program_id": p["id"],
+            "referral_code": a["referral_code"], "customer": {"email": "f@example.com"},
+            "order_id": "o1", "amount": 3000, "currency": "USD"}))
+        .await;
+    let waiting = e["rewards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"] == "referee")
+        .cloned()
+        .unwrap();
+    assert_eq!(waiting["pending_reason"], "coupon_pool_empty", "{e}");
+    assert!(
+        waiting["coupon_expires_at"].is_null(),
+        "not issued yet: {waiting}"
+    );
+    // Codes arrive ten days later.
+    app.clock.advance(Duration::from_secs(10 * 86_400));
+    let issued_at = app.clock.now();
+    app.post_ok(
+        &format!("{pools}/{pool_id}/codes"),
+        &json!({"codes": ["LATE-1"]}),
+        200,
+    )
+    .await;
+    let r = app
+        .get_ok(&format!("/api/v1/rewards/{}", id(&waiting)))
+        .await;
+    assert_eq!(r["coupon_code"], "LATE-1", "{r}");
+    let expires = time::OffsetDateTime::parse(
+        r["coupon_expires_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let expires_ms = i64::try_from(expires.unix_timestamp_nanos() / 1_000_000).unwrap();
+    let days_after_issue = (expires_ms - issued_at) as f64 / 86_400_000.0;
+    assert!(
+        (29.9..=30.1).contains(&days_after_issue),
+        "30 days from issue, not from the purchase: {days_after_issue} ({r})"
+    );
+}
