@@ -42,22 +42,50 @@ pub fn parse_codes(raw: &[String]) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// The first column of each CSV line.
-pub fn csv_codes(body: &str) -> Vec<String> {
-    body.lines()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let first = line.split(',').next().unwrap_or_default().trim();
-            let first = first.trim_matches('"').trim();
-            // A header row names the column.
-            (!(i == 0 && first.eq_ignore_ascii_case("code"))).then(|| first.to_owned())
-        })
-        .collect()
+/// Names a first row may give the code column: such a row is a header, not a code.
+const HEADERS: [&str; 6] = [
+    "code",
+    "codes",
+    "coupon",
+    "coupon code",
+    "coupon_code",
+    "discount code",
+];
+
+/// The first column of each CSV row, as spreadsheets write them: a byte-order mark
+/// (Excel's UTF-8) is dropped, a header row is recognised, and `;` separates fields
+/// when the first row uses it (European exports).
+pub fn csv_codes(body: &str) -> Result<Vec<String>> {
+    let body = body.strip_prefix('\u{feff}').unwrap_or(body);
+    let first_line = body.lines().next().unwrap_or_default();
+    let delimiter = if first_line.contains(';') && !first_line.contains(',') {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(body.as_bytes());
+    let mut out = vec![];
+    for (i, record) in reader.records().enumerate() {
+        let record = record
+            .map_err(|e| AppError::invalid("codes", format!("the CSV could not be read: {e}")))?;
+        let first = record.get(0).unwrap_or_default().trim();
+        if i == 0 && HEADERS.iter().any(|h| first.eq_ignore_ascii_case(h)) {
+            continue;
+        }
+        out.push(first.to_owned());
+    }
+    Ok(out)
 }
 
 /// What an upload did.
 pub struct Uploaded {
     pub pool: CouponPool,
+    /// Codes read from the upload (blank rows and repeats left out).
+    pub read: usize,
     pub added: usize,
     /// Waiting rewards that got a code from this upload.
     pub assigned: usize,
@@ -94,6 +122,7 @@ pub async fn add_codes(
     codes: Vec<String>,
     now: vouch_domain::Millis,
 ) -> Result<Uploaded> {
+    let read = codes.len();
     let mut tx = store.begin().await?;
     let added = tx.add_pool_codes(pool_id, &codes).await?;
     let mut assigned = 0;
@@ -143,6 +172,7 @@ pub async fn add_codes(
         })?;
     Ok(Uploaded {
         pool,
+        read,
         added,
         assigned,
     })

@@ -210,36 +210,54 @@ async fn settle_rewards(
     Ok(())
 }
 
+/// How amounts are written in an exported file: PayPal reads the sender's own format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DecimalMark {
+    /// `100.50`
+    #[default]
+    Point,
+    /// `100,50`, for senders whose PayPal account uses a comma decimal.
+    Comma,
+}
+
 /// The PayPal Payouts bulk-upload CSV: one row per pending line with an email (paid
 /// lines are done; failed ones move to a later batch), no header:
 /// recipient, amount in major units, currency, your reference (the line id), a note,
-/// and the wallet.
-pub fn paypal_csv(lines: &[PayoutLine], note: &str) -> String {
-    let mut out = String::new();
+/// and the wallet. Only the free-text note is defused against spreadsheet formulas:
+/// the recipient, amount and currency are written exactly as PayPal must read them.
+pub fn paypal_csv(lines: &[PayoutLine], note: &str, decimal: DecimalMark) -> Result<String> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(vec![]);
+    let note = defused(note);
     for l in lines.iter().filter(|l| l.status == LineStatus::Pending) {
         let Some(email) = &l.email else { continue };
-        out.push_str(&format!(
-            "{},{},{},{},{},PAYPAL\r\n",
-            csv_field(email),
-            Money::new(l.amount, l.currency).major(),
-            l.currency,
-            l.id,
-            csv_field(note)
-        ));
+        let amount = Money::new(l.amount, l.currency).major();
+        let amount = match decimal {
+            DecimalMark::Point => amount,
+            DecimalMark::Comma => amount.replace('.', ","),
+        };
+        w.write_record([
+            email.as_str(),
+            &amount,
+            l.currency.as_str(),
+            l.id.as_str(),
+            &note,
+            "PAYPAL",
+        ])
+        .map_err(|e| AppError::Internal(e.into()))?;
     }
-    out
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
 }
 
-/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+/// Free text as a spreadsheet will not run it as a formula.
+fn defused(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {
         s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
     }
 }

@@ -56,6 +56,10 @@ pub struct CouponPoolOut {
     pub available: i64,
     /// Codes given to rewards.
     pub issued: i64,
+    /// Codes read from this upload, blank rows, a header row and repeats left out
+    /// (absent in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read: Option<usize>,
     /// New codes in this upload (absent in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub added: Option<usize>,
@@ -66,15 +70,16 @@ pub struct CouponPoolOut {
 }
 
 impl CouponPoolOut {
-    fn new(p: CouponPool, upload: Option<(usize, usize)>) -> Self {
+    fn new(p: CouponPool, upload: Option<(usize, usize, usize)>) -> Self {
         Self {
             id: p.id.to_string(),
             program_id: p.program_id.to_string(),
             name: p.name,
             available: p.available,
             issued: p.issued,
-            added: upload.map(|u| u.0),
-            assigned: upload.map(|u| u.1),
+            read: upload.map(|u| u.0),
+            added: upload.map(|u| u.1),
+            assigned: upload.map(|u| u.2),
             created_at: rfc3339(p.created_at),
         }
     }
@@ -82,7 +87,7 @@ impl CouponPoolOut {
 
 impl From<Uploaded> for CouponPoolOut {
     fn from(u: Uploaded) -> Self {
-        Self::new(u.pool, Some((u.added, u.assigned)))
+        Self::new(u.pool, Some((u.read, u.added, u.assigned)))
     }
 }
 
@@ -99,7 +104,7 @@ fn read_upload(
     let (name, raw) = if is_csv {
         let text = std::str::from_utf8(body)
             .map_err(|_| ApiError::invalid("codes", "the CSV must be UTF-8"))?;
-        (name, csv_codes(text))
+        (name, csv_codes(text)?)
     } else {
         let input: CouponPoolIn = parse_json(body)?;
         (input.name.or(name), input.codes)

@@ -18,7 +18,9 @@ use crate::auth::SecretAuth;
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
-use vouch_app::payouts::{create_payouts, paypal_csv, record_results, LineResult, PayoutRequest};
+use vouch_app::payouts::{
+    create_payouts, paypal_csv, record_results, DecimalMark, LineResult, PayoutRequest,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -196,14 +198,23 @@ async fn get_payout(
     Ok(Json(PayoutOut::new(p, Some(lines))))
 }
 
+/// How the exported file writes amounts.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `point` (`100.50`, the default) or `comma` (`100,50`).
+    pub decimal: Option<String>,
+}
+
 /// Export a batch for PayPal Payouts.
 ///
 /// `text/csv` in the PayPal Payouts bulk-upload format, no header row: recipient
 /// email, amount in major units, currency, reference (the payout line id, which PayPal
 /// reports back), note, `PAYPAL`. Only pending lines with an email are listed: paid
-/// lines are done, and failed ones are paid from a later batch.
+/// lines are done, and failed ones are paid from a later batch. `decimal=comma` writes
+/// amounts as `100,50`, for senders whose PayPal account uses a comma decimal.
 #[utoipa::path(get, path = "/payouts/{id}/paypal.csv", tag = "payouts",
-    params(("id" = String, Path, description = "Payout id")),
+    params(("id" = String, Path, description = "Payout id"), ExportParams),
     responses((status = 200, description = "The CSV file", content_type = "text/csv", body = String),
         (status = 404, description = "No such payout in this workspace", body = Problem)),
     security(("secret_key" = [])))]
@@ -211,9 +222,15 @@ async fn export_paypal(
     State(state): State<AppState>,
     SecretAuth(auth): SecretAuth,
     Path(id): Path<String>,
+    ApiQuery(params): ApiQuery<ExportParams>,
 ) -> Result<impl IntoResponse> {
+    let decimal = match params.decimal.as_deref() {
+        None | Some("point") => DecimalMark::Point,
+        Some("comma") => DecimalMark::Comma,
+        Some(_) => return Err(ApiError::invalid("decimal", "must be point or comma")),
+    };
     let (p, lines) = load(&state, &auth, &id).await?;
-    let csv = paypal_csv(&lines, "Referral rewards");
+    let csv = paypal_csv(&lines, "Referral rewards", decimal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

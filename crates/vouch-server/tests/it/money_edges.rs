@@ -11,7 +11,9 @@ use crate::harness::{balance, TestApp};
 both!(
     welcome_rewards_stay_within_the_budget,
     cash_in_a_payout_batch_shows_as_in_payout,
-    a_coupon_issued_late_expires_from_when_it_was_issued
+    a_coupon_issued_late_expires_from_when_it_was_issued,
+    the_paypal_file_keeps_recipients_exact_and_writes_the_senders_decimal,
+    spreadsheet_csv_uploads_are_read_as_spreadsheets_write_them
 );
 
 fn id(v: &Value) -> &str {
@@ -137,4 +139,86 @@ async fn a_coupon_issued_late_expires_from_when_it_was_issued(app: TestApp) {
         (29.9..=30.1).contains(&days_after_issue),
         "30 days from issue, not from the purchase: {days_after_issue} ({r})"
     );
+}
+
+async fn paypal_file(app: &TestApp, payout: &str, query: &str) -> (u16, String) {
+    let resp = app
+        .get(&format!("/api/v1/payouts/{payout}/paypal.csv{query}"))
+        .await;
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+async fn the_paypal_file_keeps_recipients_exact_and_writes_the_senders_decimal(app: TestApp) {
+    let p = app
+        .program(json!({
+            "referrer_reward": {"kind": "cash", "amount": 1050, "currency": "EUR"},
+            "referee_reward": null,
+        }))
+        .await;
+    // A valid address that starts like a spreadsheet formula.
+    let a = app.advocate(&p, "-ops@example.com").await;
+    app.event(json!({"type": "purchase", "program_id": p["id"],
+        "referral_code": a["referral_code"], "customer": {"email": "f@example.com"},
+        "order_id": "o1", "amount": 3000, "currency": "EUR"}))
+        .await;
+    let created = app.post_ok("/api/v1/payouts", &json!({}), 201).await;
+    let payout = id(&created["data"][0]).to_owned();
+    let (status, point) = paypal_file(&app, &payout, "").await;
+    assert_eq!(status, 200, "{point}");
+    let row: Vec<&str> = point.trim_end().split(',').collect();
+    assert_eq!(
+        row[0], "-ops@example.com",
+        "the recipient is written as is: {point}"
+    );
+    assert_eq!(row[1], "10.50");
+    assert_eq!(row[2], "EUR");
+    let (status, comma) = paypal_file(&app, &payout, "?decimal=comma").await;
+    assert_eq!(status, 200, "{comma}");
+    assert!(
+        comma.starts_with("-ops@example.com,\"10,50\",EUR,"),
+        "a comma decimal, quoted: {comma}"
+    );
+    let (status, _) = paypal_file(&app, &payout, "?decimal=semicolon").await;
+    assert_eq!(status, 422);
+}
+
+async fn upload(app: &TestApp, program: &Value, pool: &str, body: &str) -> Value {
+    let resp = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/programs/{}/coupon-pools/{pool}/codes",
+            id(program)
+        )))
+        .bearer_auth(&app.sk)
+        .header("content-type", "text/csv")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+async fn spreadsheet_csv_uploads_are_read_as_spreadsheets_write_them(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let pools = format!("/api/v1/programs/{}/coupon-pools", id(&p));
+    let pool = app
+        .post_ok(&pools, &json!({"name": "p", "codes": []}), 201)
+        .await;
+    let pool_id = id(&pool).to_owned();
+    // Excel's "CSV UTF-8": a byte-order mark, a header, CRLF.
+    let excel = upload(&app, &p, &pool_id, "\u{feff}code\r\nXL-1\r\nXL-2\r\n").await;
+    assert_eq!(excel["read"], 2, "{excel}");
+    assert_eq!(excel["added"], 2, "{excel}");
+    assert_eq!(excel["available"], 2, "the header is not a code: {excel}");
+    // A European export: `;` between fields, a quoted field.
+    let european = upload(
+        &app,
+        &p,
+        &pool_id,
+        "Coupon code;Note\nEU-1;\"first; batch\"\nEU-2;x\n",
+    )
+    .await;
+    assert_eq!(european["added"], 2, "{european}");
+    assert_eq!(european["available"], 4, "{european}");
 }
