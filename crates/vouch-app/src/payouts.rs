@@ -12,6 +12,9 @@ use vouch_store::{LineStatus, NewLedgerTx, Payout, PayoutLine, PayoutStatus, Sto
 use super::move_reward;
 use crate::error::{AppError, Result};
 
+/// The most lines one batch (and so one PayPal file) holds.
+pub const MAX_LINES_PER_BATCH: usize = 5_000;
+
 /// Which balances a new payout takes.
 pub struct PayoutRequest {
     pub program_id: Option<ProgramId>,
@@ -74,7 +77,14 @@ pub async fn create_payouts(
         });
     }
     let mut payouts = vec![];
-    for (currency, mut lines) in by_currency {
+    // PayPal takes at most 5 000 rows per file: a batch never has more lines.
+    let batches = by_currency.into_iter().flat_map(|(currency, lines)| {
+        lines
+            .chunks(MAX_LINES_PER_BATCH)
+            .map(|c| (currency, c.to_vec()))
+            .collect::<Vec<_>>()
+    });
+    for (currency, mut lines) in batches {
         let payout = Payout {
             id: PayoutId::new(),
             workspace_id: ws.clone(),

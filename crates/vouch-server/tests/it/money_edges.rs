@@ -13,7 +13,8 @@ both!(
     cash_in_a_payout_batch_shows_as_in_payout,
     a_coupon_issued_late_expires_from_when_it_was_issued,
     the_paypal_file_keeps_recipients_exact_and_writes_the_senders_decimal,
-    spreadsheet_csv_uploads_are_read_as_spreadsheets_write_them
+    spreadsheet_csv_uploads_are_read_as_spreadsheets_write_them,
+    a_payout_run_for_ten_thousand_advocates_is_split_at_papals_limit
 );
 
 fn id(v: &Value) -> &str {
@@ -221,4 +222,117 @@ async fn spreadsheet_csv_uploads_are_read_as_spreadsheets_write_them(app: TestAp
     .await;
     assert_eq!(european["added"], 2, "{european}");
     assert_eq!(european["available"], 4, "{european}");
+}
+
+/// Ten thousand advocates with cash owed (set up directly in the store, as a year of
+/// referrals would leave them): one run pays them all, in files PayPal accepts.
+async fn a_payout_run_for_ten_thousand_advocates_is_split_at_papals_limit(app: TestApp) {
+    use vouch_domain::code::ReferralCode;
+    use vouch_domain::ids::{LedgerTxId, ParticipantId, ProgramId};
+    use vouch_domain::ledger::{transfer, Account};
+    use vouch_domain::money::{Currency, Money};
+    use vouch_store::{Enrolment, NewLedgerTx, NewParticipant};
+
+    const ADVOCATES: usize = 10_000;
+    let p = app.program(json!({})).await;
+    let program = ProgramId::parse(id(&p)).unwrap();
+    let key = app
+        .store
+        .find_api_key(&vouch_app::workspaces::hash_key(&app.sk))
+        .await
+        .unwrap()
+        .unwrap();
+    let ws = key.workspace_id;
+    let usd = Currency::parse("currency", "USD").unwrap();
+    let mut tx = app.store.begin().await.unwrap();
+    let mut owed = vec![];
+    for i in 0..ADVOCATES {
+        let email = format!("adv{i}@example.com");
+        let new = NewParticipant {
+            id: ParticipantId::new(),
+            workspace_id: ws.clone(),
+            program_id: program.clone(),
+            email: Some(email.clone()),
+            email_normalized: Some(email),
+            name: None,
+            external_id: None,
+            locale: "en".into(),
+            referred_by_referral_id: None,
+            fingerprint: Default::default(),
+            created_at: app.clock.now(),
+        };
+        let Enrolment::Created(participant) =
+            tx.enroll(&new, &ReferralCode::generate()).await.unwrap()
+        else {
+            panic!("enrolled twice");
+        };
+        owed.push(NewLedgerTx {
+            id: LedgerTxId::new(),
+            workspace_id: ws.clone(),
+            idempotency_key: format!("seed:{i}"),
+            kind: "seed".into(),
+            reward_id: None,
+            postings: transfer(
+                &Account::ProgramRewards(program.clone()),
+                &Account::Payable(participant.id.clone()),
+                Money::new(250, usd),
+            ),
+            created_at: app.clock.now(),
+        });
+    }
+    tx.post_ledger(&owed).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let created = app.post_ok("/api/v1/payouts", &json!({}), 201).await;
+    let batches = created["data"].as_array().unwrap();
+    assert_eq!(batches.len(), 2, "two files of at most 5 000 rows");
+    let mut recipients = std::collections::HashSet::new();
+    for b in batches {
+        let lines = b["lines"].as_array().unwrap();
+        assert!(lines.len() <= 5_000, "{}", lines.len());
+        let (status, file) = paypal_file(&app, id(b), "").await;
+        assert_eq!(status, 200);
+        let rows: Vec<&str> = file.lines().collect();
+        assert_eq!(rows.len(), lines.len());
+        for row in rows {
+            assert!(
+                recipients.insert(row.split(',').next().unwrap().to_owned()),
+                "{row}"
+            );
+        }
+        // Every line paid exactly once: reported twice, the second time changes nothing.
+        for _ in 0..2 {
+            for chunk in lines.chunks(400) {
+                let results: Vec<Value> = chunk
+                    .iter()
+                    .map(|l| json!({"line_id": l["id"], "status": "paid", "reference": "PP"}))
+                    .collect();
+                app.post_ok(
+                    &format!("/api/v1/payouts/{}/results", id(b)),
+                    &json!({ "lines": results }),
+                    200,
+                )
+                .await;
+            }
+        }
+        let done = app.get_ok(&format!("/api/v1/payouts/{}", id(b))).await;
+        assert_eq!(done["status"], "completed", "{}", done["status"]);
+    }
+    assert_eq!(recipients.len(), ADVOCATES);
+    // Nothing is owed any more, and a new run finds nothing to pay.
+    let again = app.post_ok("/api/v1/payouts", &json!({}), 201).await;
+    assert_eq!(again["data"], json!([]), "{again}");
+    let some = app
+        .get_ok(&format!(
+            "/api/v1/participants?program_id={}&limit=3",
+            id(&p)
+        ))
+        .await;
+    for a in some["data"].as_array().unwrap() {
+        let b = app.participant(id(a)).await;
+        let usd = &b["balance"][0];
+        assert_eq!(usd["paid_out"], 250, "{b}");
+        assert_eq!(usd["payable"], 0);
+        assert_eq!(usd["in_payout"], 0);
+    }
 }

@@ -265,49 +265,12 @@ impl RewardTx for SqlTx {
                 t.idempotency_key
             )));
         }
-        if txs.is_empty() {
-            return Ok(());
+        // SQLite binds at most 32 766 values a statement: a payout run for thousands of
+        // advocates posts its transactions in chunks.
+        for chunk in txs.chunks(LEDGER_CHUNK) {
+            self.post_ledger_chunk(chunk).await?;
         }
-        let mut sql = insert_values(
-            "INSERT INTO ledger_transactions (id, workspace_id, idempotency_key, kind, reward_id, created_at)",
-            txs.len(),
-            6,
-        );
-        sql.push_str(" ON CONFLICT (idempotency_key) DO NOTHING");
-        let sql = self.backend.sql_owned(sql);
-        let mut args = Args::default();
-        for t in txs {
-            args = args
-                .arg(t.id.as_str())
-                .arg(t.workspace_id.as_str())
-                .arg(t.idempotency_key.as_str())
-                .arg(t.kind.as_str())
-                .arg(t.reward_id.as_ref().map(|r| r.as_str()))
-                .arg(t.created_at);
-        }
-        self.write(&sql, args).await?;
-        // Every posting in one statement; a transaction whose key was posted before was
-        // skipped above, so its (fresh) id is absent and its postings are skipped too.
-        let count: usize = txs.iter().map(|t| t.postings.len()).sum();
-        let values = super::insert_values("", count, 5);
-        let values = values.trim_start().trim_start_matches("VALUES ");
-        let sql = self.backend.sql_owned(format!(
-            "INSERT INTO ledger_postings (transaction_id, workspace_id, account, currency, amount) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM (VALUES {values}) \
-             AS v WHERE EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = v.column1)"
-        ));
-        let mut args = Args::default();
-        for t in txs {
-            for p in &t.postings {
-                args = args
-                    .arg(t.id.as_str())
-                    .arg(t.workspace_id.as_str())
-                    .arg(p.account.as_str())
-                    .arg(p.currency.as_str())
-                    .arg(p.amount);
-            }
-        }
-        self.write(&sql, args).await
+        Ok(())
     }
     async fn advocate_totals(&mut self, q: &TotalsQuery<'_>) -> Result<AdvocateTotals> {
         let mut cols = vec![];
@@ -465,5 +428,54 @@ impl RewardTx for SqlTx {
             .execute(self.conn().await?)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+}
+
+/// Ledger transactions per statement: 6 values each, and their postings 5 each.
+const LEDGER_CHUNK: usize = 500;
+
+impl SqlTx {
+    /// Posts up to [`LEDGER_CHUNK`] balanced transactions in two statements.
+    async fn post_ledger_chunk(&mut self, txs: &[NewLedgerTx]) -> Result<()> {
+        let mut sql = insert_values(
+            "INSERT INTO ledger_transactions (id, workspace_id, idempotency_key, kind, reward_id, created_at)",
+            txs.len(),
+            6,
+        );
+        sql.push_str(" ON CONFLICT (idempotency_key) DO NOTHING");
+        let sql = self.backend.sql_owned(sql);
+        let mut args = Args::default();
+        for t in txs {
+            args = args
+                .arg(t.id.as_str())
+                .arg(t.workspace_id.as_str())
+                .arg(t.idempotency_key.as_str())
+                .arg(t.kind.as_str())
+                .arg(t.reward_id.as_ref().map(|r| r.as_str()))
+                .arg(t.created_at);
+        }
+        self.write(&sql, args).await?;
+        // Every posting in one statement; a transaction whose key was posted before was
+        // skipped above, so its (fresh) id is absent and its postings are skipped too.
+        let count: usize = txs.iter().map(|t| t.postings.len()).sum();
+        let values = super::insert_values("", count, 5);
+        let values = values.trim_start().trim_start_matches("VALUES ");
+        let sql = self.backend.sql_owned(format!(
+            "INSERT INTO ledger_postings (transaction_id, workspace_id, account, currency, amount) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM (VALUES {values}) \
+             AS v WHERE EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = v.column1)"
+        ));
+        let mut args = Args::default();
+        for t in txs {
+            for p in &t.postings {
+                args = args
+                    .arg(t.id.as_str())
+                    .arg(t.workspace_id.as_str())
+                    .arg(p.account.as_str())
+                    .arg(p.currency.as_str())
+                    .arg(p.amount);
+            }
+        }
+        self.write(&sql, args).await
     }
 }
