@@ -49,6 +49,21 @@ pub fn subscribers() -> Vec<Box<dyn Subscriber>> {
     vec![Box::new(ActivityFeed)]
 }
 
+/// Gives every subscriber a cursor in every workspace that has none: run when the
+/// worker starts (a new subscriber then replays the history); workspaces created later
+/// get theirs with the workspace.
+pub async fn ensure_cursors(
+    store: &dyn Store,
+    subscribers: &[Box<dyn Subscriber>],
+) -> anyhow::Result<()> {
+    let mut tx = store.begin().await?;
+    for sub in subscribers {
+        tx.ensure_cursors(sub.name()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Dispatches pending events to every subscriber; returns how many were handed over.
 pub async fn dispatch(
     store: &dyn Store,
@@ -57,9 +72,6 @@ pub async fn dispatch(
 ) -> anyhow::Result<usize> {
     let mut total = 0;
     for sub in subscribers {
-        let mut tx = store.begin().await?;
-        tx.ensure_cursors(sub.name()).await?;
-        tx.commit().await?;
         for _ in 0..MAX_STEPS {
             let n = step(store, sub.as_ref(), now).await?;
             if n == 0 {

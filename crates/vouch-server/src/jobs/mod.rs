@@ -18,7 +18,14 @@ pub async fn run_worker(
     shutdown: CancellationToken,
 ) {
     let subscribers = outbox::subscribers();
+    let mut cursors_ready = false;
     loop {
+        if !cursors_ready {
+            match outbox::ensure_cursors(store.as_ref(), &subscribers).await {
+                Ok(()) => cursors_ready = true,
+                Err(e) => tracing::error!(error = %e, "creating outbox cursors failed"),
+            }
+        }
         let jobs = match run_due_jobs(store.as_ref(), clock.now()).await {
             Ok(n) => n,
             Err(e) => {

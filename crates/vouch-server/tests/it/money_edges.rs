@@ -222,6 +222,21 @@ async fn spreadsheet_csv_uploads_are_read_as_spreadsheets_write_them(app: TestAp
     .await;
     assert_eq!(european["added"], 2, "{european}");
     assert_eq!(european["available"], 4, "{european}");
+    // Files written by another CSV writer (tests/fixtures/csv/README.md says how).
+    let fixture = |name: &str| {
+        std::fs::read_to_string(format!(
+            "{}/tests/fixtures/csv/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let excel = upload(&app, &p, &pool_id, &fixture("coupons-excel-utf8.csv")).await;
+    assert_eq!(excel["read"], 3, "{excel}");
+    assert_eq!(excel["added"], 3, "{excel}");
+    let semi = upload(&app, &p, &pool_id, &fixture("coupons-semicolon.csv")).await;
+    assert_eq!(semi["read"], 2, "{semi}");
+    assert_eq!(semi["added"], 2, "{semi}");
+    assert_eq!(semi["available"], 9, "{semi}");
 }
 
 /// Ten thousand advocates with cash owed (set up directly in the store, as a year of

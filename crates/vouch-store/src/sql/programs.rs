@@ -44,6 +44,16 @@ impl ProgramStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
+        // Every subscriber the outbox has starts at the new workspace's beginning (a
+        // subscriber never seen before gets its cursors when its worker starts).
+        sqlx::query(&b.sql(
+            "INSERT INTO outbox_cursors (subscriber, workspace_id, last_seq, updated_at) \
+             SELECT DISTINCT subscriber, ?, 0, 0 FROM outbox_cursors WHERE true \
+             ON CONFLICT DO NOTHING",
+        ))
+        .bind(ws.id.as_str())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

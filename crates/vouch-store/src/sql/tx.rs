@@ -106,6 +106,26 @@ pub(crate) fn signals_json(s: &[vouch_domain::fraud::Signal]) -> Result<Option<S
         .map_err(|e| StoreError::corrupt(format!("signals: {e}")))
 }
 
+/// The statements of a batch as one string: SQLite runs them in order, binding the
+/// values across them.
+fn joined(batch: &[(String, Args)]) -> String {
+    batch
+        .iter()
+        .map(|(sql, _)| sql.as_str())
+        .collect::<Vec<_>>()
+        .join(";\n")
+}
+
+/// [`joined`]'s query with every statement's values bound in order.
+fn bound<'q>(
+    sql: &'q str,
+    batch: &'q [(String, Args)],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    batch
+        .iter()
+        .fold(sqlx::query(sql), |q, (_, args)| args.bind_to(q))
+}
+
 impl SqlTx {
     pub(crate) fn new(backend: Backend, tx: Transaction<'static, Any>) -> Self {
         Self {
@@ -121,18 +141,8 @@ impl SqlTx {
     pub(crate) async fn conn(&mut self) -> Result<&mut sqlx::AnyConnection> {
         if !self.pending.is_empty() {
             let batch = std::mem::take(&mut self.pending);
-            // SQLite runs the statements of one string in order, binding the values
-            // across them.
-            let sql = batch
-                .iter()
-                .map(|(sql, _)| sql.as_str())
-                .collect::<Vec<_>>()
-                .join(";\n");
-            let mut q = sqlx::query(&sql);
-            for (_, args) in &batch {
-                q = args.bind_to(q);
-            }
-            q.execute(&mut *self.tx).await?;
+            let sql = joined(&batch);
+            bound(&sql, &batch).execute(&mut *self.tx).await?;
         }
         Ok(&mut *self.tx)
     }
@@ -170,16 +180,8 @@ impl SqlTx {
         }
         let mut batch = std::mem::take(&mut self.pending);
         batch.push((sql.to_owned(), args));
-        let sql = batch
-            .iter()
-            .map(|(sql, _)| sql.as_str())
-            .collect::<Vec<_>>()
-            .join(";\n");
-        let mut q = sqlx::query(&sql);
-        for (_, args) in &batch {
-            q = args.bind_to(q);
-        }
-        Ok(q.fetch_all(&mut *self.tx).await?)
+        let sql = joined(&batch);
+        Ok(bound(&sql, &batch).fetch_all(&mut *self.tx).await?)
     }
 
     /// A row matched by email or external id, whichever the caller has; external id
