@@ -167,6 +167,13 @@ pub(super) async fn attribute(
         save_customer(tx, program, input, (&customer, is_new), None, now).await?;
         return Ok(outcome);
     };
+    // A referral this event created or judged again was weighed with it already.
+    let conversion = Conversion {
+        event_id,
+        advocate,
+        fraud,
+        fresh: fresh || reopened,
+    };
     match input.kind {
         EventKind::Signup => {
             if let Some(event) = referral.sign_up(input.occurred_at, now) {
@@ -174,12 +181,6 @@ pub(super) async fn attribute(
             }
         }
         kind if kind.is_payment() && referral.status.awaits_conversion() => {
-            let conversion = Conversion {
-                event_id,
-                advocate,
-                fraud,
-                fresh: fresh || reopened,
-            };
             convert(
                 tx,
                 program,
@@ -197,12 +198,6 @@ pub(super) async fn attribute(
                 ReferralStatus::Converted | ReferralStatus::Rewarded
             ) =>
         {
-            let conversion = Conversion {
-                event_id,
-                advocate,
-                fraud,
-                fresh,
-            };
             repeat_payment(
                 tx,
                 program,

@@ -222,6 +222,45 @@ async fn the_feed_filters_and_pages(app: TestApp) {
         ))
         .await;
     assert_eq!(other["data"], json!([]));
+    // A workspace created while the worker runs has its feed too, and only its own.
+    let ws = vouch_app::workspaces::create_workspace(app.store.as_ref(), "Later")
+        .await
+        .unwrap();
+    let call = |req: reqwest::RequestBuilder| async {
+        req.bearer_auth(&ws.secret_key)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let later = call(
+        app.client
+            .post(app.url("/api/v1/programs"))
+            .json(&json!({"name": "Later", "destination_url": "https://shop.example.com/"})),
+    )
+    .await;
+    let path = format!(
+        "/api/v1/programs/{}/participants",
+        later["id"].as_str().unwrap()
+    );
+    call(
+        app.client
+            .post(app.url(&path))
+            .json(&json!({"email": "late@example.com"})),
+    )
+    .await;
+    let mut seen = json!([]);
+    for _ in 0..100 {
+        seen = call(app.client.get(app.url("/api/v1/activity"))).await["data"].clone();
+        if !seen.as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen.as_array().unwrap().len(), 1, "{seen}");
+    assert_eq!(seen[0]["type"], "participant.enrolled");
 }
 
 async fn bad_filters_are_422s(app: TestApp) {
