@@ -107,7 +107,7 @@ pub async fn create_rewards(
             source.referral.cloned(),
             source.event.cloned(),
             plan.role,
-            plan.trigger.clone(),
+            plan.trigger,
             plan.kind,
             plan.money,
             status,

@@ -10,6 +10,7 @@ use crate::ids::*;
 use crate::money::Currency;
 use crate::program::{ProgramConfig, RewardKind};
 use crate::reward::{RewardStatus, Role};
+use crate::rules::RewardTrigger;
 use crate::Millis;
 
 /// Where a referral the fraud rules held is in the review queue.
@@ -247,7 +248,7 @@ pub struct Reward {
     pub referral_id: Option<ReferralId>,
     pub event_id: Option<EventId>,
     pub role: Role,
-    pub trigger: String,
+    pub trigger: RewardTrigger,
     pub kind: RewardKind,
     pub amount: i64,
     pub currency: Currency,
@@ -280,7 +281,7 @@ impl Reward {
         referral: Option<ReferralId>,
         event: Option<EventId>,
         role: Role,
-        trigger: String,
+        trigger: RewardTrigger,
         kind: RewardKind,
         money: crate::money::Money,
         status: RewardStatus,

@@ -134,7 +134,7 @@ impl From<Reward> for RewardOut {
             participant_id: r.participant_id.to_string(),
             referral_id: r.referral_id.map(|x| x.to_string()),
             event_id: r.event_id.map(|x| x.to_string()),
-            trigger: r.trigger,
+            trigger: r.trigger.key(),
             role: r.role,
             kind: r.kind,
             amount: r.amount,

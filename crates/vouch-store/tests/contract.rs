@@ -381,7 +381,9 @@ fn reward(w: &World, r: &Referral, event: &EventId) -> Reward {
         referral_id: Some(r.id.clone()),
         event_id: Some(event.clone()),
         role: Role::Referrer,
-        trigger: "first_purchase".into(),
+        trigger: vouch_domain::rules::RewardTrigger::Payment(
+            vouch_domain::rules::Trigger::Purchase(1),
+        ),
         kind: RewardKind::Credit,
         amount: 100,
         currency: usd(),

@@ -58,7 +58,7 @@ fn reward(status: RewardStatus) -> Reward {
         None,
         None,
         Role::Referrer,
-        "first_purchase".into(),
+        crate::rules::RewardTrigger::Payment(crate::rules::Trigger::Purchase(1)),
         RewardKind::Credit,
         Money::new(1000, Currency::parse("currency", "USD").expect("USD")),
         status,
@@ -185,4 +185,21 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn reward_triggers_round_trip_through_their_stored_names() {
+    use crate::rules::{RewardTrigger as T, Trigger};
+    for t in [
+        T::Payment(Trigger::Signup),
+        T::Payment(Trigger::Purchase(1)),
+        T::Payment(Trigger::Purchase(7)),
+        T::Payment(Trigger::SubscriptionPayment(3)),
+        T::Milestone(0),
+        T::Welcome,
+    ] {
+        assert_eq!(T::parse(&t.key()), Some(t), "{}", t.key());
+    }
+    assert_eq!(T::parse("purchase:x"), None);
+    assert_eq!(T::parse("bonus:1"), None);
 }

@@ -125,6 +125,46 @@ impl Trigger {
     }
 }
 
+/// What earned a reward: a payment (or the signup) of the friend, one of the
+/// program's milestones, or joining the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RewardTrigger {
+    Payment(Trigger),
+    /// The program's `milestones[i]`.
+    Milestone(u32),
+    Welcome,
+}
+
+impl RewardTrigger {
+    /// The name stored on rewards (`first_purchase`, `purchase:2`, `month:3`,
+    /// `milestone:0`, `welcome`): with the referral and role, it makes each unique.
+    pub fn key(self) -> String {
+        match self {
+            Self::Payment(t) => t.key(),
+            Self::Milestone(i) => format!("milestone:{i}"),
+            Self::Welcome => "welcome".into(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "welcome" => Self::Welcome,
+            "signup" => Self::Payment(Trigger::Signup),
+            "first_purchase" => Self::Payment(Trigger::Purchase(1)),
+            _ => {
+                let (kind, n) = s.split_once(':')?;
+                let n: u32 = n.parse().ok()?;
+                match kind {
+                    "purchase" => Self::Payment(Trigger::Purchase(n)),
+                    "month" => Self::Payment(Trigger::SubscriptionPayment(n)),
+                    "milestone" => Self::Milestone(n),
+                    _ => return None,
+                }
+            }
+        })
+    }
+}
+
 /// What an advocate has earned in the current cap period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Usage {

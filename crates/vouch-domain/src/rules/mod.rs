@@ -65,7 +65,7 @@ pub struct Explanation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub role: Role,
-    pub trigger: String,
+    pub trigger: RewardTrigger,
     pub kind: RewardKind,
     pub money: Money,
     pub approve_at: Millis,
@@ -277,7 +277,7 @@ pub fn evaluate(rules: &Rules<'_>, facts: &Facts) -> Decision {
                 }
                 wanted.push(Plan {
                     role,
-                    trigger: trigger.clone(),
+                    trigger: RewardTrigger::Payment(facts.trigger),
                     kind: rule.kind,
                     money,
                     approve_at: at,
@@ -300,7 +300,7 @@ pub fn evaluate(rules: &Rules<'_>, facts: &Facts) -> Decision {
                 if let Some(money) = m.reward.fixed_money() {
                     wanted.push(Plan {
                         role: Role::Referrer,
-                        trigger: format!("milestone:{i}"),
+                        trigger: RewardTrigger::Milestone(u32::try_from(i).unwrap_or(u32::MAX)),
                         kind: m.reward.kind,
                         money,
                         approve_at: at,
@@ -333,7 +333,7 @@ pub fn evaluate(rules: &Rules<'_>, facts: &Facts) -> Decision {
                 let amount = ml.percent.of(p.money.amount);
                 (amount > 0).then(|| Plan {
                     role: Role::SecondLevel,
-                    trigger: p.trigger.clone(),
+                    trigger: p.trigger,
                     kind: p.kind,
                     money: Money::new(amount, p.money.currency),
                     approve_at: at,
@@ -371,7 +371,7 @@ impl Limits {
             {
                 out.skipped.push(skip(
                     plan.role,
-                    &plan.trigger,
+                    &plan.trigger.key(),
                     SkipReason::AdvocateCap,
                     reason,
                 ));
@@ -383,7 +383,7 @@ impl Limits {
             if self.spent.saturating_add(value) > budget.amount {
                 out.skipped.push(skip(
                     plan.role,
-                    &plan.trigger,
+                    &plan.trigger.key(),
                     SkipReason::Budget,
                     format!(
                         "the program's budget of {budget} would be exceeded ({} spent)",
@@ -433,7 +433,7 @@ pub fn welcome_plan(rule: &RewardRule, now: Millis) -> Option<Plan> {
     };
     Some(Plan {
         role: Role::Participant,
-        trigger: "welcome".into(),
+        trigger: RewardTrigger::Welcome,
         kind: rule.kind,
         money,
         approve_at: now,

@@ -196,7 +196,7 @@ fn minimum_order_and_recurring_purchases() {
     for n in 1..=3 {
         let d = evaluate(&c.rules(), &facts(Trigger::Purchase(n), 3000));
         assert_eq!(amounts(&d), vec![(Role::Referrer, 500)]);
-        assert_eq!(d.plans[0].trigger, Trigger::Purchase(n).key());
+        assert_eq!(d.plans[0].trigger.key(), Trigger::Purchase(n).key());
     }
     assert!(evaluate(&c.rules(), &facts(Trigger::Purchase(4), 3000))
         .plans
@@ -212,7 +212,7 @@ fn minimum_order_and_recurring_purchases() {
         .unwrap();
     for n in 1..=6 {
         let d = evaluate(&s.rules(), &facts(Trigger::SubscriptionPayment(n), 1000));
-        assert_eq!(d.plans[0].trigger, format!("month:{n}"));
+        assert_eq!(d.plans[0].trigger.key(), format!("month:{n}"));
     }
     assert!(
         evaluate(&s.rules(), &facts(Trigger::SubscriptionPayment(7), 1000))
@@ -256,7 +256,7 @@ fn a_milestone_pays_once_when_reached_in_its_period() {
         f.milestone_counts = vec![count];
         let d = evaluate(&c.rules(), &f);
         assert_eq!(
-            d.plans.iter().any(|p| p.trigger == "milestone:0"),
+            d.plans.iter().any(|p| p.trigger.key() == "milestone:0"),
             bonus,
             "{count}"
         );

@@ -280,7 +280,7 @@ async fn simulate(
                 event_id: run.event_ids.get(r.event).cloned().flatten(),
                 participant: r.participant,
                 role: r.plan.role,
-                trigger: r.plan.trigger,
+                trigger: r.plan.trigger.key(),
                 kind: r.plan.kind,
                 amount: r.plan.money.amount,
                 currency: r.plan.money.currency.to_string(),

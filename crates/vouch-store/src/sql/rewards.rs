@@ -130,7 +130,7 @@ impl RewardTx for SqlTx {
                 .bind(r.referral_id.as_ref().map(|x| x.as_str()))
                 .bind(r.event_id.as_ref().map(|x| x.as_str()))
                 .bind(r.role.as_str())
-                .bind(r.trigger.as_str())
+                .bind(r.trigger.key())
                 .bind(r.kind.as_str())
                 .bind(r.amount)
                 .bind(r.currency.as_str())

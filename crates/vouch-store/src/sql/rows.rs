@@ -249,7 +249,11 @@ pub(crate) fn reward(row: &AnyRow) -> Result<Reward> {
         referral_id: os(row, "referral_id")?.map(ReferralId::from_trusted),
         event_id: os(row, "event_id")?.map(EventId::from_trusted),
         role: parsed(row, "role", Role::parse)?,
-        trigger: s(row, "trigger")?,
+        trigger: {
+            let t = s(row, "trigger")?;
+            vouch_domain::rules::RewardTrigger::parse(&t)
+                .ok_or_else(|| StoreError::corrupt(format!("reward trigger {t}")))?
+        },
         kind: parsed(row, "kind", RewardKind::parse)?,
         amount: i(row, "amount")?,
         currency: parsed(row, "currency", currency)?,
