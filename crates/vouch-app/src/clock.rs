@@ -24,6 +24,13 @@ impl Clock {
         wall_ms().saturating_add(self.offset_ms.load(Ordering::Relaxed))
     }
 
+    /// Sets this clock (and every clone of it) to `at`: replays of recorded traffic
+    /// run each step at the time it happened.
+    pub fn set_to(&self, at: Millis) {
+        self.offset_ms
+            .store(at.saturating_sub(wall_ms()), Ordering::Relaxed);
+    }
+
     /// Moves this clock (and every clone of it) forward.
     pub fn advance(&self, by: Duration) {
         let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);

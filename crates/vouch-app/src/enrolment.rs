@@ -19,6 +19,9 @@ pub struct EnrolmentInput {
     pub referred_by: Option<ReferralId>,
     /// Their network and device as seen when they joined (for self-referral checks).
     pub fingerprint: vouch_store::Fingerprint,
+    /// The workspace's keyed hasher: with it, the advocate's device, card and mailbox
+    /// join the identity graph the fraud rules compare friends with.
+    pub hasher: Option<crate::hashing::IpHasher>,
 }
 
 /// Generated codes collide about once in 10^11; a few tries are plenty.
@@ -48,6 +51,20 @@ pub async fn enroll_in(
     let enrolment = enroll_with_code(tx, &new, input).await?;
     if let Enrolment::Created(p) = &enrolment {
         tx.emit(vec![p.enrolled(now)]);
+        if let Some(hasher) = &input.hasher {
+            let email = p.email_normalized.as_deref();
+            let person = crate::fraud::person_key(hasher, email, &format!("participant:{}", p.id));
+            tx.record_identities(&vouch_store::Showing {
+                workspace: &program.workspace_id,
+                person: &person,
+                role: "advocate",
+                advocate: &p.id,
+                referral: None,
+                marks: &crate::fraud::identity_marks(hasher, &input.fingerprint, email),
+                at: now,
+            })
+            .await?;
+        }
     }
     if let (Enrolment::Created(p), None, Some(rule)) = (
         &enrolment,

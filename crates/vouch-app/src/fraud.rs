@@ -1,19 +1,28 @@
 //! Fraud: the evidence about a referral gathered from the store, weighed by the domain's
 //! rules, and the decision applied (hold for review, or reject), each written to the
-//! audit log.
+//! audit log. The friend's and the advocate's identities (device, card, mailbox) go to
+//! the workspace's identity graph, where a ring shows whichever advocate it used.
 
 use vouch_domain::attribution::{ReferralStatus, RejectReason};
 use vouch_domain::fraud::{
-    assess, Assessment, Decision, Evidence, Windows, REFUND_PATTERN_MIN_REFUNDS,
+    assess, Assessment, Decision, Evidence, Related, Sharing, Windows, REFUND_PATTERN_MIN_REFUNDS,
 };
 use vouch_domain::ids::{AuditId, WorkspaceId};
 use vouch_domain::lifecycle::DomainEvent;
 use vouch_domain::reward::RewardStatus;
 use vouch_domain::Millis;
-use vouch_store::{AuditEntry, Click, FraudQuery, Participant, Program, Referral, StoreTx};
+use vouch_store::{
+    AuditEntry, Click, FraudQuery, IdentityMark, Participant, Program, Referral, Showing, StoreTx,
+};
 
 use super::events::EventInput;
 use crate::error::Result;
+
+mod context;
+
+pub use context::{
+    fingerprint, identity_marks, person_key, ua_hash, ContextIn, FraudData, Sighting,
+};
 
 use vouch_store::{PendingReason, Review};
 /// Why a reward of a held referral waits beyond its hold.
@@ -27,8 +36,32 @@ pub struct Seen<'a> {
     pub data: &'a FraudData,
 }
 
-/// Weighs a referral and applies the decision: audited, and a burst holds its earlier
-/// referrals too.
+/// The people and identities around a referral, as the identity graph keys them.
+struct People {
+    friend: String,
+    advocate: String,
+    friend_marks: Vec<IdentityMark>,
+    advocate_marks: Vec<IdentityMark>,
+}
+
+fn people(referral: &Referral, seen: &Seen<'_>) -> Option<People> {
+    let hasher = seen.input.hasher.as_ref()?;
+    let email = seen.input.email.as_ref().map(|e| e.as_str());
+    let adv_email = seen.advocate.email_normalized.as_deref();
+    Some(People {
+        friend: person_key(hasher, email, &format!("customer:{}", referral.customer_id)),
+        advocate: person_key(
+            hasher,
+            adv_email,
+            &format!("participant:{}", seen.advocate.id),
+        ),
+        friend_marks: identity_marks(hasher, &seen.input.fingerprint, email),
+        advocate_marks: identity_marks(hasher, &seen.advocate.fingerprint, adv_email),
+    })
+}
+
+/// Weighs a referral and applies the decision: audited, and the earlier referrals that
+/// share its evidence are held with it. The identities seen are recorded either way.
 pub async fn weigh(
     tx: &mut dyn StoreTx,
     program: &Program,
@@ -36,7 +69,33 @@ pub async fn weigh(
     seen: &Seen<'_>,
     now: Millis,
 ) -> Result<()> {
-    let assessment = evaluate(tx, program, referral, seen).await?;
+    let people = people(referral, seen);
+    let assessment = evaluate(tx, program, referral, seen, people.as_ref()).await?;
+    if let Some(p) = &people {
+        let ws = &program.workspace_id;
+        let at = seen.input.occurred_at;
+        let advocate = &seen.advocate.id;
+        tx.record_identities(&Showing {
+            workspace: ws,
+            person: &p.advocate,
+            role: "advocate",
+            advocate,
+            referral: None,
+            marks: &p.advocate_marks,
+            at,
+        })
+        .await?;
+        tx.record_identities(&Showing {
+            workspace: ws,
+            person: &p.friend,
+            role: "friend",
+            advocate,
+            referral: Some(&referral.id),
+            marks: &p.friend_marks,
+            at,
+        })
+        .await?;
+    }
     if let Some((entry, event)) = apply(
         referral,
         assessment,
@@ -46,7 +105,9 @@ pub async fn weigh(
     )? {
         tx.emit(vec![event]);
         tx.insert_audit(&entry).await?;
-        hold_related(tx, program, referral, now).await?;
+        let marks = people.map(|p| p.friend_marks).unwrap_or_default();
+        let scopes = Windows::back_from(referral.touched_at).related(&referral.signals);
+        hold_related(tx, program, referral, &scopes, &marks, now).await?;
     }
     Ok(())
 }
@@ -58,11 +119,12 @@ fn host_of(url: &str) -> Option<String> {
 }
 
 /// Gathers the evidence about `referral` and weighs it under the program's settings.
-pub async fn evaluate(
+async fn evaluate(
     tx: &mut dyn StoreTx,
     program: &Program,
     referral: &Referral,
     seen: &Seen<'_>,
+    people: Option<&People>,
 ) -> Result<Assessment> {
     let Seen {
         advocate,
@@ -74,6 +136,8 @@ pub async fn evaluate(
     let mine = &advocate.fingerprint;
     let eq =
         |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a == b);
+    let differs =
+        |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a != b);
     let click_ip = click.and_then(|c| c.ip_hash.clone());
     let same_network = eq(&friend.ip_hash, &mine.ip_hash) || eq(&click_ip, &mine.ip_hash);
     let click_ua = click.and_then(|c| c.user_agent.as_deref()).map(ua_hash);
@@ -83,7 +147,27 @@ pub async fn evaluate(
         .as_deref()
         .and_then(|e| e.rsplit_once('@'))
         .map(|(_, d)| d.to_owned());
+    let email_alias = match (&input.email, &advocate.email_normalized) {
+        (Some(f), Some(a)) => {
+            f.normalized() != a && f.identity_key() == vouch_domain::email::identity_key(a)
+        }
+        _ => false,
+    };
     let f = &program.config.fraud;
+    let none = String::new();
+    let seconds_to_purchase = match (input.kind.is_payment(), click) {
+        (true, Some(c)) => Some((input.occurred_at - c.occurred_at) / 1000),
+        _ => None,
+    };
+    let seconds_to_signup = match (input.kind, click) {
+        (vouch_domain::event::EventKind::Signup, Some(c)) => {
+            Some((input.occurred_at - c.occurred_at) / 1000)
+        }
+        _ => None,
+    };
+    let fast = seconds_to_purchase
+        .or(seconds_to_signup)
+        .is_some_and(|s| (0..i64::from(f.min_seconds_to_purchase)).contains(&s));
     let counts = tx
         .fraud_counts(&FraudQuery {
             program: &program.id,
@@ -92,44 +176,75 @@ pub async fn evaluate(
             now: referral.touched_at,
             windows: Windows::back_from(referral.touched_at),
             refunds_from: i64::from(REFUND_PATTERN_MIN_REFUNDS),
-            ip_hash: referral.ip_hash.as_deref(),
             ip_range_hash: referral.ip_range_hash.as_deref(),
-            device_id: referral.device_id.as_deref(),
             at_most: i64::from(
                 f.max_referrals_per_hour
                     .max(f.max_referrals_per_day)
                     .max(f.max_referrals_per_network_day)
-                    .max(f.max_code_referrals_per_day),
+                    .max(f.max_code_referrals_per_day)
+                    .max(f.max_code_referrals_per_week)
+                    .max(f.max_range_referrals_per_hour),
             ),
             workspace: &program.workspace_id,
             email: email.as_deref(),
             email_domain: domain.as_deref(),
             block_ip_hash: friend.ip_hash.as_deref().or(click_ip.as_deref()),
+            block_device: friend.device_id.as_deref(),
+            block_payment: friend.payment_fingerprint.as_deref(),
+            person: people.map_or(&none, |p| &p.friend),
+            advocate_person: people.map_or(&none, |p| &p.advocate),
+            identities: people.map_or(&[], |p| &p.friend_marks),
+            fast_within: fast.then(|| i64::from(f.min_seconds_to_purchase) * 1000),
         })
         .await?;
-    let blocked = counts.blocked.clone();
     let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    let sharing = |kind: &str| {
+        counts
+            .sharing
+            .iter()
+            .find(|(k, _, _)| *k == kind)
+            .map(|(_, people, advocates)| Sharing {
+                people: n(*people),
+                advocates: n(*advocates),
+            })
+            .unwrap_or_default()
+    };
     let evidence = Evidence {
         same_device: eq(&friend.device_id, &mine.device_id),
         same_payment: eq(&friend.payment_fingerprint, &mine.payment_fingerprint),
+        email_alias,
+        blocked: counts.blocked.clone(),
+        shared_device: sharing("device"),
+        shared_payment: sharing("payment"),
+        shared_email: sharing("email"),
         same_network,
         same_browser,
-        friends_sharing: n(counts.friends_sharing),
+        own_device_or_card: differs(&friend.device_id, &mine.device_id)
+            || differs(&friend.payment_fingerprint, &mine.payment_fingerprint),
         disposable_email: domain
             .as_deref()
             .is_some_and(|d| data.disposable.contains(d)),
-        blocked,
+        throwaway_tld: domain
+            .as_deref()
+            .is_some_and(vouch_domain::fraud::throwaway_tld),
+        automated_browser: friend.automated,
         advocate_referrals_hour: n(counts.advocate_referrals_hour),
         advocate_referrals_day: n(counts.advocate_referrals_day),
+        advocate_range_hour: n(counts.advocate_range_hour),
         network_range_referrals_day: n(counts.network_range_day),
-        seconds_to_purchase: match (input.kind.is_payment(), click) {
-            (true, Some(c)) => Some((input.occurred_at - c.occurred_at) / 1000),
-            _ => None,
-        },
+        seconds_to_purchase,
+        seconds_to_signup,
+        advocate_fast_hour: n(counts.advocate_fast_hour),
+        range_fast_day: n(counts.range_fast_day),
         advocate_conversions: n(counts.advocate_conversions),
         advocate_refunds: n(counts.advocate_refunds),
         code_referrals_day: if referral.click_id.is_none() {
             n(counts.code_referrals_day)
+        } else {
+            0
+        },
+        code_referrals_week: if referral.click_id.is_none() {
+            n(counts.code_referrals_week)
         } else {
             0
         },
@@ -141,43 +256,119 @@ pub async fn evaluate(
     Ok(assess(&evidence, &program.config.fraud))
 }
 
-/// When a burst shows, the earlier referrals of the same burst that were not reviewed
-/// are held too (the domain's [`Windows::burst`] says which), with whatever rewards are
-/// still in their hold. Each is audited.
-pub async fn hold_related(
+/// After a refund reversed a referral: when the advocate's refunds make a pattern
+/// (returns after the hold included), the advocate's other converted referrals of the
+/// last 30 days go to review, where rejecting them reverses what they earned.
+pub async fn after_refund(
+    tx: &mut dyn StoreTx,
+    program: &Program,
+    referral: &mut Referral,
+    now: Millis,
+) -> Result<()> {
+    let counts = tx
+        .fraud_counts(&FraudQuery {
+            program: &program.id,
+            referrer: &referral.referrer_participant_id,
+            exclude: &referral.id,
+            now,
+            windows: Windows::back_from(now),
+            refunds_from: i64::from(REFUND_PATTERN_MIN_REFUNDS) - 1,
+            ip_range_hash: None,
+            at_most: 1,
+            workspace: &program.workspace_id,
+            email: None,
+            email_domain: None,
+            block_ip_hash: None,
+            block_device: None,
+            block_payment: None,
+            person: "",
+            advocate_person: "",
+            identities: &[],
+            fast_within: None,
+        })
+        .await?;
+    let n = |v: i64| u32::try_from(v.saturating_add(1)).unwrap_or(u32::MAX);
+    let evidence = Evidence {
+        // This referral is one of the refunded conversions.
+        advocate_refunds: n(counts.advocate_refunds),
+        advocate_conversions: n(counts.advocate_conversions),
+        ..Evidence::default()
+    };
+    let found = assess(&evidence, &program.config.fraud);
+    if found.signals.is_empty() {
+        return Ok(());
+    }
+    vouch_domain::fraud::merge(&mut referral.signals, &found.signals);
+    referral.updated_at = now;
+    tx.update_referral(referral).await?;
+    let scopes = Windows::back_from(now).related(&found.signals);
+    hold_related(tx, program, referral, &scopes, &[], now).await
+}
+
+/// When a referral is held or rejected, the earlier referrals that share its evidence
+/// (the domain's [`Windows::related`] says which) and were not reviewed are held too,
+/// with whatever rewards are still in their hold. Each is audited.
+async fn hold_related(
     tx: &mut dyn StoreTx,
     program: &Program,
     referral: &Referral,
+    scopes: &[Related],
+    marks: &[IdentityMark],
     now: Millis,
 ) -> Result<()> {
-    let (advocate_since, range_since) =
-        Windows::back_from(referral.touched_at).burst(&referral.signals);
-    let mut related = vec![];
-    if let Some(since) = advocate_since {
-        related.extend(
-            tx.related_referrals(&vouch_store::HoldQuery {
-                program: &program.id,
-                referrer: Some(&referral.referrer_participant_id),
-                ip_range_hash: None,
-                exclude: &referral.id,
-                since,
-            })
-            .await?,
-        );
+    let mut related: Vec<(Referral, &str)> = vec![];
+    let fast_ms = i64::from(program.config.fraud.min_seconds_to_purchase) * 1000;
+    for &scope in scopes {
+        let hold = |since, range, typed_only, converted_only| vouch_store::HoldQuery {
+            program: &program.id,
+            referrer: &referral.referrer_participant_id,
+            ip_range_hash: range,
+            typed_only,
+            converted_only,
+            fast_within: None,
+            exclude: &referral.id,
+            since,
+        };
+        let (found, why) = match scope {
+            Related::SharingIdentity => (
+                tx.sharing_referrals(&program.workspace_id, marks, &referral.id)
+                    .await?,
+                "shares a device, card or mailbox with",
+            ),
+            Related::AdvocateRange(since) => match referral.ip_range_hash.as_deref() {
+                Some(range) => (
+                    tx.related_referrals(&hold(since, Some(range), false, false))
+                        .await?,
+                    "came from the same network range in the same hour as",
+                ),
+                None => continue,
+            },
+            Related::AdvocateCodes(since) => (
+                tx.related_referrals(&hold(since, None, true, false))
+                    .await?,
+                "used the same leaked code as",
+            ),
+            Related::AdvocateFast(since) => (
+                tx.related_referrals(&vouch_store::HoldQuery {
+                    fast_within: Some(fast_ms),
+                    ..hold(since, None, false, false)
+                })
+                .await?,
+                "bought seconds after the click in the same hour as",
+            ),
+            Related::AdvocateConverted(since) => (
+                tx.related_referrals(&hold(since, None, false, true))
+                    .await?,
+                "belongs to the same refund pattern as",
+            ),
+        };
+        for r in found {
+            if !related.iter().any(|(x, _)| x.id == r.id) {
+                related.push((r, why));
+            }
+        }
     }
-    if let (Some(since), Some(range)) = (range_since, &referral.ip_range_hash) {
-        related.extend(
-            tx.related_referrals(&vouch_store::HoldQuery {
-                program: &program.id,
-                referrer: None,
-                ip_range_hash: Some(range),
-                exclude: &referral.id,
-                since,
-            })
-            .await?,
-        );
-    }
-    for mut other in related {
+    for (mut other, why) in related {
         let Some(event) = other.hold(now) else {
             continue;
         };
@@ -198,99 +389,13 @@ pub async fn hold_related(
             action: "referral.held_for_review".into(),
             subject_type: "referral".into(),
             subject_id: other.id.to_string(),
-            reason: Some(format!("part of the same burst as {}", referral.id)),
+            reason: Some(format!("{why} {}", referral.id)),
             data: serde_json::json!({ "related_to": referral.id, "signals": referral.signals }),
             created_at: now,
         })
         .await?;
     }
     Ok(())
-}
-
-/// What a request may tell about the person's network and device.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
-pub struct ContextIn {
-    /// The person's IP address as your server saw it. Stored only as a keyed hash.
-    pub ip_address: Option<String>,
-    /// Their browser's user agent. Stored only as a hash.
-    pub user_agent: Option<String>,
-    /// Your device fingerprint or id for them.
-    pub device_id: Option<String>,
-    /// A fingerprint of the card or payment account (never the number itself).
-    pub payment_fingerprint: Option<String>,
-}
-
-/// The keyed network hashes, browser hash and ids of a request context. The IP is
-/// hashed under the workspace's key, once alone and once as its /24 (IPv4) or /48
-/// (IPv6) range; it is never stored in clear.
-pub async fn fingerprint(
-    store: &dyn vouch_store::Store,
-    data: &FraudData,
-    ws: &WorkspaceId,
-    ctx: &ContextIn,
-) -> Result<(vouch_store::Fingerprint, Option<String>)> {
-    let clip = |v: &Option<String>, field: &str| -> Result<Option<String>> {
-        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            Some(v) if v.chars().count() > 512 => Err(crate::error::AppError::invalid(
-                field,
-                "must be at most 512 characters",
-            )),
-            v => Ok(v.map(str::to_owned)),
-        }
-    };
-    let ip = match clip(&ctx.ip_address, "ip_address")? {
-        Some(raw) => Some(raw.parse::<std::net::IpAddr>().map_err(|_| {
-            crate::error::AppError::invalid("ip_address", "is not an IPv4 or IPv6 address")
-        })?),
-        None => None,
-    };
-    let (ip_hash, range_hash) = match ip.filter(|ip| vouch_domain::fraud::is_public_ip(*ip)) {
-        Some(ip) => {
-            let key = data
-                .hash_keys
-                .get_or_load(ws, async {
-                    Ok::<_, vouch_store::StoreError>(
-                        store
-                            .get_workspace(ws)
-                            .await?
-                            .map(|w| w.hash_key)
-                            .unwrap_or_default(),
-                    )
-                })
-                .await?;
-            let hasher = crate::hashing::IpHasher::new(&key);
-            let range = match ip {
-                std::net::IpAddr::V4(v4) => {
-                    let o = v4.octets();
-                    format!("range:{}.{}.{}.0/24", o[0], o[1], o[2])
-                }
-                std::net::IpAddr::V6(v6) => {
-                    let s = v6.segments();
-                    format!("range:{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
-                }
-            };
-            (
-                Some(hasher.hash(&ip.to_string())),
-                Some(hasher.hash(&range)),
-            )
-        }
-        None => (None, None),
-    };
-    Ok((
-        vouch_store::Fingerprint {
-            ip_hash,
-            ua_hash: clip(&ctx.user_agent, "user_agent")?.map(|ua| ua_hash(&ua)),
-            device_id: clip(&ctx.device_id, "device_id")?,
-            payment_fingerprint: clip(&ctx.payment_fingerprint, "payment_fingerprint")?,
-        },
-        range_hash,
-    ))
-}
-
-/// A user agent as stored for comparison: hashed, never kept in clear on participants.
-pub fn ua_hash(ua: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(ua.trim().as_bytes())[..16])
 }
 
 /// Applies an assessment to a referral: a stricter decision than it had wins (a
@@ -303,12 +408,9 @@ pub fn apply(
     ws: &WorkspaceId,
     now: Millis,
 ) -> Result<Option<(AuditEntry, DomainEvent)>> {
-    for s in &a.signals {
-        if !referral.signals.iter().any(|x| x.code == s.code) {
-            referral.signals.push(s.clone());
-        }
-    }
-    // Everything seen so far counts: the score is the sum of all the signals.
+    vouch_domain::fraud::merge(&mut referral.signals, &a.signals);
+    // Everything seen so far counts, each fact once: a signal seen at signup and again
+    // at purchase, or two strengths of one family, count at the strongest.
     let (score, decision) = vouch_domain::fraud::decide(&referral.signals, settings);
     referral.risk_score = i64::from(score);
     // A person approved what they saw; only new evidence strong enough to reject on its
@@ -341,46 +443,4 @@ pub fn apply(
         created_at: now,
     };
     Ok(Some((entry, event)))
-}
-
-/// Lists the fraud rules look names up in.
-pub struct FraudData {
-    pub disposable: vouch_domain::fraud::DomainList,
-    pub coupon_sites: vouch_domain::fraud::DomainList,
-    /// Workspaces' IP-hashing keys (they never change), so an event that brings an IP
-    /// does not read its workspace again.
-    pub hash_keys: crate::cache::TtlCache<vouch_domain::ids::WorkspaceId, String>,
-}
-
-fn hash_keys() -> crate::cache::TtlCache<vouch_domain::ids::WorkspaceId, String> {
-    crate::cache::TtlCache::new(std::time::Duration::from_secs(3600), 10_000)
-}
-
-impl FraudData {
-    /// The lists Vouch ships with.
-    pub fn shipped() -> Self {
-        Self {
-            disposable: vouch_domain::fraud::DomainList::disposable(),
-            coupon_sites: vouch_domain::fraud::DomainList::coupon_sites(),
-            hash_keys: hash_keys(),
-        }
-    }
-
-    /// The shipped lists, or the operator's file of disposable domains instead.
-    pub fn load(disposable_domains: Option<&std::path::Path>) -> anyhow::Result<Self> {
-        let disposable = match disposable_domains {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    anyhow::anyhow!("reading disposable domains {}: {e}", path.display())
-                })?;
-                vouch_domain::fraud::DomainList::parse(&text)
-            }
-            None => vouch_domain::fraud::DomainList::disposable(),
-        };
-        Ok(Self {
-            disposable,
-            coupon_sites: vouch_domain::fraud::DomainList::coupon_sites(),
-            hash_keys: hash_keys(),
-        })
-    }
 }

@@ -50,6 +50,63 @@ impl Email {
     pub fn normalized(&self) -> &str {
         &self.normalized
     }
+
+    /// The mailbox behind the address, as the fraud rules compare people: see
+    /// [`identity_key`].
+    pub fn identity_key(&self) -> String {
+        identity_key(&self.original)
+    }
+}
+
+/// Domains that deliver to one mailbox: an address at the second is the same person
+/// at the first.
+const EQUIVALENT_DOMAINS: &[(&str, &str)] = &[
+    ("googlemail.com", "gmail.com"),
+    ("me.com", "icloud.com"),
+    ("mac.com", "icloud.com"),
+    ("ya.ru", "yandex.ru"),
+    ("yandex.com", "yandex.ru"),
+    ("yandex.by", "yandex.ru"),
+    ("yandex.kz", "yandex.ru"),
+    ("yandex.ua", "yandex.ru"),
+    ("protonmail.com", "proton.me"),
+    ("protonmail.ch", "proton.me"),
+    ("pm.me", "proton.me"),
+];
+
+/// The mailbox an address reaches, for comparing people, not for sending: lower
+/// case, the `+tag` dropped at any domain (Gmail, Outlook and its country domains,
+/// iCloud, Fastmail, Zoho, Proton and Google Workspace domains all deliver
+/// `name+tag@` to `name@`; a false match costs a review, a miss a reward), dots
+/// dropped where the provider ignores them (Gmail), equivalent domains folded
+/// (`me.com` is `icloud.com`), and look-alike letters (Cyrillic, full-width) folded
+/// to the UTS #39 skeleton by the `unicode-security` crate. Two addresses with one key
+/// are one person as far as the fraud rules can tell.
+pub fn identity_key(email: &str) -> String {
+    use unicode_security::confusable_detection::skeleton;
+    // Lower case on both sides of the skeleton (it maps some capitals apart). The
+    // skeleton is not readable (`m` becomes `rn`), so provider rules compare skeletons.
+    let skel = |s: &str| {
+        skeleton(&s.to_lowercase())
+            .collect::<String>()
+            .to_lowercase()
+    };
+    let lower = email.trim().to_lowercase();
+    let Some((local, domain)) = lower.rsplit_once('@') else {
+        return skel(&lower);
+    };
+    let domain = skel(domain.trim_end_matches('.'));
+    let domain = EQUIVALENT_DOMAINS
+        .iter()
+        .find(|(alias, _)| skel(alias) == domain)
+        .map_or(domain.clone(), |(_, canonical)| skel(canonical));
+    let local = local.split('+').next().unwrap_or(local);
+    let local = if domain == skel("gmail.com") {
+        local.replace('.', "")
+    } else {
+        local.to_owned()
+    };
+    format!("{}@{domain}", skel(&local))
 }
 
 /// Lowercases the address and, for providers that ignore them, drops dots and `+tags`
@@ -93,6 +150,31 @@ mod tests {
     fn keeps_dots_for_other_domains() {
         let a = Email::parse("email", "Jane.Doe@Example.com").unwrap();
         assert_eq!(a.normalized(), "jane.doe@example.com");
+    }
+
+    #[test]
+    fn identity_keys_fold_aliases_lookalikes_and_equivalent_domains() {
+        let key = identity_key;
+        assert_eq!(key("Jane.Doe+x@googlemail.com"), key("janedoe@gmail.com"));
+        assert_eq!(key("sam+shop@outlook.de"), key("sam@outlook.de"));
+        assert_eq!(key("sam+a@zoho.com"), key("sam@zoho.com"));
+        assert_eq!(key("anna+r@acme-corp.com"), key("anna@acme-corp.com"));
+        assert_eq!(key("ivan@ya.ru"), key("ivan@yandex.com"));
+        assert_eq!(key("kim@me.com"), key("kim@icloud.com"));
+        assert_eq!(key("kim@mac.com"), key("kim@icloud.com"));
+        assert_eq!(key("neo@pm.me"), key("neo@protonmail.com"));
+        // Cyrillic а, о, е and full-width letters look like Latin ones.
+        assert_eq!(key("m\u{0430}ria@gmail.com"), key("maria@gmail.com"));
+        assert_eq!(
+            key("j\u{043e}hn@outl\u{043e}ok.com"),
+            key("john@outlook.com")
+        );
+        assert_eq!(key("\u{ff4a}ohn@gmail.com"), key("john@gmail.com"));
+        // Different mailboxes stay apart: dots count outside Gmail, and Outlook's
+        // country domains are separate accounts.
+        assert_ne!(key("jane.doe@outlook.com"), key("janedoe@outlook.com"));
+        assert_ne!(key("sam@hotmail.co.uk"), key("sam@outlook.com"));
+        assert_ne!(key("maria@gmail.com"), key("mario@gmail.com"));
     }
 
     #[test]

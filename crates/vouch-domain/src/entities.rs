@@ -198,6 +198,8 @@ pub struct Fingerprint {
     pub ua_hash: Option<String>,
     pub device_id: Option<String>,
     pub payment_fingerprint: Option<String>,
+    /// The browser string said it was automated (never stored; read when it was seen).
+    pub automated: bool,
 }
 #[derive(Debug, Clone)]
 pub struct Customer {

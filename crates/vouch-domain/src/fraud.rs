@@ -1,20 +1,26 @@
 //! Fraud: explainable signals, a risk score per referral, and the decision the
-//! program's thresholds give it. The server gathers the evidence (hashed networks,
-//! devices, counts); this module only weighs it.
+//! program's thresholds give it. The use cases gather the evidence (hashed networks,
+//! devices, cards, counts); this module only weighs it.
 //!
-//! Each signal has a stable code, a weight and a sentence a person can act on. The
-//! score is the sum of the weights, at most 100. Below `review_score` the referral
-//! counts as usual; from it, its rewards wait for a person in the review queue; from
-//! `reject_score`, it is rejected. One strong signal (the friend's device or card is the
-//! advocate's, a merchant block list) rejects on its own; weaker ones only hold for
-//! review, and only together.
-
-use std::collections::HashSet;
+//! Identity is a device or a payment method, never a browser string: one shared with
+//! the advocate rejects on its own, one shared with other people of the workspace (a
+//! ring, a farm) holds or rejects by how many share it. A network is weak evidence:
+//! households, offices, campuses and mobile carriers put strangers and relatives
+//! behind one address, so the same network, even with the same browser string, never
+//! reaches the review score alone. Velocity alone never holds: a viral post is not
+//! fraud. Each signal has a stable code, a weight and a sentence a person can act on;
+//! a signal seen at several events counts once, at its strongest.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{DomainError, Millis, Result};
+
+mod evidence;
+mod lists;
+
+pub use evidence::{assess, Evidence, Sharing};
+pub use lists::{automated_browser, is_public_ip, throwaway_tld, DomainList};
 
 /// What a signal says, as a stable machine code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -24,24 +30,43 @@ pub enum SignalCode {
     SameDevice,
     /// The friend paid with the advocate's own card or payment account.
     SamePayment,
-    /// The friend came from the advocate's network with the advocate's browser.
+    /// The friend's email is the advocate's under another spelling (dots, a tag, an
+    /// equivalent domain, look-alike letters).
+    EmailAlias,
+    /// The friend's device is also another friend's or another advocate's.
+    SharedDevice,
+    /// The friend's card is also another friend's or another advocate's.
+    SharedPayment,
+    /// The friend's email is another person's under another spelling.
+    SharedEmail,
+    /// The friend came from the advocate's network with the advocate's browser string.
     SameNetworkAndBrowser,
-    /// The friend came from the advocate's network (a household, or the advocate).
+    /// The friend came from the advocate's network (a household, an office).
     SameNetwork,
-    /// Several friends of this advocate share one network or device.
+    /// Kept so that assessments stored before identity sharing replaced it still read.
     SharedByFriends,
     /// The friend's email is at a disposable-address provider.
     DisposableEmail,
-    /// The merchant's block list names the friend's email, domain or network.
+    /// The friend's email is on a top-level domain where throwaway providers cluster.
+    ThrowawayTld,
+    /// The merchant's block list names the friend's email, domain, network, device or card.
     BlockList,
-    /// More referrals for this advocate in the last hour than the program allows.
+    /// More referrals for this advocate in the last hour than the program expects.
     VelocityHour,
-    /// More referrals for this advocate in the last day than the program allows.
+    /// More referrals for this advocate in the last day than the program expects.
     VelocityDay,
-    /// Many referrals from one network range in the last day.
+    /// Many referrals from one network range in the last day (offices and carriers too).
     NetworkRangeVelocity,
+    /// Several of this advocate's referrals of the last hour came from the friend's
+    /// network range.
+    RangeBurst,
     /// The purchase came implausibly soon after the click.
     FastPurchase,
+    /// The browser says it is automated (headless, a script, a crawler).
+    AutomatedBrowser,
+    /// This signup or purchase and several others of the advocate's last hour came
+    /// seconds after their clicks: a script, not people who decided at once.
+    ScriptedCheckouts,
     /// Many of this advocate's referrals were refunded.
     RefundPattern,
     /// The advocate's code is used by implausibly many people who never clicked a link.
@@ -55,34 +80,38 @@ impl SignalCode {
         match self {
             Self::SameDevice => "same_device",
             Self::SamePayment => "same_payment",
+            Self::EmailAlias => "email_alias",
+            Self::SharedDevice => "shared_device",
+            Self::SharedPayment => "shared_payment",
+            Self::SharedEmail => "shared_email",
             Self::SameNetworkAndBrowser => "same_network_and_browser",
             Self::SameNetwork => "same_network",
             Self::SharedByFriends => "shared_by_friends",
             Self::DisposableEmail => "disposable_email",
+            Self::ThrowawayTld => "throwaway_tld",
             Self::BlockList => "block_list",
             Self::VelocityHour => "velocity_hour",
             Self::VelocityDay => "velocity_day",
             Self::NetworkRangeVelocity => "network_range_velocity",
+            Self::RangeBurst => "range_burst",
             Self::FastPurchase => "fast_purchase",
+            Self::AutomatedBrowser => "automated_browser",
+            Self::ScriptedCheckouts => "scripted_checkouts",
             Self::RefundPattern => "refund_pattern",
             Self::CodeLeakage => "code_leakage",
             Self::CouponSite => "coupon_site",
         }
     }
 
-    /// How much the signal adds to the score.
-    pub fn weight(self) -> u32 {
+    /// Signals of one family describe one fact at different strengths (a friend seen
+    /// on the advocate's network at signup and with the same browser at purchase):
+    /// only the strongest of a family counts.
+    pub fn family(self) -> &'static str {
         match self {
-            Self::SameDevice | Self::SamePayment | Self::BlockList => 100,
-            Self::SameNetworkAndBrowser => 60,
-            Self::DisposableEmail | Self::CouponSite | Self::CodeLeakage => 45,
-            Self::SharedByFriends | Self::NetworkRangeVelocity => 45,
-            // An influencer's post looks like a burst: velocity alone never holds.
-            Self::VelocityHour => 30,
-            Self::RefundPattern => 45,
-            // Quick buyers exist: timing only adds to other signals.
-            Self::FastPurchase | Self::VelocityDay => 25,
-            Self::SameNetwork => 20,
+            Self::SameNetwork | Self::SameNetworkAndBrowser => "network",
+            Self::DisposableEmail | Self::ThrowawayTld => "email_domain",
+            Self::VelocityHour | Self::VelocityDay => "velocity",
+            other => other.as_str(),
         }
     }
 }
@@ -92,22 +121,48 @@ impl SignalCode {
 pub struct Signal {
     pub code: SignalCode,
     pub weight: u32,
-    /// For a person reviewing it.
+    /// For a person reviewing it, with the evidence ("shares a card with 3 other friends").
     pub explanation: String,
 }
 
-/// A refund pattern needs at least this many refunded referrals (and at least half of
-/// the advocate's conversions refunded): below it, refunds are ordinary.
-pub const REFUND_PATTERN_MIN_REFUNDS: u32 = 3;
+/// Scripted checkouts: a fast purchase with at least this many other fast purchases of
+/// the advocate in the hour. A viral post has a few people who buy at once, not a
+/// column of them.
+pub const SCRIPTED_MIN_OTHERS: u32 = 4;
+/// Or with at least this many other quick ones from its network range in a day.
+pub const SCRIPTED_MIN_RANGE: u32 = 2;
 
-/// The windows the velocity rules count in, back from a referral's touch (its click,
-/// or the event), so backfilled events are judged by when they happened.
+/// A refund pattern needs at least this many refunded referrals (and at least a third
+/// of the advocate's conversions refunded): below it, returns are ordinary.
+pub const REFUND_PATTERN_MIN_REFUNDS: u32 = 2;
+
+/// The windows the rules count in, back from a referral's touch (its click, or the
+/// event), so backfilled events are judged by when they happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Windows {
-    /// Referrals touched since this instant count for `velocity_hour`.
+    /// Referrals touched since this instant count for `velocity_hour` and `range_burst`.
     pub hour_since: Millis,
-    /// And since this one for `velocity_day`, code leakage and a network range.
+    /// And since this one for `velocity_day` and a network range.
     pub day_since: Millis,
+    /// And since this one for a leaked code.
+    pub week_since: Millis,
+}
+
+/// Which earlier referrals share the evidence of a suspicious one, and so are held
+/// with it. Never a whole hour of an advocate's traffic: only what shares something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Related {
+    /// The advocate's referrals from the same network range since the instant.
+    AdvocateRange(Millis),
+    /// The advocate's typed-code referrals (no click) since the instant.
+    AdvocateCodes(Millis),
+    /// The advocate's converted referrals since the instant (a refund pattern).
+    AdvocateConverted(Millis),
+    /// The advocate's referrals since the instant that signed up or bought within the
+    /// program's `min_seconds_to_purchase` of their click (scripted checkouts).
+    AdvocateFast(Millis),
+    /// The referrals of everyone who shares the friend's device, card or email.
+    SharingIdentity,
 }
 
 impl Windows {
@@ -116,25 +171,33 @@ impl Windows {
         Self {
             hour_since: touched_at - HOUR,
             day_since: touched_at - 24 * HOUR,
+            week_since: touched_at - 7 * 24 * HOUR,
         }
     }
 
-    /// When a burst shows (velocity, a ring, a leaked code, a network range), the
-    /// earlier referrals of the same burst look the same in hindsight: which of them to
-    /// hold too. The advocate's referrals since the first instant; the network range's
-    /// since the second.
-    pub fn burst(self, signals: &[Signal]) -> (Option<Millis>, Option<Millis>) {
+    /// When a referral is held or rejected, which earlier referrals share its evidence.
+    pub fn related(self, signals: &[Signal]) -> Vec<Related> {
         use SignalCode as C;
         let has = |c: C| signals.iter().any(|s| s.code == c);
-        let advocate = if has(C::VelocityHour) {
-            Some(self.hour_since)
-        } else if has(C::VelocityDay) || has(C::CodeLeakage) || has(C::SharedByFriends) {
-            Some(self.day_since)
-        } else {
-            None
-        };
-        let range = has(C::NetworkRangeVelocity).then_some(self.day_since);
-        (advocate, range)
+        let mut out = vec![];
+        if has(C::SharedDevice) || has(C::SharedPayment) || has(C::SharedEmail) {
+            out.push(Related::SharingIdentity);
+        }
+        if has(C::RangeBurst) {
+            out.push(Related::AdvocateRange(self.hour_since));
+        }
+        if has(C::CodeLeakage) {
+            out.push(Related::AdvocateCodes(self.week_since));
+        }
+        if has(C::ScriptedCheckouts) {
+            out.push(Related::AdvocateFast(self.hour_since));
+        }
+        if has(C::RefundPattern) {
+            out.push(Related::AdvocateConverted(
+                self.week_since - 23 * 24 * 3_600_000,
+            ));
+        }
+        out
     }
 }
 
@@ -157,6 +220,12 @@ pub struct FraudSettings {
     /// Typed-code referrals per advocate per day, without a click, before
     /// `code_leakage` (default 25).
     pub max_code_referrals_per_day: u32,
+    /// The same over a week: a leaked code used a few times a day, every day
+    /// (default 15).
+    pub max_code_referrals_per_week: u32,
+    /// Other referrals of the advocate from the friend's network range in the last
+    /// hour before `range_burst` (default 3).
+    pub max_range_referrals_per_hour: u32,
 }
 
 impl Default for FraudSettings {
@@ -169,6 +238,8 @@ impl Default for FraudSettings {
             max_referrals_per_network_day: 4,
             min_seconds_to_purchase: 30,
             max_code_referrals_per_day: 25,
+            max_code_referrals_per_week: 15,
+            max_range_referrals_per_hour: 3,
         }
     }
 }
@@ -195,6 +266,14 @@ impl FraudSettings {
                 "max_code_referrals_per_day",
                 self.max_code_referrals_per_day,
             ),
+            (
+                "max_code_referrals_per_week",
+                self.max_code_referrals_per_week,
+            ),
+            (
+                "max_range_referrals_per_hour",
+                self.max_range_referrals_per_hour,
+            ),
         ];
         for (field, v) in positive {
             if v == 0 {
@@ -203,31 +282,6 @@ impl FraudSettings {
         }
         Ok(())
     }
-}
-
-/// What the server found out about a referral; every count excludes this referral.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Evidence {
-    pub same_device: bool,
-    pub same_payment: bool,
-    pub same_network: bool,
-    pub same_browser: bool,
-    /// Other friends of this advocate on the friend's network or device.
-    pub friends_sharing: u32,
-    pub disposable_email: bool,
-    /// What the merchant's block list matched (`email`, `domain`, `ip`).
-    pub blocked: Option<String>,
-    pub advocate_referrals_hour: u32,
-    pub advocate_referrals_day: u32,
-    pub network_range_referrals_day: u32,
-    /// Seconds from the click to this purchase, when both are known.
-    pub seconds_to_purchase: Option<i64>,
-    pub advocate_conversions: u32,
-    pub advocate_refunds: u32,
-    /// Typed-code referrals of this advocate in the last day, without a click.
-    pub code_referrals_day: u32,
-    /// The host of a coupon-aggregator site the click came from.
-    pub coupon_site: Option<String>,
 }
 
 /// What the thresholds make of a score.
@@ -257,132 +311,17 @@ pub struct Assessment {
     pub signals: Vec<Signal>,
 }
 
-/// Weighs the evidence.
-pub fn assess(e: &Evidence, s: &FraudSettings) -> Assessment {
-    let mut signals = vec![];
-    let mut add = |code: SignalCode, explanation: String| {
-        signals.push(Signal {
-            code,
-            weight: code.weight(),
-            explanation,
-        })
-    };
-    if e.same_device {
-        add(
-            SignalCode::SameDevice,
-            "the friend used the advocate's own device".into(),
-        );
-    }
-    if e.same_payment {
-        add(
-            SignalCode::SamePayment,
-            "the friend paid with the advocate's own payment method".into(),
-        );
-    }
-    match (e.same_network, e.same_browser) {
-        (true, true) => add(
-            SignalCode::SameNetworkAndBrowser,
-            "the friend came from the advocate's network, with the same browser".into(),
-        ),
-        (true, false) => add(
-            SignalCode::SameNetwork,
-            "the friend came from the advocate's network (a household can explain it)".into(),
-        ),
-        _ => {}
-    }
-    if e.friends_sharing >= 2 {
-        add(
-            SignalCode::SharedByFriends,
-            format!(
-                "{} other friends of this advocate used the same network or device",
-                e.friends_sharing
-            ),
-        );
-    }
-    if e.disposable_email {
-        add(
-            SignalCode::DisposableEmail,
-            "the friend's email is at a disposable-address provider".into(),
-        );
-    }
-    if let Some(what) = &e.blocked {
-        add(
-            SignalCode::BlockList,
-            format!("the block list names the friend's {what}"),
-        );
-    }
-    if e.advocate_referrals_hour >= s.max_referrals_per_hour {
-        add(
-            SignalCode::VelocityHour,
-            format!(
-                "the advocate had {} other referrals in the last hour (limit {})",
-                e.advocate_referrals_hour, s.max_referrals_per_hour
-            ),
-        );
-    } else if e.advocate_referrals_day >= s.max_referrals_per_day {
-        add(
-            SignalCode::VelocityDay,
-            format!(
-                "the advocate had {} other referrals in the last day (limit {})",
-                e.advocate_referrals_day, s.max_referrals_per_day
-            ),
-        );
-    }
-    if e.network_range_referrals_day >= s.max_referrals_per_network_day {
-        add(
-            SignalCode::NetworkRangeVelocity,
-            format!(
-                "{} other referrals came from the same network range in the last day",
-                e.network_range_referrals_day
-            ),
-        );
-    }
-    if let Some(secs) = e.seconds_to_purchase {
-        if (0..i64::from(s.min_seconds_to_purchase)).contains(&secs) {
-            add(
-                SignalCode::FastPurchase,
-                format!("the purchase came {secs} s after the click"),
-            );
+/// The score of a set of signals (the strongest of each family, summed, at most 100)
+/// and what the thresholds make of it.
+pub fn decide(signals: &[Signal], s: &FraudSettings) -> (u32, Decision) {
+    let mut best: Vec<(&str, u32)> = vec![];
+    for x in signals {
+        match best.iter_mut().find(|(f, _)| *f == x.code.family()) {
+            Some((_, w)) => *w = (*w).max(x.weight),
+            None => best.push((x.code.family(), x.weight)),
         }
     }
-    if e.advocate_refunds >= REFUND_PATTERN_MIN_REFUNDS
-        && e.advocate_refunds * 2 >= e.advocate_conversions
-    {
-        add(
-            SignalCode::RefundPattern,
-            format!(
-                "{} of the advocate's {} converted referrals were refunded",
-                e.advocate_refunds, e.advocate_conversions
-            ),
-        );
-    }
-    if e.code_referrals_day >= s.max_code_referrals_per_day {
-        add(
-            SignalCode::CodeLeakage,
-            format!(
-                "{} people used the advocate's code in the last day without clicking a link",
-                e.code_referrals_day
-            ),
-        );
-    }
-    if let Some(host) = &e.coupon_site {
-        add(
-            SignalCode::CouponSite,
-            format!("the friend arrived from the coupon site {host}"),
-        );
-    }
-    let (score, decision) = decide(&signals, s);
-    Assessment {
-        score,
-        decision,
-        signals,
-    }
-}
-
-/// The score of a set of signals (their weights' sum, at most 100) and what the
-/// thresholds make of it.
-pub fn decide(signals: &[Signal], s: &FraudSettings) -> (u32, Decision) {
-    let score = signals.iter().map(|x| x.weight).sum::<u32>().min(100);
+    let score = best.iter().map(|(_, w)| w).sum::<u32>().min(100);
     let decision = if score >= s.reject_score {
         Decision::Reject
     } else if score >= s.review_score {
@@ -393,76 +332,14 @@ pub fn decide(signals: &[Signal], s: &FraudSettings) -> (u32, Decision) {
     (score, decision)
 }
 
-/// Whether an address identifies a network on the internet. Loopback, private,
-/// link-local and carrier-internal addresses say where a proxy or a test runs, not who
-/// the person is: they never count as "the same network".
-pub fn is_public_ip(ip: std::net::IpAddr) -> bool {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            let o = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || (o[0] == 100 && (64..128).contains(&o[1])))
-        }
-        std::net::IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
-        }
-    }
-}
-
-/// A set of domains (disposable-address providers, coupon sites): one per line, `#`
-/// comments. A domain matches itself and its subdomains.
-#[derive(Debug, Clone, Default)]
-pub struct DomainList(HashSet<String>);
-
-impl DomainList {
-    pub fn parse(text: &str) -> Self {
-        Self(
-            text.lines()
-                .map(|l| l.split('#').next().unwrap_or_default().trim())
-                .filter(|l| !l.is_empty())
-                .map(|l| l.trim_start_matches("*.").to_ascii_lowercase())
-                .collect(),
-        )
-    }
-
-    /// The disposable-address providers Vouch ships with.
-    pub fn disposable() -> Self {
-        Self::parse(include_str!("../data/disposable_domains.txt"))
-    }
-
-    /// Coupon-aggregator sites whose referrals suggest a leaked code.
-    pub fn coupon_sites() -> Self {
-        Self::parse(include_str!("../data/coupon_sites.txt"))
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Whether `domain` or one of its parent domains is listed.
-    pub fn contains(&self, domain: &str) -> bool {
-        let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
-        let mut rest = d.as_str();
-        loop {
-            if self.0.contains(rest) {
-                return true;
-            }
-            match rest.split_once('.') {
-                Some((_, parent)) if parent.contains('.') => rest = parent,
-                _ => return false,
-            }
+/// Adds newly seen signals to the ones a referral had: a signal seen again keeps its
+/// strongest weight and the explanation that goes with it.
+pub fn merge(into: &mut Vec<Signal>, new: &[Signal]) {
+    for s in new {
+        match into.iter_mut().find(|x| x.code == s.code) {
+            Some(x) if s.weight > x.weight => *x = s.clone(),
+            Some(_) => {}
+            None => into.push(s.clone()),
         }
     }
 }

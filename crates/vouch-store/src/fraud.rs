@@ -30,4 +30,14 @@ pub trait FraudTx: Send {
     /// were never reviewed and are [`ReferralStatus::HOLDABLE`](vouch_domain::attribution::ReferralStatus::HOLDABLE),
     /// locked until commit on PostgreSQL: the ones the domain may hold.
     async fn related_referrals(&mut self, q: &HoldQuery<'_>) -> Result<Vec<Referral>>;
+    /// Records the identities a person showed (once per identity, person and role).
+    async fn record_identities(&mut self, s: &Showing<'_>) -> Result<()>;
+    /// The holdable, never reviewed referrals of everyone else who showed one of
+    /// `marks`, locked until commit on PostgreSQL.
+    async fn sharing_referrals(
+        &mut self,
+        ws: &WorkspaceId,
+        marks: &[IdentityMark],
+        exclude: &ReferralId,
+    ) -> Result<Vec<Referral>>;
 }

@@ -64,6 +64,7 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
                 vanity_code: None,
                 referred_by: None,
                 fingerprint: Default::default(),
+                hasher: None,
             },
             now,
         )
@@ -103,6 +104,7 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
                 occurred_at: click.occurred_at + 60_000,
                 idempotency_key: None,
                 fingerprint: Default::default(),
+                hasher: None,
                 ip_range_hash: None,
             };
             record_event(store, &clock, &fraud, &program, &base).await?;

@@ -250,7 +250,8 @@ async fn two_instances_reward_each_purchase_exactly_once() {
         &a.base,
         &sk,
         json!({"fraud": {"max_referrals_per_hour": 1000, "max_referrals_per_day": 1000,
-                         "max_code_referrals_per_day": 1000}}),
+                         "max_code_referrals_per_day": 1000,
+                         "max_code_referrals_per_week": 1000}}),
     )
     .await;
     const FRIENDS: usize = 25;
@@ -557,7 +558,8 @@ async fn two_instances_dispatch_the_outbox_once_in_order() {
         &a.base,
         &sk,
         json!({"fraud": {"max_referrals_per_hour": 1000, "max_referrals_per_day": 1000,
-                         "max_code_referrals_per_day": 1000}}),
+                         "max_code_referrals_per_day": 1000,
+                         "max_code_referrals_per_week": 1000}}),
     )
     .await;
     const FRIENDS: usize = 25;

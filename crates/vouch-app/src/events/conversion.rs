@@ -104,6 +104,8 @@ pub(super) async fn convert(
             vanity_code: None,
             referred_by: Some(referral.id.clone()),
             fingerprint: input.fingerprint.clone(),
+            // The friend is in the identity graph as a friend already.
+            hasher: None,
         },
         now,
     )

@@ -41,6 +41,9 @@ pub struct EventInput {
     pub fingerprint: vouch_store::Fingerprint,
     /// The keyed hash of the friend's network range (/24, /48).
     pub ip_range_hash: Option<String>,
+    /// The workspace's keyed hasher (from [`fingerprint`](crate::fraud::fingerprint)):
+    /// without it the friend's identities are not compared across the workspace.
+    pub hasher: Option<crate::hashing::IpHasher>,
 }
 
 /// The answer to an event request: fresh, or replayed from the first time.

@@ -131,6 +131,7 @@ pub(super) async fn refund(
                 if let Some(event) = referral.reverse(now) {
                     tx.update_referral(&referral).await?;
                     tx.emit(vec![event]);
+                    crate::fraud::after_refund(tx, program, &mut referral, now).await?;
                 }
             }
             outcome.customer = Some(referral.customer_id.clone());

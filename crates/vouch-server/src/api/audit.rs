@@ -93,9 +93,10 @@ async fn list_audit_log(
 /// An entry of the block list.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct BlockIn {
-    /// `email`, `domain` or `ip`.
+    /// `email`, `domain`, `ip`, `device` or `payment`.
     pub kind: String,
-    /// An email, a domain (`example.com`), or an IP address (kept only as a keyed hash).
+    /// An email, a domain (`example.com`), an IP address (kept only as a keyed hash),
+    /// a device id or a payment fingerprint (as your events send them).
     pub value: String,
     pub reason: Option<String>,
 }
@@ -141,15 +142,24 @@ async fn normalize(
                 ip_address: Some(v.to_owned()),
                 ..ContextIn::default()
             };
-            let (fp, _) = fingerprint(state.store.as_ref(), &state.fraud, &auth.workspace_id, &ctx)
+            let fp = fingerprint(state.store.as_ref(), &state.fraud, &auth.workspace_id, &ctx)
                 .await
                 .map_err(|_| ApiError::invalid("value", "must be a public IPv4 or IPv6 address"))?;
-            let hash = fp.ip_hash.ok_or_else(|| {
+            let hash = fp.fingerprint.ip_hash.ok_or_else(|| {
                 ApiError::invalid("value", "must be a public IPv4 or IPv6 address")
             })?;
             Ok((hash, None))
         }
-        _ => Err(ApiError::invalid("kind", "must be email, domain or ip")),
+        "device" | "payment" => {
+            if v.is_empty() || v.chars().count() > 512 {
+                return Err(ApiError::invalid("value", "must be 1 to 512 characters"));
+            }
+            Ok((v.to_owned(), Some(v.to_owned())))
+        }
+        _ => Err(ApiError::invalid(
+            "kind",
+            "must be email, domain, ip, device or payment",
+        )),
     }
 }
 

@@ -169,6 +169,7 @@ fn validate(
             idempotency_key,
             fingerprint: Default::default(),
             ip_range_hash: None,
+            hasher: None,
         },
         context,
     ))
@@ -198,15 +199,16 @@ async fn create_event(
         auth.require_secret()?;
     }
     let (program_id, mut input, context) = validate(input, &headers, state.clock.now())?;
-    let (fingerprint, range) = vouch_app::fraud::fingerprint(
+    let sighting = vouch_app::fraud::fingerprint(
         state.store.as_ref(),
         &state.fraud,
         &auth.workspace_id,
         &context,
     )
     .await?;
-    input.fingerprint = fingerprint;
-    input.ip_range_hash = range;
+    input.fingerprint = sighting.fingerprint;
+    input.ip_range_hash = sighting.ip_range_hash;
+    input.hasher = sighting.hasher;
     // Events are the hot write path: the program comes from a short-lived cache.
     let key = (auth.workspace_id.clone(), program_id.clone());
     let program = state

@@ -300,6 +300,7 @@ pub fn enrolment_input(input: ParticipantIn) -> Result<EnrolmentInput> {
         vanity_code,
         referred_by: None,
         fingerprint: Default::default(),
+        hasher: None,
     })
 }
 
@@ -333,14 +334,15 @@ async fn create_participant(
     let program = find_program(&state, &auth, &id).await?;
     let context = input.context.clone();
     let mut input = enrolment_input(input)?;
-    input.fingerprint = vouch_app::fraud::fingerprint(
+    let sighting = vouch_app::fraud::fingerprint(
         state.store.as_ref(),
         &state.fraud,
         &program.workspace_id,
         &context,
     )
-    .await?
-    .0;
+    .await?;
+    input.fingerprint = sighting.fingerprint;
+    input.hasher = sighting.hasher;
     let (status, p) =
         match enroll(state.store.as_ref(), &program, &input, state.clock.now()).await? {
             Enrolment::Created(p) => (StatusCode::CREATED, p),

@@ -293,14 +293,13 @@ pub async fn join_program(
             .map(str::to_owned),
         ..Default::default()
     };
-    let fingerprint = vouch_app::fraud::fingerprint(
+    let sighting = vouch_app::fraud::fingerprint(
         state.store.as_ref(),
         &state.fraud,
         &program.workspace_id,
         &ctx,
     )
     .await
-    .map(|(f, _)| f)
     .unwrap_or_default();
     let input = EnrolmentInput {
         email: Some(email),
@@ -309,7 +308,8 @@ pub async fn join_program(
         locale: lang.code().to_owned(),
         vanity_code: None,
         referred_by: None,
-        fingerprint,
+        fingerprint: sighting.fingerprint,
+        hasher: sighting.hasher,
     };
     match enroll(state.store.as_ref(), &program, &input, state.clock.now()).await {
         Ok(Enrolment::Created(p) | Enrolment::Existing(p)) => Redirect::to(&format!(

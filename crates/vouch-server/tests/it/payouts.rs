@@ -713,6 +713,15 @@ async fn clawbacks_are_netted_before_batching(app: TestApp) {
         ))
         .await;
     assert_eq!(reward(&e3, "referrer")["amount"], 500);
+    // Both earlier friends returned their orders: the refund pattern holds the third
+    // for a person, who approves it.
+    assert_eq!(e3["referral"]["review"], "pending", "{e3}");
+    app.post_ok(
+        &format!("/api/v1/reviews/{}/approve", id(&e3["referral"])),
+        &json!({"reason": "returns checked"}),
+        200,
+    )
+    .await;
     assert_eq!(cash(&app, id(&sara)).await, (-1000, 0));
     let created = create_payouts(&app, json!({})).await;
     assert_eq!(

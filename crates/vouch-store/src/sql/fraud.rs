@@ -76,161 +76,105 @@ impl FraudStore for SqlStore {
 #[async_trait]
 impl FraudTx for SqlTx {
     async fn fraud_counts(&mut self, q: &FraudQuery<'_>) -> Result<FraudCounts> {
-        // The windows come from the domain. One round trip, and each
-        // count stops where the rule stops caring: a busy advocate costs what a quiet
-        // one does. Subqueries for evidence the event did not bring are left out.
-        let recent = |extra: &str| {
-            format!(
-                "(SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-                 WHERE referrer_participant_id = ? AND id <> ? AND touched_at >= ? \
-                 AND touched_at <= ?{extra} LIMIT ?) AS w)"
-            )
-        };
-        let mut sql = format!(
-            "SELECT {} AS hour_n, {} AS day_n, {} AS code_n, \
-             (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-               WHERE referrer_participant_id = ? AND id <> ? AND status = '{reversed}' \
-               LIMIT 1000) AS r) AS refund_n",
-            recent(""),
-            recent(""),
-            recent(&format!(
-                " AND source <> '{}'",
-                AttributionSource::Click.as_str()
-            )),
-            reversed = ReferralStatus::Reversed.as_str(),
-        );
-        let blockable = q.email.is_some() || q.email_domain.is_some() || q.block_ip_hash.is_some();
-        if blockable {
-            sql.push_str(
-                ", (SELECT kind FROM block_list WHERE workspace_id = ? AND ( \
-                 (kind = 'email' AND value = ?) OR (kind = 'domain' AND value = ?) \
-                 OR (kind = 'ip' AND value = ?)) ORDER BY kind LIMIT 1) AS blocked",
-            );
-        }
-        if q.ip_range_hash.is_some() {
-            sql.push_str(
-                ", (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-                 WHERE program_id = ? AND ip_range_hash = ? AND id <> ? AND touched_at >= ? \
-                 AND touched_at <= ? LIMIT ?) AS n) AS range_n",
-            );
-        }
-        if q.ip_hash.is_some() || q.device_id.is_some() {
-            let mut alts = vec![];
-            if q.ip_hash.is_some() {
-                alts.push(
-                    "SELECT id FROM referrals WHERE referrer_participant_id = ? AND ip_hash = ?",
-                );
-            }
-            if q.device_id.is_some() {
-                alts.push(
-                    "SELECT id FROM referrals WHERE referrer_participant_id = ? AND device_id = ?",
-                );
-            }
-            sql.push_str(&format!(
-                ", (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT id FROM ({}) AS u \
-                 WHERE id <> ? LIMIT 10) AS s) AS sharing_n",
-                alts.join(" UNION ")
-            ));
-        }
-        let sql = self.backend.sql_owned(sql);
-        let (referrer, exclude) = (q.referrer.as_str(), q.exclude.as_str());
-        let mut query = sqlx::query(&sql);
-        let w = q.windows;
-        for since in [w.hour_since, w.day_since, w.day_since] {
-            query = query
-                .bind(referrer)
-                .bind(exclude)
-                .bind(since)
-                .bind(q.now)
-                .bind(q.at_most);
-        }
-        query = query.bind(referrer).bind(exclude);
-        const NONE: &str = "\u{1}none";
-        if blockable {
-            query = query
-                .bind(q.workspace.as_str())
-                .bind(q.email.unwrap_or(NONE))
-                .bind(q.email_domain.unwrap_or(NONE))
-                .bind(q.block_ip_hash.unwrap_or(NONE));
-        }
-        if let Some(range) = q.ip_range_hash {
-            query = query
-                .bind(q.program.as_str())
-                .bind(range)
-                .bind(exclude)
-                .bind(w.day_since)
-                .bind(q.now)
-                .bind(q.at_most);
-        }
-        if q.ip_hash.is_some() || q.device_id.is_some() {
-            if let Some(ip) = q.ip_hash {
-                query = query.bind(referrer).bind(ip);
-            }
-            if let Some(device) = q.device_id {
-                query = query.bind(referrer).bind(device);
-            }
-            query = query.bind(exclude);
-        }
-        let row = query.fetch_one(self.conn().await?).await?;
-        let get = |c: &str| -> Result<i64> { Ok(sqlx::Row::try_get(&row, c)?) };
-        let mut counts = FraudCounts {
-            advocate_referrals_hour: get("hour_n")?,
-            advocate_referrals_day: get("day_n")?,
-            code_referrals_day: get("code_n")?,
-            advocate_refunds: get("refund_n")?,
-            network_range_day: if q.ip_range_hash.is_some() {
-                get("range_n")?
-            } else {
-                0
-            },
-            friends_sharing: if q.ip_hash.is_some() || q.device_id.is_some() {
-                get("sharing_n")?
-            } else {
-                0
-            },
-            advocate_conversions: 0,
-            blocked: if blockable {
-                sqlx::Row::try_get(&row, "blocked")?
-            } else {
-                None
-            },
-        };
-        // The refund rate matters only once there are refunds to speak of.
-        if counts.advocate_refunds >= q.refunds_from {
-            let sql = self.backend.sql_owned(format!(
-                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT 1 FROM referrals \
-                 WHERE referrer_participant_id = ? AND id <> ? \
-                 AND status IN ({}) LIMIT ?) AS c",
-                super::status_list(&ReferralStatus::EVER_CONVERTED, |s| s.as_str())
-            ));
-            let row = sqlx::query(&sql)
-                .bind(referrer)
-                .bind(exclude)
-                .bind(counts.advocate_refunds * 2 + 1)
-                .fetch_one(self.conn().await?)
-                .await?;
-            counts.advocate_conversions = sqlx::Row::try_get(&row, "n")?;
-        }
-        Ok(counts)
+        super::fraud_counts::fraud_counts(self, q).await
     }
     async fn related_referrals(&mut self, q: &HoldQuery<'_>) -> Result<Vec<Referral>> {
-        let (column, value) = match (q.referrer, q.ip_range_hash) {
-            (Some(r), _) => ("referrer_participant_id", r.as_str()),
-            (None, Some(range)) => ("ip_range_hash", range),
-            (None, None) => return Ok(vec![]),
+        let mut filters = String::new();
+        let mut args = Args::default()
+            .arg(q.program.as_str())
+            .arg(q.referrer.as_str())
+            .arg(q.exclude.as_str())
+            .arg(q.since);
+        if let Some(range) = q.ip_range_hash {
+            filters.push_str(" AND ip_range_hash = ?");
+            args = args.arg(range);
+        }
+        if let Some(within) = q.fast_within {
+            filters.push_str(&format!(
+                " AND source = '{}' AND ((converted_at IS NOT NULL AND converted_at - touched_at < ?) \
+                 OR (signed_up_at IS NOT NULL AND signed_up_at - touched_at < ?))",
+                AttributionSource::Click.as_str()
+            ));
+            args = args.arg(within).arg(within);
+        }
+        if q.typed_only {
+            filters.push_str(&format!(
+                " AND source <> '{}'",
+                AttributionSource::Click.as_str()
+            ));
+        }
+        let states: &[ReferralStatus] = if q.converted_only {
+            &ReferralStatus::CONVERTED
+        } else {
+            &ReferralStatus::HOLDABLE
         };
+        let states = states
+            .iter()
+            .filter(|s| ReferralStatus::HOLDABLE.contains(s))
+            .copied()
+            .collect::<Vec<_>>();
         let sql = self.backend.sql_owned(format!(
-            "SELECT {} FROM referrals WHERE program_id = ? AND {column} = ? AND id <> ? \
-             AND touched_at >= ? AND review IS NULL AND status IN ({}) ORDER BY id{}",
+            "SELECT {} FROM referrals WHERE program_id = ? AND referrer_participant_id = ? \
+             AND id <> ? AND touched_at >= ?{filters} AND review IS NULL AND status IN ({}) \
+             ORDER BY id{}",
+            rows::REFERRAL_COLS,
+            super::status_list(&states, |s| s.as_str()),
+            self.backend.for_update()
+        ));
+        self.rows(&sql, args)
+            .await?
+            .iter()
+            .map(rows::referral)
+            .collect()
+    }
+    async fn record_identities(&mut self, s: &Showing<'_>) -> Result<()> {
+        if s.marks.is_empty() {
+            return Ok(());
+        }
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; s.marks.len()].join(", ");
+        let sql = self.backend.sql_owned(format!(
+            "INSERT INTO fraud_identities (workspace_id, kind, value, person, role, address, \
+             advocate_id, referral_id, seen_at) VALUES {values} \
+             ON CONFLICT (workspace_id, kind, value, person, role, address) DO NOTHING"
+        ));
+        let mut args = Args::default();
+        for m in s.marks {
+            args = args
+                .arg(s.workspace.as_str())
+                .arg(m.kind)
+                .arg(m.value.as_str())
+                .arg(s.person)
+                .arg(s.role)
+                .arg(m.address.clone().unwrap_or_default())
+                .arg(s.advocate.as_str())
+                .arg(s.referral.map(|r| r.as_str()))
+                .arg(s.at);
+        }
+        self.write(&sql, args).await
+    }
+    async fn sharing_referrals(
+        &mut self,
+        ws: &WorkspaceId,
+        marks: &[IdentityMark],
+        exclude: &ReferralId,
+    ) -> Result<Vec<Referral>> {
+        if marks.is_empty() {
+            return Ok(vec![]);
+        }
+        let alts = vec!["(kind = ? AND value = ?)"; marks.len()].join(" OR ");
+        let sql = self.backend.sql_owned(format!(
+            "SELECT {} FROM referrals WHERE id IN (SELECT referral_id FROM fraud_identities \
+             WHERE workspace_id = ? AND ({alts}) AND referral_id IS NOT NULL) AND id <> ? \
+             AND review IS NULL AND status IN ({}) ORDER BY id LIMIT 200{}",
             rows::REFERRAL_COLS,
             super::status_list(&ReferralStatus::HOLDABLE, |s| s.as_str()),
             self.backend.for_update()
         ));
-        let args = Args::default()
-            .arg(q.program.as_str())
-            .arg(value)
-            .arg(q.exclude.as_str())
-            .arg(q.since);
+        let mut args = Args::default().arg(ws.as_str());
+        for m in marks {
+            args = args.arg(m.kind).arg(m.value.as_str());
+        }
+        args = args.arg(exclude.as_str());
         self.rows(&sql, args)
             .await?
             .iter()

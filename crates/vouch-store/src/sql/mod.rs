@@ -9,6 +9,7 @@ mod clicks;
 mod coupons;
 mod events;
 mod fraud;
+mod fraud_counts;
 mod jobs;
 mod outbox;
 mod participants;

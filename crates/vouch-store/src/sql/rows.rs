@@ -117,6 +117,7 @@ pub(crate) fn participant(row: &AnyRow) -> Result<Participant> {
             ua_hash: os(row, "ua_hash")?,
             device_id: os(row, "device_id")?,
             payment_fingerprint: os(row, "payment_fingerprint")?,
+            automated: false,
         },
         created_at: i(row, "created_at")?,
     })

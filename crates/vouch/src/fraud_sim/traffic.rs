@@ -2,22 +2,22 @@
 
 use rand::rngs::StdRng;
 use rand::Rng;
-use vouch_app::fraud::ContextIn;
 use vouch_domain::Millis;
 
 pub(super) const MINUTE: Millis = 60_000;
 pub(super) const HOUR: Millis = 60 * MINUTE;
 pub(super) const DAY: Millis = 24 * HOUR;
 
+/// Real browser strings, as concentrated as real traffic is.
 pub(super) const UAS: &[&str] = &[
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
-    "Mozilla/5.0 (Linux; Android 15; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 Version/18.1 Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0",
-    "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 Chrome/130.0 Mobile Safari/537.36",
-    "Mozilla/5.0 (iPad; CPU OS 17_7 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36",
 ];
 pub(super) const DOMAINS: &[&str] = &[
     "gmail.com",
@@ -30,12 +30,16 @@ pub(super) const DOMAINS: &[&str] = &[
     "example-corp.com",
     "uni.example.edu",
 ];
+/// The famous few and providers only a maintained list knows.
 pub(super) const DISPOSABLE: &[&str] = &[
     "mailinator.com",
     "yopmail.com",
     "guerrillamail.com",
     "10minutemail.com",
+    "0-180.com",
+    "0-30-24.com",
 ];
+pub(super) const HEADLESS: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36";
 pub(super) const SOCIAL: &[Option<&str>] = &[
     None,
     None,
@@ -48,14 +52,19 @@ pub(super) const SOCIAL: &[Option<&str>] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) enum Kind {
     Honest,
+    Household,
+    Office,
+    Viral,
+    Carrier,
     SelfEmail,
     SelfDevice,
     SelfPayment,
     SelfNetworkBrowser,
     Ring,
+    DeviceFarm,
+    LateRefund,
     Disposable,
     Burst,
-    RangeFarm,
     FastPurchase,
     RefundLoop,
     LeakedCode,
@@ -63,20 +72,32 @@ pub(super) enum Kind {
 }
 
 impl Kind {
+    pub(super) fn honest(self) -> bool {
+        matches!(
+            self,
+            Self::Honest | Self::Household | Self::Office | Self::Viral | Self::Carrier
+        )
+    }
+
     pub(super) fn name(self) -> &'static str {
         match self {
-            Self::Honest => "honest",
-            Self::SelfEmail => "self-referral, email variant (dots, +tag)",
+            Self::Honest => "ordinary friends",
+            Self::Household => "household: advocate's Wi-Fi, often the same phone model",
+            Self::Office => "office: one NAT, the corporate browser",
+            Self::Viral => "viral post: many friends in an hour, some buy at once",
+            Self::Carrier => "mobile carrier or VPN exit shared by strangers",
+            Self::SelfEmail => "self-referral, email alias (tags, dots, domains, look-alikes)",
             Self::SelfDevice => "self-referral, same device",
             Self::SelfPayment => "self-referral, same card",
-            Self::SelfNetworkBrowser => "self-referral, same network and browser",
-            Self::Ring => "ring of fake accounts on one machine",
+            Self::SelfNetworkBrowser => "self-referral, same network and browser, no device id",
+            Self::Ring => "ring: fake friends paying with one card",
+            Self::DeviceFarm => "device farm: two friends per fake advocate account",
+            Self::LateRefund => "refunds after the hold",
             Self::Disposable => "disposable addresses",
             Self::Burst => "burst of signups for one advocate",
-            Self::RangeFarm => "farm on one network range",
-            Self::FastPurchase => "purchase seconds after the click",
+            Self::FastPurchase => "scripted checkouts seconds after the click",
             Self::RefundLoop => "buy-then-refund loop",
-            Self::LeakedCode => "leaked code",
+            Self::LeakedCode => "leaked code, under the daily limit",
             Self::CouponSite => "link on a coupon site",
         }
     }
@@ -91,17 +112,6 @@ pub(super) struct Person {
     pub(super) card: Option<String>,
 }
 
-impl Person {
-    pub(super) fn context(&self) -> ContextIn {
-        ContextIn {
-            ip_address: self.ip.clone(),
-            user_agent: self.ua.clone(),
-            device_id: self.device.clone(),
-            payment_fingerprint: self.card.clone(),
-        }
-    }
-}
-
 /// One friend's path: who referred them, how, and when.
 pub(super) struct Friend {
     pub(super) kind: Kind,
@@ -112,14 +122,6 @@ pub(super) struct Friend {
     pub(super) signup: Option<Millis>,
     pub(super) purchase: Option<Millis>,
     pub(super) refund: Option<Millis>,
-}
-
-#[derive(Clone, Copy)]
-pub(super) enum Step {
-    Click(usize),
-    Signup(usize),
-    Purchase(usize),
-    Refund(usize),
 }
 
 pub(super) struct Gen {
@@ -160,15 +162,10 @@ impl Gen {
         }
     }
 
-    /// A user agent: a device and its OS and browser versions, as varied as real ones.
+    /// A user agent as real traffic has them: a handful of strings cover most
+    /// people (every iPhone on one iOS version sends the same one).
     pub(super) fn user_agent(&mut self) -> String {
-        let base = UAS[self.rng.gen_range(0..UAS.len())];
-        format!(
-            "{base} v{}.{}.{}",
-            self.rng.gen_range(120..132),
-            self.rng.gen_range(0..6),
-            self.rng.gen_range(0..200)
-        )
+        UAS[self.rng.gen_range(0..UAS.len())].to_owned()
     }
 
     pub(super) fn advocate(&mut self) -> usize {
@@ -209,6 +206,8 @@ impl Gen {
     }
 
     pub(super) fn honest(&mut self, advocates: usize) {
+        // Mobile carriers and VPN exits: a few public addresses shared by strangers.
+        let shared: Vec<String> = (0..6).map(|_| self.ip()).collect();
         for _ in 0..advocates {
             let a = self.advocate();
             // Most bring one to three friends; a few bring many, over the month.
@@ -218,55 +217,108 @@ impl Gen {
                 85..=96 => self.rng.gen_range(4..8),
                 _ => self.rng.gen_range(8..16),
             };
-            // One in ten advocates refers someone at home: their network, another device.
-            let mut household = self.rng.gen_bool(0.1);
-            for _ in 0..n {
+            // One in six advocates refers people at home: their Wi-Fi, often the same
+            // phone model, their own device and card.
+            let household = if self.rng.gen_bool(0.17) {
+                self.rng.gen_range(1..4)
+            } else {
+                0
+            };
+            for i in 0..n {
                 let mut p = self.person(None);
-                if household {
+                let mut kind = Kind::Honest;
+                if i < household {
+                    kind = Kind::Household;
                     p.ip = self.advocates[a].ip.clone();
-                    // Now and then the same phone model and version: the same browser.
-                    if self.rng.gen_bool(0.05) {
+                    if self.rng.gen_bool(0.5) {
                         p.ua = self.advocates[a].ua.clone();
                     }
-                    household = false;
+                } else if self.rng.gen_bool(0.1) {
+                    kind = Kind::Carrier;
+                    p.ip = Some(shared[self.rng.gen_range(0..shared.len())].clone());
+                }
+                // A third of shops send no device id; some no card fingerprint.
+                if self.rng.gen_bool(0.3) {
+                    p.device = None;
                 }
                 let at = self.when();
-                let mut f = self.journey(Kind::Honest, a, p, at);
+                let mut f = self.journey(kind, a, p, at);
                 // A few decide at once: the purchase follows the click within seconds.
-                if let (Some((click, _)), true) = (&f.click, self.rng.gen_bool(0.005)) {
+                if let (Some((click, _)), true) = (&f.click, self.rng.gen_bool(0.01)) {
                     let click = *click;
                     f.signup = None;
                     f.purchase = Some(click + self.rng.gen_range(10_000..40_000));
                 }
-                if f.purchase.is_some() && self.rng.gen_bool(0.04) {
-                    f.refund = f.purchase.map(|t| t + self.rng.gen_range(HOUR..10 * DAY));
+                // Ordinary returns, some after the hold.
+                if f.purchase.is_some() && self.rng.gen_bool(0.06) {
+                    f.refund = f.purchase.map(|t| t + self.rng.gen_range(HOUR..25 * DAY));
                 }
+                self.friends.push(f);
+            }
+        }
+        // Offices: colleagues behind one NAT with the corporate browser.
+        for _ in 0..advocates / 60 {
+            let a = self.advocate();
+            let me = self.advocates[a].clone();
+            let at = self.when();
+            for i in 0..self.rng.gen_range(3..7) {
+                let mut p = self.person(None);
+                p.ip = me.ip.clone();
+                p.ua = me.ua.clone();
+                let later = i * self.rng.gen_range(MINUTE..DAY);
+                let f = self.journey(Kind::Office, a, p, at + later);
                 self.friends.push(f);
             }
         }
     }
 
-    /// An advocate with a following: a post brings many friends in two hours.
+    /// An advocate with a following: a post brings many friends in an hour or two,
+    /// from everywhere; a few buy within seconds (they wanted it anyway).
     pub(super) fn influencer(&mut self, friends: i64) {
         let a = self.advocate();
         let at = self.when();
         for i in 0..friends {
             let p = self.person(None);
-            let f = self.journey(Kind::Honest, a, p, at + i * 5 * MINUTE);
+            let click = at + i * self.rng.gen_range(MINUTE..3 * MINUTE);
+            let mut f = self.journey(Kind::Viral, a, p, click);
+            if self.rng.gen_bool(0.08) {
+                f.signup = None;
+                f.purchase = Some(click + self.rng.gen_range(8_000..40_000));
+            }
             self.friends.push(f);
         }
     }
 
     pub(super) fn attacks(&mut self, per_kind: usize) {
-        // The advocate's own Gmail address, written differently.
-        for _ in 0..per_kind {
+        // The advocate's own address, spelled differently: dots and tags at Gmail, tags
+        // elsewhere, equivalent domains, Cyrillic and full-width look-alikes.
+        for i in 0..per_kind {
             let n = self.id();
-            let mut me = self.person(Some("gmail.com"));
-            me.email = format!("sam.lee{n}@gmail.com");
+            let (mine, alias) = match i % 5 {
+                0 => (
+                    format!("sam.lee{n}@gmail.com"),
+                    format!("samlee{n}+deal@googlemail.com"),
+                ),
+                1 => (
+                    format!("sam{n}@outlook.de"),
+                    format!("sam{n}+shop@outlook.de"),
+                ),
+                2 => (format!("kim{n}@icloud.com"), format!("kim{n}@me.com")),
+                3 => (
+                    format!("maria{n}@gmail.com"),
+                    format!("m\u{0430}ria{n}@gmail.com"),
+                ),
+                _ => (
+                    format!("ivan{n}@yandex.ru"),
+                    format!("\u{ff49}van{n}@ya.ru"),
+                ),
+            };
+            let mut me = self.person(None);
+            me.email = mine;
             self.advocates.push(me);
             let a = self.advocates.len() - 1;
             let mut p = self.person(None);
-            p.email = format!("samlee{n}+deal@gmail.com");
+            p.email = alias;
             let at = self.when();
             let f = self.journey(Kind::SelfEmail, a, p, at);
             self.friends.push(f);
@@ -292,6 +344,10 @@ impl Gen {
                         p.ip = me.ip;
                         p.ua = me.ua;
                         p.device = None;
+                        // People have a card or two: half pay with their usual one.
+                        if self.rng.gen_bool(0.5) {
+                            p.card = me.card;
+                        }
                     }
                 }
                 let at = self.when();
@@ -300,20 +356,46 @@ impl Gen {
                 self.friends.push(f);
             }
         }
-        // Rings: fake accounts made on the fraudster's machine over an evening.
-        for _ in 0..per_kind.div_ceil(6) {
-            let a = self.advocate();
-            let me = self.advocates[a].clone();
+        // Rings: fake friends of one or two colluding advocates, each with their own
+        // address and network (proxies), all paying with one card.
+        for _ in 0..per_kind.div_ceil(5) {
+            let colluding: Vec<usize> = (0..self.rng.gen_range(1..3))
+                .map(|_| self.advocate())
+                .collect();
+            let card = Some(format!("ring-card-{}", self.id()));
             let at = self.when();
-            for i in 0..6 {
+            for i in 0..5 {
                 let mut p = self.person(None);
-                p.ip = me.ip.clone();
-                p.device = Some(format!("emulator-{}", self.id()));
-                let mut f = self.journey(Kind::Ring, a, p, at + i * 20 * MINUTE);
+                p.card = card.clone();
+                let a = colluding[i % colluding.len()];
+                let mut f = self.journey(Kind::Ring, a, p, at + i as i64 * 3 * HOUR);
                 f.purchase = f.signup.map(|s| s + self.rng.gen_range(MINUTE..HOUR));
                 self.friends.push(f);
             }
         }
+        // A device farm: fake advocate accounts with two friends each, the friends on a
+        // few phones behind a few proxies.
+        for _ in 0..per_kind.div_ceil(20) {
+            let phones: Vec<String> = (0..3)
+                .map(|_| format!("farm-phone-{}", self.id()))
+                .collect();
+            let at = self.when();
+            for i in 0..10 {
+                let a = self.advocate();
+                for j in 0..2 {
+                    let mut p = self.person(None);
+                    p.device = Some(phones[(i * 2 + j) % phones.len()].clone());
+                    let f = self.journey(
+                        Kind::DeviceFarm,
+                        a,
+                        p,
+                        at + (i * 2 + j) as i64 * 40 * MINUTE,
+                    );
+                    self.friends.push(f);
+                }
+            }
+        }
+        // Disposable addresses, including providers a short list misses.
         for _ in 0..per_kind {
             let a = self.advocate();
             let d = DISPOSABLE[self.rng.gen_range(0..DISPOSABLE.len())];
@@ -349,24 +431,9 @@ impl Gen {
                 self.friends.push(f);
             }
         }
-        // Farms: one network range, many advocates, one day.
-        for _ in 0..per_kind.div_ceil(15) {
-            let base = format!(
-                "{}.{}.{}",
-                self.rng.gen_range(11..223),
-                self.rng.gen_range(0..255),
-                self.rng.gen_range(0..255)
-            );
-            let at = self.when();
-            let advocates: Vec<usize> = (0..5).map(|_| self.advocate()).collect();
-            for i in 0..15 {
-                let mut p = self.person(None);
-                p.ip = Some(format!("{base}.{}", 10 + i));
-                let a = advocates[i as usize % advocates.len()];
-                let f = self.journey(Kind::RangeFarm, a, p, at + i * 30 * MINUTE);
-                self.friends.push(f);
-            }
-        }
+        // (A "farm" of strangers on one network range with their own devices and cards
+        // is what a campus or an office looks like: it is not generated as fraud. Farms
+        // show by the devices and cards they reuse, above.)
         // Scripted checkouts seconds after the click, run from rented servers: a few runs
         // a day from each hosting range.
         for _ in 0..per_kind.div_ceil(5) {
@@ -382,6 +449,9 @@ impl Gen {
                 let mut p = self.person(None);
                 p.ip = Some(format!("{range}.{}", self.rng.gen_range(1..255)));
                 let at = day + self.rng.gen_range(0..20 * HOUR);
+                if self.rng.gen_bool(0.5) {
+                    p.ua = Some(HEADLESS.into());
+                }
                 let mut f = self.journey(Kind::FastPurchase, a, p, at);
                 f.click = Some((at, None));
                 f.signup = None;
@@ -401,13 +471,28 @@ impl Gen {
                 self.friends.push(f);
             }
         }
-        // A code posted publicly: forty strangers type it within a day.
+        // Buy, let the hold pass, spend the credit, return the order within 30 days.
+        for _ in 0..per_kind.div_ceil(5) {
+            let a = self.advocate();
+            let at = self.start + self.rng.gen_range(0..6 * DAY);
+            for i in 0..5 {
+                let p = self.person(None);
+                let mut f = self.journey(Kind::LateRefund, a, p, at + i * 2 * DAY);
+                f.purchase = f.signup.map(|s| s + HOUR);
+                f.refund = f
+                    .purchase
+                    .map(|t| t + self.rng.gen_range(15 * DAY..20 * DAY));
+                self.friends.push(f);
+            }
+        }
+        // A code posted on a deal forum: a few strangers a day type it, day after day,
+        // under any daily limit.
         for _ in 0..per_kind.div_ceil(40) {
             let a = self.advocate();
             let at = self.when();
             for i in 0..40 {
                 let p = self.person(None);
-                let mut f = self.journey(Kind::LeakedCode, a, p, at + i * 30 * MINUTE);
+                let mut f = self.journey(Kind::LeakedCode, a, p, at + i * 3 * HOUR);
                 f.click = None;
                 f.purchase = f.signup.map(|s| s + 10 * MINUTE);
                 self.friends.push(f);
