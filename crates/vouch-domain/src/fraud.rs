@@ -108,7 +108,12 @@ impl SignalCode {
     /// only the strongest of a family counts.
     pub fn family(self) -> &'static str {
         match self {
-            Self::SameNetwork | Self::SameNetworkAndBrowser => "network",
+            // Many people on one network (the advocate's, a range in a day, a range in
+            // an hour) is one fact about the network, however it shows.
+            Self::SameNetwork
+            | Self::SameNetworkAndBrowser
+            | Self::NetworkRangeVelocity
+            | Self::RangeBurst => "network",
             Self::DisposableEmail | Self::ThrowawayTld => "email_domain",
             Self::VelocityHour | Self::VelocityDay => "velocity",
             other => other.as_str(),
@@ -221,7 +226,7 @@ pub struct FraudSettings {
     /// `code_leakage` (default 25).
     pub max_code_referrals_per_day: u32,
     /// The same over a week: a leaked code used a few times a day, every day
-    /// (default 15).
+    /// (default 15; an influencer's code read out in a video is used like this too).
     pub max_code_referrals_per_week: u32,
     /// Other referrals of the advocate from the friend's network range in the last
     /// hour before `range_burst` (default 3).

@@ -147,7 +147,7 @@ pub fn assess(e: &Evidence, s: &FraudSettings) -> Assessment {
             SignalCode::SameNetworkAndBrowser,
             // A browser string is shared by everyone with the same phone and system:
             // it corroborates, never identifies.
-            if e.own_device_or_card { 15 } else { 30 },
+            if e.own_device_or_card { 15 } else { 25 },
             "the friend came from the advocate's network with the same browser string \
              (a household with the same phone model explains it)"
                 .into(),

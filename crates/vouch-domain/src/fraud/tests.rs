@@ -157,8 +157,8 @@ fn a_signal_seen_at_signup_and_at_purchase_counts_once() {
     merge(&mut seen, &purchase.signals);
     merge(&mut seen, &purchase.signals);
     assert_eq!(seen.len(), 2);
-    // Only the strongest of the network family counts: 30, not 10 + 30 + 30.
-    assert_eq!(decide(&seen, &s), (30, Decision::Approve));
+    // Only the strongest of the network family counts: 25, not 10 + 25 + 25.
+    assert_eq!(decide(&seen, &s), (25, Decision::Approve));
 }
 
 #[test]

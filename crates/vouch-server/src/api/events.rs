@@ -228,13 +228,19 @@ async fn create_event(
     )
     .await?;
     let status = StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::CREATED);
+    // A publishable key speaks for a browser: it learns that the event was taken,
+    // never the referral's risk, its signals or what the block list says.
+    let body = match auth.kind {
+        vouch_store::KeyKind::Secret => recorded.body,
+        vouch_store::KeyKind::Publishable => browser_answer(&recorded.body),
+    };
     let mut resp = (
         status,
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        recorded.body,
+        body,
     )
         .into_response();
     if recorded.replayed {
@@ -242,4 +248,16 @@ async fn create_event(
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(resp)
+}
+
+/// What a publishable key is told about an event it recorded: its id and type, and
+/// that it was accepted.
+fn browser_answer(body: &str) -> String {
+    let full: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    serde_json::json!({
+        "id": full["id"],
+        "type": full["type"],
+        "accepted": true,
+    })
+    .to_string()
 }

@@ -6,6 +6,7 @@ mod activity;
 mod attribution_edges;
 mod events;
 mod fraud;
+mod fraud_cases;
 mod links;
 mod money_edges;
 mod ops;

@@ -404,8 +404,10 @@ impl Gen {
             let f = self.journey(Kind::Disposable, a, p, at);
             self.friends.push(f);
         }
-        // Bursts: bought accounts, behind a small proxy pool, signing up through one
-        // link within an hour.
+        // Bursts: accounts made by one person through one link within an hour, behind a
+        // small proxy pool, on the two or three phones they have, paying with a couple
+        // of cards. (With a new device and card per account, behind proxies, a burst is
+        // what an office's chat channel looks like, and it is not caught.)
         for _ in 0..per_kind.div_ceil(10) {
             let a = self.advocate();
             let at = self.when();
@@ -426,6 +428,8 @@ impl Gen {
                     pool[i as usize % 2],
                     self.rng.gen_range(1..255)
                 ));
+                p.device = Some(format!("burst-phone-{}-{}", a, i % 3));
+                p.card = Some(format!("burst-card-{}-{}", a, i % 2));
                 let mut f = self.journey(Kind::Burst, a, p, at + i * 5 * MINUTE);
                 f.signup = Some(at + i * 5 * MINUTE + MINUTE);
                 self.friends.push(f);

@@ -1,0 +1,413 @@
+//! Fraud as it looks in real traffic, through the API on both backends: the honest
+//! cases that must not be held (a household, an office, a campus range, a viral post,
+//! strangers behind a carrier's address) and the attacks that must be flagged (a card
+//! ring, a device farm over several accounts, email aliases, an unlisted disposable
+//! domain, a code leaked under the daily limit, refunds after the hold, scripted
+//! checkouts). What a browser's publishable key is told is checked last.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::fraud::{at, code, enroll, id, purchase, signal, signals, signup, with};
+use crate::harness::TestApp;
+
+both!(
+    an_office_behind_one_nat_is_not_held,
+    a_campus_range_and_a_carrier_address_are_not_held,
+    a_viral_post_with_quick_buyers_is_not_held,
+    a_card_shared_by_friends_of_two_advocates_is_a_ring,
+    a_device_farm_over_several_accounts_is_flagged,
+    email_aliases_and_look_alikes_are_the_advocate,
+    an_unlisted_throwaway_domain_is_held,
+    a_code_leaked_under_the_daily_limit_is_flagged,
+    refunds_after_the_hold_put_the_advocates_friends_in_review,
+    scripted_checkouts_are_flagged_with_the_column,
+    a_publishable_key_learns_nothing_of_the_risk,
+);
+
+const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+
+fn held_or_rejected(r: &Value) -> bool {
+    !r["review"].is_null() || r["status"] == "rejected"
+}
+
+async fn an_office_behind_one_nat_is_not_held(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let ctx = json!({"ip_address": "198.51.100.20", "user_agent": CHROME});
+    let a = enroll(&app, &p, "lead@acme-corp.com", ctx.clone()).await;
+    // Six colleagues sign up within the hour and buy, from the office NAT with the
+    // corporate browser; each has their own laptop and card.
+    for i in 0..6 {
+        let e = app
+            .event(with(
+                purchase(
+                    &p,
+                    &format!("colleague{i}@acme-corp.com"),
+                    &format!("of-{i}"),
+                ),
+                with(
+                    ctx.clone(),
+                    json!({"referral_code": code(&a), "device_id": format!("laptop-{i}"),
+                           "payment_fingerprint": format!("card-{i}")}),
+                ),
+            ))
+            .await;
+        assert!(!held_or_rejected(&e["referral"]), "{e}");
+        assert_eq!(e["referral"]["status"], "rewarded");
+    }
+}
+
+async fn a_campus_range_and_a_carrier_address_are_not_held(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let advocates = [
+        enroll(
+            &app,
+            &p,
+            "ana@uni.example.edu",
+            json!({"ip_address": "192.0.2.10"}),
+        )
+        .await,
+        enroll(
+            &app,
+            &p,
+            "ben@uni.example.edu",
+            json!({"ip_address": "192.0.2.11"}),
+        )
+        .await,
+    ];
+    // Students on one campus /24 in the evening, friends of two advocates.
+    for i in 0..8 {
+        let e = app
+            .event(with(
+                signup(&p, &format!("student{i}@uni.example.edu")),
+                json!({"referral_code": code(&advocates[i % 2]),
+                       "ip_address": format!("192.0.2.{}", 20 + i), "user_agent": IPHONE}),
+            ))
+            .await;
+        assert!(!held_or_rejected(&e["referral"]), "{e}");
+    }
+    // Strangers of different advocates behind one carrier address (CGNAT).
+    for i in 0..4 {
+        let adv = enroll(&app, &p, &format!("adv{i}@example.com"), json!({})).await;
+        let e = app
+            .event(with(
+                purchase(&p, &format!("mobile{i}@example.net"), &format!("cg-{i}")),
+                json!({"referral_code": code(&adv), "ip_address": "203.0.113.99",
+                       "user_agent": IPHONE, "payment_fingerprint": format!("m-card-{i}")}),
+            ))
+            .await;
+        assert!(!held_or_rejected(&e["referral"]), "{e}");
+    }
+}
+
+async fn a_viral_post_with_quick_buyers_is_not_held(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let a = enroll(&app, &p, "creator@example.com", json!({})).await;
+    // Twenty followers in the hour from everywhere; three buy within seconds.
+    for i in 0..20 {
+        let click = app.click(code(&a)).await;
+        let quick = i % 7 == 0;
+        let e = app
+            .event(with(
+                purchase(&p, &format!("follower{i}@example.org"), &format!("v-{i}")),
+                json!({"click_id": click, "occurred_at": at(if quick { 12 } else { 120 }),
+                       "ip_address": format!("198.51.{}.{}", 10 + i, 7 + i), "user_agent": IPHONE}),
+            ))
+            .await;
+        assert!(!held_or_rejected(&e["referral"]), "follower {i}: {e}");
+    }
+}
+
+async fn a_card_shared_by_friends_of_two_advocates_is_a_ring(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let a = enroll(
+        &app,
+        &p,
+        "ring1@example.com",
+        json!({"payment_fingerprint": "own-1"}),
+    )
+    .await;
+    let b = enroll(
+        &app,
+        &p,
+        "ring2@example.com",
+        json!({"payment_fingerprint": "own-2"}),
+    )
+    .await;
+    let mut referrals = vec![];
+    for i in 0..4 {
+        let adv = if i % 2 == 0 { &a } else { &b };
+        let e = app
+            .event(with(
+                purchase(&p, &format!("fake{i}@example.org"), &format!("ring-{i}")),
+                json!({"referral_code": code(adv), "payment_fingerprint": "ring-card",
+                       "ip_address": format!("203.0.113.{}", 40 + i)}),
+            ))
+            .await;
+        referrals.push(e["referral"].clone());
+    }
+    let last = &referrals[3];
+    assert_eq!(last["status"], "rejected", "{last}");
+    assert_eq!(
+        signal(last, "shared_payment")["explanation"],
+        "shares a card with 3 other friends"
+    );
+    // The first of the ring, approved before the ring showed, waits for a person now.
+    let first = app
+        .get_ok(&format!("/api/v1/referrals/{}", id(&referrals[0])))
+        .await;
+    assert_eq!(first["review"], "pending", "{first}");
+}
+
+async fn a_device_farm_over_several_accounts_is_flagged(app: TestApp) {
+    let p = app.program(json!({})).await;
+    // Fake advocate accounts, each with two friends, all made on two phones.
+    let mut flagged = 0;
+    for i in 0..4 {
+        let adv = enroll(&app, &p, &format!("farm{i}@example.com"), json!({})).await;
+        for j in 0..2 {
+            let e = app
+                .event(with(
+                    signup(&p, &format!("farm{i}-friend{j}@example.org")),
+                    json!({"referral_code": code(&adv), "device_id": format!("phone-{}", j),
+                           "ip_address": format!("203.0.113.{}", 60 + i)}),
+                ))
+                .await;
+            if held_or_rejected(&e["referral"]) {
+                flagged += 1;
+            }
+        }
+    }
+    // The first friend on each phone looks clean when it arrives; every later one is
+    // flagged, and the first ones are held with them.
+    assert_eq!(flagged, 6);
+    let list = app.get_ok("/api/v1/reviews?limit=50").await;
+    let reviewed = list["data"].as_array().unwrap().len();
+    let rejected = app
+        .get_ok(&format!(
+            "/api/v1/referrals?program_id={}&status=rejected&limit=50",
+            id(&p)
+        ))
+        .await["data"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(reviewed + rejected, 8, "{list}");
+}
+
+async fn email_aliases_and_look_alikes_are_the_advocate(app: TestApp) {
+    let p = app.program(json!({})).await;
+    for (mine, alias) in [
+        ("maria@gmail.com", "m\u{0430}ria@gmail.com"),
+        ("jane.doe@gmail.com", "JaneDoe+deal@googlemail.com"),
+        ("kim@icloud.com", "kim@me.com"),
+        ("sam@outlook.de", "sam+shop@outlook.de"),
+        ("ivan@yandex.ru", "\u{ff49}van@ya.ru"),
+    ] {
+        let a = enroll(&app, &p, mine, json!({})).await;
+        let e = app
+            .event(with(
+                purchase(&p, alias, &format!("alias-{mine}")),
+                json!({"referral_code": code(&a)}),
+            ))
+            .await;
+        let r = &e["referral"];
+        assert_eq!(r["status"], "rejected", "{alias}: {e}");
+        assert!(
+            r["reason"] == "self_referral" || signals(r).contains(&"email_alias".to_owned()),
+            "{alias}: {e}"
+        );
+    }
+}
+
+async fn an_unlisted_throwaway_domain_is_held(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let a = enroll(&app, &p, "sara@example.com", json!({})).await;
+    for (email, code_name) in [
+        ("x7@0-180.com", "disposable_email"),
+        ("qq@mel-inbox-fly.icu", "throwaway_tld"),
+        ("zz@fresh-tempmail-box.com", "disposable_email"),
+    ] {
+        let e = app
+            .event(with(signup(&p, email), json!({"referral_code": code(&a)})))
+            .await;
+        assert_eq!(signals(&e["referral"]), [code_name], "{email}: {e}");
+        assert_eq!(e["referral"]["review"], "pending", "{e}");
+    }
+    // Privacy relays are people: Sign in with Apple hides every address this way.
+    let e = app
+        .event(with(
+            signup(&p, "k2x9p@privaterelay.appleid.com"),
+            json!({"referral_code": code(&a)}),
+        ))
+        .await;
+    assert!(!held_or_rejected(&e["referral"]), "{e}");
+}
+
+async fn a_code_leaked_under_the_daily_limit_is_flagged(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let a = enroll(&app, &p, "leaky@example.com", json!({})).await;
+    // Four strangers a day type the code, for four days: never the daily limit (25).
+    let mut first = Value::Null;
+    let mut last = Value::Null;
+    for day in 0..4 {
+        for i in 0..4 {
+            let when = app.after(if i == 0 && day > 0 { 20 * 3600 } else { 3600 });
+            let e = app
+                .event(with(
+                    purchase(
+                        &p,
+                        &format!("deal{day}-{i}@example.net"),
+                        &format!("lk-{day}-{i}"),
+                    ),
+                    json!({"referral_code": code(&a), "occurred_at": when}),
+                ))
+                .await;
+            if first.is_null() {
+                first = e["referral"].clone();
+            }
+            last = e["referral"].clone();
+        }
+    }
+    assert!(
+        signals(&last).contains(&"code_leakage".to_owned()),
+        "{last}"
+    );
+    assert!(held_or_rejected(&last));
+    let first = app
+        .get_ok(&format!("/api/v1/referrals/{}", id(&first)))
+        .await;
+    assert_eq!(
+        first["review"], "pending",
+        "the leak's first uses are held too: {first}"
+    );
+}
+
+async fn refunds_after_the_hold_put_the_advocates_friends_in_review(app: TestApp) {
+    let p = app.program(json!({"hold_days": 1})).await;
+    let a = enroll(&app, &p, "returns@example.com", json!({})).await;
+    let mut referrals = vec![];
+    for i in 0..4 {
+        let e = app
+            .event(with(
+                purchase(&p, &format!("ret{i}@example.org"), &format!("rt-{i}")),
+                json!({"referral_code": code(&a)}),
+            ))
+            .await;
+        referrals.push(e["referral"].clone());
+    }
+    // The hold passes and the credit is approved (and spent).
+    app.clock.advance(Duration::from_secs(2 * 86_400));
+    let mut approved = false;
+    for _ in 0..100 {
+        let rewards = app
+            .get_ok(&format!("/api/v1/rewards?participant_id={}", id(&a)))
+            .await;
+        if rewards["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["status"] == "approved")
+        {
+            approved = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(approved, "the hold never ended");
+    // Two friends return their orders inside the return window, after the hold.
+    for i in 0..2 {
+        let r = app
+            .event(json!({"type": "refund", "program_id": p["id"], "order_id": format!("rt-{i}")}))
+            .await;
+        assert_eq!(r["referral"]["status"], "reversed", "{r}");
+    }
+    // The other two, already approved, go to review with the pattern.
+    for r in &referrals[2..] {
+        let now = app.get_ok(&format!("/api/v1/referrals/{}", id(r))).await;
+        assert_eq!(now["review"], "pending", "{now}");
+    }
+    let refunded = app
+        .get_ok(&format!("/api/v1/referrals/{}", id(&referrals[1])))
+        .await;
+    assert!(
+        signals(&refunded).contains(&"refund_pattern".to_owned()),
+        "{refunded}"
+    );
+}
+
+async fn scripted_checkouts_are_flagged_with_the_column(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let a = enroll(&app, &p, "bots@example.com", json!({})).await;
+    let mut flagged = 0;
+    for i in 0..8 {
+        let click = app.click(code(&a)).await;
+        let e = app
+            .event(with(
+                purchase(&p, &format!("acct{i}@example.org"), &format!("sc-{i}")),
+                json!({"click_id": click, "occurred_at": at(4),
+                       "ip_address": format!("203.0.113.{}", 100 + i), "user_agent": CHROME}),
+            ))
+            .await;
+        if held_or_rejected(&e["referral"]) {
+            flagged += 1;
+            assert!(signals(&e["referral"]).contains(&"scripted_checkouts".to_owned()));
+        }
+    }
+    // The column shows by the fifth (sooner here: one network range); the earlier
+    // ones are held with it, the later ones pile up signals until they are rejected.
+    assert!(flagged >= 4, "{flagged}");
+    let list = app.get_ok("/api/v1/reviews?limit=50").await;
+    let reviewed = list["data"].as_array().unwrap().len();
+    let rejected = app
+        .get_ok(&format!(
+            "/api/v1/referrals?program_id={}&status=rejected&limit=50",
+            id(&p)
+        ))
+        .await["data"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(reviewed + rejected, 8, "{list}");
+}
+
+async fn a_publishable_key_learns_nothing_of_the_risk(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let a = enroll(&app, &p, "sara@example.com", json!({})).await;
+    app.post_ok(
+        "/api/v1/block-list",
+        &json!({"kind": "domain", "value": "mailinator.com"}),
+        201,
+    )
+    .await;
+    let resp = app
+        .client
+        .post(app.url("/api/v1/events"))
+        .bearer_auth(&app.pk)
+        .json(&with(
+            signup(&p, "x@mailinator.com"),
+            json!({"referral_code": code(&a)}),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["accepted"], true, "{body}");
+    assert_eq!(body["type"], "signup");
+    let text = body.to_string();
+    for secret in ["risk", "signal", "block", "rejected", "referral", "reward"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    // The merchant's secret key sees the decision.
+    let list = app
+        .get_ok(&format!(
+            "/api/v1/referrals?program_id={}&status=rejected",
+            id(&p)
+        ))
+        .await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
+}
