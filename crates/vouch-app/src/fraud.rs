@@ -5,7 +5,8 @@
 
 use vouch_domain::attribution::{ReferralStatus, RejectReason};
 use vouch_domain::fraud::{
-    assess, Assessment, Decision, Evidence, Related, Sharing, Windows, REFUND_PATTERN_MIN_REFUNDS,
+    assess, Assessment, Decision, Evidence, Related, Sharing, Signal, Windows,
+    REFUND_PATTERN_MIN_REFUNDS,
 };
 use vouch_domain::ids::{AuditId, WorkspaceId};
 use vouch_domain::lifecycle::DomainEvent;
@@ -316,7 +317,7 @@ async fn hold_related(
     marks: &[IdentityMark],
     now: Millis,
 ) -> Result<()> {
-    let mut related: Vec<(Referral, &str)> = vec![];
+    let mut related: Vec<(Referral, &str, Related)> = vec![];
     let fast_ms = i64::from(program.config.fraud.min_seconds_to_purchase) * 1000;
     for &scope in scopes {
         let hold = |since, range, typed_only, converted_only| vouch_store::HoldQuery {
@@ -363,12 +364,26 @@ async fn hold_related(
             ),
         };
         for r in found {
-            if !related.iter().any(|(x, _)| x.id == r.id) {
-                related.push((r, why));
+            if !related.iter().any(|(x, _, _)| x.id == r.id) {
+                related.push((r, why, scope));
             }
         }
     }
-    for (mut other, why) in related {
+    for (mut other, why, scope) in related {
+        // The evidence it shares, on the referral itself, so that the review queue
+        // shows (and filters) it for what it is.
+        let shared: Vec<Signal> = referral
+            .signals
+            .iter()
+            .filter(|s| scope.covers(s.code))
+            .map(|s| Signal {
+                explanation: format!("with {}: {}", referral.id, s.explanation),
+                ..s.clone()
+            })
+            .collect();
+        vouch_domain::fraud::merge(&mut other.signals, &shared);
+        let (score, _) = vouch_domain::fraud::decide(&other.signals, &program.config.fraud);
+        other.risk_score = i64::from(score);
         let Some(event) = other.hold(now) else {
             continue;
         };

@@ -1,6 +1,7 @@
 //! The review queue: referrals the fraud rules held, approved or rejected by a person.
 //! Approving releases their rewards (approved at once when the hold has passed);
-//! rejecting cancels them. Every decision goes to the audit log.
+//! rejecting cancels them, and reverses through the ledger those already approved.
+//! Every decision goes to the audit log.
 
 use vouch_domain::ids::{AuditId, ReferralId, WorkspaceId};
 use vouch_domain::reward::RewardStatus;
@@ -67,14 +68,21 @@ pub async fn decide(
         referral.reject_review(now)?
     };
     for mut reward in tx.rewards_for_referral(id).await? {
+        if !v.approve {
+            // Rejected: whatever it earned goes, through the ledger when it was already
+            // approved (a referral held with a ring or a refund pattern found later).
+            if let Some(next) = reward.status.after_refund() {
+                reward.pending_reason = None;
+                move_reward(tx.as_mut(), &mut reward, next, now).await?;
+            }
+            continue;
+        }
         if reward.status != RewardStatus::Pending || reward.pending_reason != Some(HELD_FOR_REVIEW)
         {
             continue;
         }
         reward.pending_reason = None;
-        if !v.approve {
-            move_reward(tx.as_mut(), &mut reward, RewardStatus::Cancelled, now).await?;
-        } else if reward.approve_at <= now {
+        if reward.approve_at <= now {
             // Reviewed after the hold has passed: approved now.
             move_reward(tx.as_mut(), &mut reward, RewardStatus::Approved, now).await?;
         } else {

@@ -170,6 +170,22 @@ pub enum Related {
     SharingIdentity,
 }
 
+impl Related {
+    /// Whether a signal is the evidence this relation shares.
+    pub fn covers(self, code: SignalCode) -> bool {
+        use SignalCode as C;
+        match self {
+            Self::SharingIdentity => {
+                matches!(code, C::SharedDevice | C::SharedPayment | C::SharedEmail)
+            }
+            Self::AdvocateRange(_) => code == C::RangeBurst,
+            Self::AdvocateCodes(_) => code == C::CodeLeakage,
+            Self::AdvocateConverted(_) => code == C::RefundPattern,
+            Self::AdvocateFast(_) => code == C::ScriptedCheckouts,
+        }
+    }
+}
+
 impl Windows {
     pub fn back_from(touched_at: Millis) -> Self {
         const HOUR: Millis = 3_600_000;

@@ -425,6 +425,10 @@ pub struct ListQuery {
     pub status: Option<String>,
     /// Referrals: only those with this review state.
     pub review: Option<Review>,
+    /// Referrals: only those with a signal of this code.
+    pub signal: Option<String>,
+    /// Referrals: only those scored at least this.
+    pub min_score: Option<i64>,
     /// Audit log: only entries about this subject.
     pub subject_id: Option<String>,
     pub cursor: Option<String>,

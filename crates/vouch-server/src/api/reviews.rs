@@ -32,6 +32,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct ReviewFilter {
     pub program_id: Option<String>,
+    /// The advocate or the friend.
+    pub participant_id: Option<String>,
+    /// Only referrals with this signal (`shared_payment`, `code_leakage`, …).
+    pub signal: Option<String>,
+    /// Only referrals scored at least this (0–100).
+    pub min_score: Option<i64>,
     /// `pending` (default), `approved` or `rejected`.
     pub status: Option<String>,
     pub limit: Option<i64>,
@@ -44,19 +50,38 @@ pub struct ReviewFilter {
 /// an explanation). Their rewards stay `pending` until decided.
 #[utoipa::path(get, path = "/reviews", tag = "reviews",
     params(ReviewFilter),
-    responses((status = 200, description = "A page of held referrals", body = List<ReferralOut>)),
+    responses((status = 200, description = "A page of held referrals", body = List<ReviewOut>)),
     security(("secret_key" = [])))]
 async fn list_reviews(
     State(state): State<AppState>,
     SecretAuth(auth): SecretAuth,
     ApiQuery(f): ApiQuery<ReviewFilter>,
-) -> Result<Json<List<ReferralOut>>> {
+) -> Result<Json<List<ReviewOut>>> {
     let mut q = PageParams {
         limit: f.limit,
         cursor: f.cursor,
     }
     .query()?;
     q.program_id = field_id("program_id", f.program_id.as_deref(), ProgramId::parse)?;
+    q.participant_id = field_id(
+        "participant_id",
+        f.participant_id.as_deref(),
+        vouch_domain::ids::ParticipantId::parse,
+    )?;
+    if let Some(code) = &f.signal {
+        let known: Result<vouch_domain::fraud::SignalCode, _> =
+            serde_json::from_value(serde_json::Value::String(code.clone()));
+        if known.is_err() {
+            return Err(ApiError::invalid("signal", "is not a signal code"));
+        }
+        q.signal = Some(code.clone());
+    }
+    if let Some(min) = f.min_score {
+        if !(0..=100).contains(&min) {
+            return Err(ApiError::invalid("min_score", "must be 0 to 100"));
+        }
+        q.min_score = Some(min);
+    }
     let status = f.status.unwrap_or_else(|| "pending".into());
     let Some(review) = vouch_store::Review::parse(&status) else {
         return Err(ApiError::invalid(
@@ -66,7 +91,71 @@ async fn list_reviews(
     };
     q.review = Some(review);
     let page = state.store.list_referrals(&auth.workspace_id, &q).await?;
-    Ok(Json(List::from_page(page, ReferralOut::from)))
+    let mut items = vec![];
+    for r in page.items {
+        items.push(review_out(&state, &auth.workspace_id, r).await?);
+    }
+    Ok(Json(List {
+        data: items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// A person as a reviewer sees them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonOut {
+    /// The participant id (an advocate, or a friend once enrolled).
+    pub id: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    /// The merchant's own id for them.
+    pub external_id: Option<String>,
+}
+
+/// A held referral with the people it is about: what a reviewer needs to decide.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewOut {
+    #[serde(flatten)]
+    pub referral: ReferralOut,
+    pub advocate: PersonOut,
+    /// The friend as known: their email, or the merchant's id for them.
+    pub friend: PersonOut,
+}
+
+async fn review_out(
+    state: &AppState,
+    ws: &vouch_domain::ids::WorkspaceId,
+    r: vouch_store::Referral,
+) -> Result<ReviewOut> {
+    let person = |p: Option<vouch_store::Participant>| PersonOut {
+        id: p.as_ref().map(|p| p.id.to_string()),
+        email: p.as_ref().and_then(|p| p.email.clone()),
+        name: p.as_ref().and_then(|p| p.name.clone()),
+        external_id: p.and_then(|p| p.external_id),
+    };
+    let advocate = person(
+        state
+            .store
+            .get_participant(ws, &r.referrer_participant_id)
+            .await?,
+    );
+    let friend = match &r.referee_participant_id {
+        Some(id) => person(state.store.get_participant(ws, id).await?),
+        None => {
+            let c = state.store.get_customer(ws, &r.customer_id).await?;
+            PersonOut {
+                id: None,
+                email: c.as_ref().and_then(|c| c.email_normalized.clone()),
+                name: None,
+                external_id: c.and_then(|c| c.external_id),
+            }
+        }
+    };
+    Ok(ReviewOut {
+        referral: r.into(),
+        advocate,
+        friend,
+    })
 }
 
 async fn one(

@@ -160,6 +160,33 @@ async fn a_card_shared_by_friends_of_two_advocates_is_a_ring(app: TestApp) {
         .get_ok(&format!("/api/v1/referrals/{}", id(&referrals[0])))
         .await;
     assert_eq!(first["review"], "pending", "{first}");
+    // The review queue shows who is who, and its filters filter.
+    let queue = app.get_ok("/api/v1/reviews?signal=shared_payment").await;
+    let items = queue["data"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{queue}");
+    let fake1 = items
+        .iter()
+        .find(|i| i["friend"]["email"] == "fake1@example.org")
+        .unwrap_or_else(|| panic!("{queue}"));
+    assert_eq!(fake1["advocate"]["email"], "ring2@example.com");
+    assert!(signal(fake1, "shared_payment")["explanation"]
+        .as_str()
+        .unwrap()
+        .starts_with("shares a card with"));
+    assert_eq!(
+        app_len(&app, "/api/v1/reviews?signal=code_leakage").await,
+        0
+    );
+    let of_b = format!("/api/v1/reviews?participant_id={}", id(&b));
+    assert_eq!(app_len(&app, &of_b).await, 1);
+    assert_eq!(app_len(&app, "/api/v1/reviews?min_score=46").await, 0);
+    assert_eq!(app_len(&app, "/api/v1/reviews?min_score=45").await, 2);
+    let resp = app.get("/api/v1/reviews?signal=nonsense").await;
+    crate::harness::expect_problem(resp, 422, "validation_failed", Some("signal")).await;
+}
+
+async fn app_len(app: &TestApp, path: &str) -> usize {
+    app.get_ok(path).await["data"].as_array().unwrap().len()
 }
 
 async fn a_device_farm_over_several_accounts_is_flagged(app: TestApp) {
@@ -337,6 +364,28 @@ async fn refunds_after_the_hold_put_the_advocates_friends_in_review(app: TestApp
         signals(&refunded).contains(&"refund_pattern".to_owned()),
         "{refunded}"
     );
+    // A reviewer rejects one: its approved reward is reversed through the ledger.
+    let before = crate::harness::balance(&app.participant(id(&a)).await, "USD");
+    let rid = id(&referrals[2]).to_owned();
+    app.post_ok(
+        &format!("/api/v1/reviews/{rid}/reject"),
+        &json!({"reason": "returns ring"}),
+        200,
+    )
+    .await;
+    let after = crate::harness::balance(&app.participant(id(&a)).await, "USD");
+    assert_eq!(after.0, before.0 - 1000, "{before:?} -> {after:?}");
+    let rewards = app
+        .get_ok(&format!("/api/v1/rewards?participant_id={}", id(&a)))
+        .await;
+    let of_rejected: Vec<&Value> = rewards["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["referral_id"] == rid.as_str())
+        .collect();
+    assert_eq!(of_rejected.len(), 1, "{rewards}");
+    assert_eq!(of_rejected[0]["status"], "reversed");
 }
 
 async fn scripted_checkouts_are_flagged_with_the_column(app: TestApp) {

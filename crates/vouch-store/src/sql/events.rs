@@ -14,6 +14,16 @@ use crate::model::*;
 
 #[async_trait]
 impl EventStore for SqlStore {
+    async fn get_customer(&self, ws: &WorkspaceId, id: &CustomerId) -> Result<Option<Customer>> {
+        let sql = format!(
+            "SELECT {} FROM customers WHERE id = ? AND workspace_id = ?",
+            rows::CUSTOMER_COLS
+        );
+        match self.many(sql, &[id.as_str(), ws.as_str()]).await?.first() {
+            Some(row) => Ok(Some(rows::customer(row)?)),
+            None => Ok(None),
+        }
+    }
     async fn program_payments(
         &self,
         program: &ProgramId,

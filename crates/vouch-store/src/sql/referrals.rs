@@ -71,6 +71,14 @@ impl ReferralStore for SqlStore {
         if let Some(r) = &q.review {
             list.filter("review = ?", &[r.as_str()]);
         }
+        if let Some(code) = &q.signal {
+            // Signals are stored as JSON; codes are snake_case words, so the pattern
+            // names exactly one code.
+            list.filter("signals LIKE ?", &[&format!("%\"code\":\"{code}\"%")]);
+        }
+        if let Some(min) = q.min_score {
+            list.filter("risk_score >= CAST(? AS BIGINT)", &[&min.to_string()]);
+        }
         let rows = list.fetch(self, "id", q).await?;
         let items = rows
             .iter()
