@@ -113,6 +113,12 @@ pub async fn weigh(
     Ok(())
 }
 
+/// The coupon-aggregator site a referer names, if it names one: all a click keeps of
+/// where it came from.
+pub fn coupon_site_of(data: &FraudData, referer: &str) -> Option<String> {
+    host_of(referer).filter(|h| data.coupon_sites.contains(h))
+}
+
 /// The host of a URL, lower-case, without `www.`.
 fn host_of(url: &str) -> Option<String> {
     let host = url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
@@ -141,7 +147,8 @@ async fn evaluate(
         |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a != b);
     let click_ip = click.and_then(|c| c.ip_hash.clone());
     let same_network = eq(&friend.ip_hash, &mine.ip_hash) || eq(&click_ip, &mine.ip_hash);
-    let click_ua = click.and_then(|c| c.user_agent.as_deref()).map(ua_hash);
+    // Clicks keep the browser string as the same keyed hash.
+    let click_ua = click.and_then(|c| c.user_agent.clone());
     let same_browser = eq(&friend.ua_hash, &mine.ua_hash) || eq(&click_ua, &mine.ua_hash);
     let email = input.email.as_ref().map(|e| e.normalized().to_owned());
     let domain = email
@@ -249,9 +256,10 @@ async fn evaluate(
         } else {
             0
         },
+        // A click keeps of its referer only the coupon site it came from, if any.
         coupon_site: click
             .and_then(|c| c.referer.as_deref())
-            .and_then(host_of)
+            .map(|r| host_of(r).unwrap_or_else(|| r.to_owned()))
             .filter(|h| data.coupon_sites.contains(h)),
     };
     Ok(assess(&evidence, &program.config.fraud))

@@ -15,6 +15,9 @@ pub struct Config {
     pub run_jobs: bool,
     /// A file of disposable email domains replacing the list Vouch ships with.
     pub disposable_domains: Option<std::path::PathBuf>,
+    /// The secret that keys every hash of an IP, browser, device, card or mailbox,
+    /// with each workspace's own key. It never goes to the database.
+    pub hash_secret: Option<String>,
     /// What the use cases take the time from (the wall clock, unless a test moves it).
     pub clock: vouch_app::clock::Clock,
 }
@@ -27,6 +30,7 @@ impl Config {
             job_poll: Duration::from_millis(500),
             run_jobs: true,
             disposable_domains: None,
+            hash_secret: None,
             clock: vouch_app::clock::Clock::system(),
         }
     }

@@ -47,6 +47,7 @@ pub fn build(store: Arc<dyn Store>, config: Config) -> anyhow::Result<(AppState,
     let clicks = links::ClickWriter::spawn(store.clone());
     let fraud = Arc::new(state::FraudData::load(
         config.disposable_domains.as_deref(),
+        config.hash_secret.clone(),
     )?);
     let state = AppState {
         fraud,

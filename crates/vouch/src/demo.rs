@@ -82,7 +82,7 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
                 code: p.referral_code.clone(),
                 occurred_at: now - (k as i64) * DAY_MS / 8,
                 ip_hash: None,
-                user_agent: Some("demo".into()),
+                user_agent: None,
                 referer: None,
             })
             .collect();

@@ -124,11 +124,78 @@ struct ServeArgs {
     /// Do not run background jobs in this process.
     #[arg(long, env = "VOUCH_NO_JOBS")]
     no_jobs: bool,
-    /// A file of disposable email domains (one per line) replacing the shipped list.
+    /// A file of disposable email domains (one per line) added to the shipped list.
     #[arg(long, env = "VOUCH_DISPOSABLE_DOMAINS")]
     disposable_domains: Option<std::path::PathBuf>,
+    /// The secret that keys the hashes of IPs, browsers, devices, cards and mailboxes
+    /// (kept out of the database). Every instance of one deployment needs the same.
+    #[arg(long, env = "VOUCH_HASH_SECRET", hide_env_values = true)]
+    hash_secret: Option<String>,
+    /// A file holding that secret instead. With the embedded database and neither
+    /// given, Vouch creates `hash.key` in the data directory on first start.
+    #[arg(long, env = "VOUCH_HASH_SECRET_FILE")]
+    hash_secret_file: Option<PathBuf>,
     #[command(flatten)]
     db: DbArgs,
+}
+
+impl ServeArgs {
+    /// The hashing secret: given, read from its file, or (embedded database only) made
+    /// once beside the database and read from there after.
+    fn hash_secret(&self) -> anyhow::Result<Option<String>> {
+        if let Some(s) = self
+            .hash_secret
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            return Ok(Some(s.to_owned()));
+        }
+        let file = match (&self.hash_secret_file, &self.db.database_url) {
+            (Some(f), _) => f.clone(),
+            (None, None) => self.db.data_dir.join("hash.key"),
+            (None, Some(_)) => {
+                tracing::warn!(
+                    "no VOUCH_HASH_SECRET: IP and browser hashes are keyed by the database alone"
+                );
+                return Ok(None);
+            }
+        };
+        if !file.exists() && self.hash_secret_file.is_none() {
+            std::fs::create_dir_all(&self.db.data_dir)?;
+            write_secret(&file)?;
+        }
+        let secret = std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read the hash secret {}", file.display()))?;
+        let secret = secret.trim();
+        anyhow::ensure!(
+            !secret.is_empty(),
+            "the hash secret {} is empty",
+            file.display()
+        );
+        Ok(Some(secret.to_owned()))
+    }
+}
+
+/// 32 random bytes, hex, readable by the owner only.
+fn write_secret(path: &std::path::Path) -> anyhow::Result<()> {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("cannot create the hash secret {}", path.display()))?;
+    f.write_all(hex.as_bytes())?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Args)]
@@ -236,7 +303,8 @@ async fn serve(args: ServeArgs, store: Option<Arc<dyn Store>>) -> anyhow::Result
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let config = config_for(&args, listener.local_addr()?);
+    let mut config = config_for(&args, listener.local_addr()?);
+    config.hash_secret = args.hash_secret()?;
     if store.count_workspaces().await? == 0 {
         let created = create_workspace(store.as_ref(), "Default workspace").await?;
         say(&format!(

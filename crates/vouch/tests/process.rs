@@ -189,11 +189,26 @@ async fn first_start_creates_a_workspace_and_prints_its_keys_once() {
     );
     let list = get(&first.base, sk, "/api/v1/programs").await;
     assert!(list["data"].is_array(), "the printed key works: {list}");
+    // The secret that keys IP and browser hashes lives beside the database, not in it.
+    let key = dir.path().join("hash.key");
+    let secret = std::fs::read_to_string(&key).expect("hash.key created");
+    assert_eq!(secret.len(), 64, "32 random bytes, hex");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by the owner only");
+    }
     drop(first);
     let second = serve(&args);
     assert!(
         !second.stdout.join("\n").contains("sk_"),
         "keys are shown only once"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&key).unwrap(),
+        secret,
+        "made once, then kept"
     );
 }
 

@@ -66,7 +66,7 @@ pub async fn fingerprint(
             )
         })
         .await?;
-    let hasher = IpHasher::new(&key);
+    let hasher = IpHasher::for_workspace(data.secret.as_deref(), &key);
     let (ip_hash, range_hash) = match ip.filter(|ip| vouch_domain::fraud::is_public_ip(*ip)) {
         Some(ip) => {
             let range = match ip {
@@ -87,13 +87,14 @@ pub async fn fingerprint(
         None => (None, None),
     };
     let ua = clip(&ctx.user_agent, "user_agent")?;
+    let ua_hash = ua.as_deref().map(|ua| self::ua_hash(&hasher, ua));
     Ok(Sighting {
         fingerprint: vouch_store::Fingerprint {
             ip_hash,
             automated: ua
                 .as_deref()
                 .is_some_and(vouch_domain::fraud::automated_browser),
-            ua_hash: ua.map(|ua| ua_hash(&ua)),
+            ua_hash,
             device_id: clip(&ctx.device_id, "device_id")?,
             payment_fingerprint: clip(&ctx.payment_fingerprint, "payment_fingerprint")?,
         },
@@ -102,10 +103,10 @@ pub async fn fingerprint(
     })
 }
 
-/// A user agent as stored for comparison: hashed, never kept in clear on participants.
-pub fn ua_hash(ua: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(ua.trim().as_bytes())[..16])
+/// A user agent as stored for comparison: a keyed hash (a plain one could be matched
+/// against a list of common browser strings), never the string itself.
+pub fn ua_hash(hasher: &IpHasher, ua: &str) -> String {
+    hasher.hash(&format!("ua:{}", ua.trim()))
 }
 
 /// The person behind an email, as the identity graph knows them: the keyed hash of
@@ -156,6 +157,9 @@ pub struct FraudData {
     /// Workspaces' IP-hashing keys (they never change), so an event that brings an IP
     /// does not read its workspace again.
     pub hash_keys: crate::cache::TtlCache<WorkspaceId, String>,
+    /// The server's hashing secret (`VOUCH_HASH_SECRET` or a key file), kept out of
+    /// the database.
+    pub secret: Option<String>,
 }
 
 fn hash_keys() -> crate::cache::TtlCache<WorkspaceId, String> {
@@ -169,12 +173,16 @@ impl FraudData {
             disposable: vouch_domain::fraud::DomainList::disposable(),
             coupon_sites: vouch_domain::fraud::DomainList::coupon_sites(),
             hash_keys: hash_keys(),
+            secret: None,
         }
     }
 
     /// The shipped lists, with the operator's file of disposable domains added (a newer
     /// copy of a maintained list, or their own finds).
-    pub fn load(disposable_domains: Option<&std::path::Path>) -> anyhow::Result<Self> {
+    pub fn load(
+        disposable_domains: Option<&std::path::Path>,
+        secret: Option<String>,
+    ) -> anyhow::Result<Self> {
         let disposable = match disposable_domains {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| {
@@ -188,6 +196,7 @@ impl FraudData {
             disposable,
             coupon_sites: vouch_domain::fraud::DomainList::coupon_sites(),
             hash_keys: hash_keys(),
+            secret,
         })
     }
 }

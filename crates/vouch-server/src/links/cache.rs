@@ -36,7 +36,12 @@ impl Default for LinkCache {
 impl LinkCache {
     /// The link for a code; `None` for unknown codes (cached too, so scanning random
     /// codes cannot hammer the store) and when the store fails (logged).
-    pub async fn get(&self, store: &dyn Store, code: &String) -> Option<Arc<Link>> {
+    pub async fn get(
+        &self,
+        store: &dyn Store,
+        code: &String,
+        secret: Option<&str>,
+    ) -> Option<Arc<Link>> {
         let load = async {
             let target = store.link_target(code).await?;
             Ok::<_, vouch_store::StoreError>(target.map(|target| {
@@ -49,7 +54,7 @@ impl LinkCache {
                     |e| tracing::warn!(code = %target.code, error = %e, "link destination refused"),
                 )
                 .ok();
-                let ip_key = IpHasher::new(&target.hash_key);
+                let ip_key = IpHasher::for_workspace(secret, &target.hash_key);
                 Arc::new(Link {
                     target,
                     template,

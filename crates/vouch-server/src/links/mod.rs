@@ -38,7 +38,10 @@ pub fn router() -> Router<AppState> {
 /// Resolves a code through the cache; `None` for unknown codes.
 pub(crate) async fn resolve(state: &AppState, raw: &str) -> Option<std::sync::Arc<Link>> {
     let code = ReferralCode::lookup_key(raw)?;
-    state.links.get(state.store.as_ref(), &code).await
+    state
+        .links
+        .get(state.store.as_ref(), &code, state.fraud.secret.as_deref())
+        .await
 }
 
 /// Follow a referral link.
@@ -80,8 +83,12 @@ async fn follow_link(
             .ok()
             .filter(|ip| vouch_domain::fraud::is_public_ip(*ip))
             .map(|ip| link.ip_key.hash(&ip.to_string())),
-        user_agent: header_text(&headers, header::USER_AGENT, 512),
-        referer: header_text(&headers, header::REFERER, 1024),
+        // Browser strings and referers are not kept: the browser as a keyed hash (to
+        // compare with the friend's later), the referer only as the coupon site it is.
+        user_agent: header_text(&headers, header::USER_AGENT, 512)
+            .map(|ua| vouch_app::fraud::ua_hash(&link.ip_key, &ua)),
+        referer: header_text(&headers, header::REFERER, 1024)
+            .and_then(|r| vouch_app::fraud::coupon_site_of(&state.fraud, &r)),
     };
     // The redirect waits for the click's commit: an answered click is never lost.
     if !state.clicks.record(click).await {

@@ -25,6 +25,7 @@ both!(
     refunds_after_the_hold_put_the_advocates_friends_in_review,
     scripted_checkouts_are_flagged_with_the_column,
     a_publishable_key_learns_nothing_of_the_risk,
+    clicks_keep_no_browser_string_or_referer_in_clear,
 );
 
 const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
@@ -459,4 +460,57 @@ async fn a_publishable_key_learns_nothing_of_the_risk(app: TestApp) {
         ))
         .await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
+}
+
+async fn clicks_keep_no_browser_string_or_referer_in_clear(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let a = enroll(&app, &p, "sara@example.com", json!({})).await;
+    let mut ids = vec![];
+    for referer in [
+        "https://www.retailmenot.com/view/shop.example.com",
+        "https://web.whatsapp.com/",
+    ] {
+        let resp = app
+            .client
+            .get(app.url(&format!("/r/{}", code(&a))))
+            .header("user-agent", IPHONE)
+            .header("referer", referer)
+            .send()
+            .await
+            .unwrap();
+        let location = resp.headers()["location"].to_str().unwrap().to_owned();
+        let url = reqwest::Url::parse(&location).unwrap();
+        let click = url
+            .query_pairs()
+            .find(|(k, _)| k == "vouch_click")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        ids.push(vouch_domain::ids::ClickId::parse(&click).unwrap());
+    }
+    let mut stored = vec![];
+    for id in &ids {
+        for _ in 0..50 {
+            if let Some(c) = app.store.get_click(id).await.unwrap() {
+                stored.push(c);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    assert_eq!(stored.len(), 2);
+    for c in &stored {
+        let ua = c.user_agent.as_deref().unwrap();
+        assert!(!ua.contains("iPhone") && ua.len() == 32, "{ua}");
+    }
+    assert_eq!(stored[0].referer.as_deref(), Some("retailmenot.com"));
+    assert_eq!(stored[1].referer, None, "only coupon sites are kept");
+    // The coupon site still holds the friend who came from it.
+    let click = ids[0].to_string();
+    let e = app
+        .event(with(
+            signup(&p, "deal@example.org"),
+            json!({"click_id": click}),
+        ))
+        .await;
+    assert_eq!(signals(&e["referral"]), ["coupon_site"], "{e}");
 }

@@ -319,8 +319,13 @@ pub async fn replay(url: &str, traffic: &Traffic) -> anyhow::Result<Outcome> {
                                 code: code.clone(),
                                 occurred_at: now,
                                 ip_hash: sighting.fingerprint.ip_hash.clone(),
-                                user_agent: e.user_agent.clone(),
-                                referer: e.referer.clone(),
+                                // What the redirect keeps: a keyed hash of the
+                                // browser, the referer only as a coupon site.
+                                user_agent: sighting.fingerprint.ua_hash.clone(),
+                                referer: e
+                                    .referer
+                                    .as_deref()
+                                    .and_then(|r| vouch_app::fraud::coupon_site_of(&data, r)),
                             }])
                             .await?;
                         clicks.insert(i, (id, now));
