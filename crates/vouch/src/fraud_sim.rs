@@ -16,6 +16,7 @@
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+mod attacks;
 mod story;
 mod traffic;
 

@@ -186,6 +186,16 @@ async fn a_card_shared_by_friends_of_two_advocates_is_a_ring(app: TestApp) {
     crate::harness::expect_problem(resp, 422, "validation_failed", Some("signal")).await;
 }
 
+/// How many of the program's referrals wait for review or were rejected.
+async fn held_and_rejected(app: &TestApp, p: &Value) -> usize {
+    let reviewed = app_len(app, "/api/v1/reviews?limit=50").await;
+    let rejected = format!(
+        "/api/v1/referrals?program_id={}&status=rejected&limit=50",
+        id(p)
+    );
+    reviewed + app_len(app, &rejected).await
+}
+
 async fn app_len(app: &TestApp, path: &str) -> usize {
     app.get_ok(path).await["data"].as_array().unwrap().len()
 }
@@ -212,18 +222,7 @@ async fn a_device_farm_over_several_accounts_is_flagged(app: TestApp) {
     // The first friend on each phone looks clean when it arrives; every later one is
     // flagged, and the first ones are held with them.
     assert_eq!(flagged, 6);
-    let list = app.get_ok("/api/v1/reviews?limit=50").await;
-    let reviewed = list["data"].as_array().unwrap().len();
-    let rejected = app
-        .get_ok(&format!(
-            "/api/v1/referrals?program_id={}&status=rejected&limit=50",
-            id(&p)
-        ))
-        .await["data"]
-        .as_array()
-        .unwrap()
-        .len();
-    assert_eq!(reviewed + rejected, 8, "{list}");
+    assert_eq!(held_and_rejected(&app, &p).await, 8);
 }
 
 async fn email_aliases_and_look_alikes_are_the_advocate(app: TestApp) {
@@ -410,18 +409,7 @@ async fn scripted_checkouts_are_flagged_with_the_column(app: TestApp) {
     // The column shows by the fifth (sooner here: one network range); the earlier
     // ones are held with it, the later ones pile up signals until they are rejected.
     assert!(flagged >= 4, "{flagged}");
-    let list = app.get_ok("/api/v1/reviews?limit=50").await;
-    let reviewed = list["data"].as_array().unwrap().len();
-    let rejected = app
-        .get_ok(&format!(
-            "/api/v1/referrals?program_id={}&status=rejected&limit=50",
-            id(&p)
-        ))
-        .await["data"]
-        .as_array()
-        .unwrap()
-        .len();
-    assert_eq!(reviewed + rejected, 8, "{list}");
+    assert_eq!(held_and_rejected(&app, &p).await, 8);
 }
 
 async fn a_publishable_key_learns_nothing_of_the_risk(app: TestApp) {

@@ -21,6 +21,14 @@ pub(super) async fn fraud_counts(tx: &mut SqlTx, q: &FraudQuery<'_>) -> Result<F
              AND touched_at <= ?{extra} LIMIT ?) AS w)"
         )
     };
+    // The program's referrals from one network range in a window, with more conditions.
+    let in_range = |extra: &str| {
+        format!(
+            "(SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
+             WHERE program_id = ? AND ip_range_hash = ? AND id <> ? AND touched_at >= ? \
+             AND touched_at <= ?{extra} LIMIT ?) AS n)"
+        )
+    };
     let typed = format!(" AND source <> '{}'", AttributionSource::Click.as_str());
     for (name, since, extra) in [
         ("hour_n", w.hour_since, ""),
@@ -66,12 +74,7 @@ pub(super) async fn fraud_counts(tx: &mut SqlTx, q: &FraudQuery<'_>) -> Result<F
             .arg(q.block_payment.unwrap_or(NONE));
     }
     if let Some(range) = q.ip_range_hash {
-        cols.push(
-            "(SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-             WHERE program_id = ? AND ip_range_hash = ? AND id <> ? AND touched_at >= ? \
-             AND touched_at <= ? LIMIT ?) AS n) AS range_n"
-                .into(),
-        );
+        cols.push(format!("{} AS range_n", in_range("")));
         args = args
             .arg(q.program.as_str())
             .arg(range)
@@ -91,15 +94,13 @@ pub(super) async fn fraud_counts(tx: &mut SqlTx, q: &FraudQuery<'_>) -> Result<F
             .arg(range)
             .arg(q.at_most);
     }
+    let quick = format!(
+        " AND source = '{}' AND ((converted_at IS NOT NULL AND converted_at - touched_at < ?) \
+         OR (signed_up_at IS NOT NULL AND signed_up_at - touched_at < ?))",
+        AttributionSource::Click.as_str()
+    );
     if let Some(within) = q.fast_within {
-        cols.push(format!(
-            "{} AS fast_hour_n",
-            recent(&format!(
-                " AND source = '{}' AND ((converted_at IS NOT NULL AND converted_at - touched_at < ?) \
-                 OR (signed_up_at IS NOT NULL AND signed_up_at - touched_at < ?))",
-                AttributionSource::Click.as_str()
-            ))
-        ));
+        cols.push(format!("{} AS fast_hour_n", recent(&quick)));
         args = args
             .arg(referrer)
             .arg(exclude)
@@ -110,14 +111,7 @@ pub(super) async fn fraud_counts(tx: &mut SqlTx, q: &FraudQuery<'_>) -> Result<F
             .arg(q.at_most);
     }
     if let (Some(within), Some(range)) = (q.fast_within, q.ip_range_hash) {
-        cols.push(format!(
-            "(SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
-             WHERE program_id = ? AND ip_range_hash = ? AND id <> ? AND touched_at >= ? \
-             AND touched_at <= ? AND source = '{}' AND ((converted_at IS NOT NULL AND \
-             converted_at - touched_at < ?) OR (signed_up_at IS NOT NULL AND \
-             signed_up_at - touched_at < ?)) LIMIT ?) AS f) AS range_fast_n",
-            AttributionSource::Click.as_str()
-        ));
+        cols.push(format!("{} AS range_fast_n", in_range(&quick)));
         args = args
             .arg(q.program.as_str())
             .arg(range)
