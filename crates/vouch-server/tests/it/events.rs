@@ -293,12 +293,19 @@ async fn hold_ends_through_the_background_job(app: TestApp) {
         .wait_participant(s.aid(), |p| balance(p, "USD") == (1000, 0))
         .await;
     assert_eq!(balance(&p, "USD"), (1000, 0));
-    let referral = app
-        .get_ok(&format!(
-            "/api/v1/referrals/{}",
-            e["referral"]["id"].as_str().unwrap()
-        ))
-        .await;
+    // Each side's reward has its own job: the referral is rewarded once both ran.
+    let path = format!(
+        "/api/v1/referrals/{}",
+        e["referral"]["id"].as_str().unwrap()
+    );
+    let mut referral = app.get_ok(&path).await;
+    for _ in 0..100 {
+        if referral["status"] == "rewarded" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        referral = app.get_ok(&path).await;
+    }
     assert_eq!(referral["status"], "rewarded");
     // A purchase whose hold is still running stays pending.
     let mut body = s.purchase("later@x.com", "held-2");
