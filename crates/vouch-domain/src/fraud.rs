@@ -239,7 +239,7 @@ pub struct FraudSettings {
     /// A purchase sooner than this after the click is `fast_purchase` (default 30).
     pub min_seconds_to_purchase: u32,
     /// Typed-code referrals per advocate per day, without a click, before
-    /// `code_leakage` (default 25).
+    /// `code_leakage` (default 25; it matters when the weekly limit is raised above it).
     pub max_code_referrals_per_day: u32,
     /// The same over a week: a leaked code used a few times a day, every day
     /// (default 15; an influencer's code read out in a video is used like this too).

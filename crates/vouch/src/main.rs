@@ -162,6 +162,17 @@ impl ServeArgs {
             }
         };
         if !file.exists() && self.hash_secret_file.is_none() {
+            // A database made before the secret existed keeps its hashes comparable:
+            // a secret now would make every stored IP hash (and the block list's IPs)
+            // match nothing. The operator chooses when to start one.
+            if self.db.data_dir.join("vouch.db").exists() {
+                tracing::warn!(
+                    "no hash secret for an existing database: IP and browser hashes are keyed \
+                     by the database alone; set VOUCH_HASH_SECRET to key them (earlier hashes \
+                     then stop matching)"
+                );
+                return Ok(None);
+            }
             std::fs::create_dir_all(&self.db.data_dir)?;
             write_secret(&file)?;
         }
@@ -225,7 +236,11 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_tracing(&cli.log_format);
     match cli.command {
-        Command::Serve(args) => serve(args, None).await,
+        Command::Serve(args) => {
+            // Before the database is opened: a new one gets a secret of its own.
+            let secret = args.hash_secret()?;
+            serve(args, None, secret).await
+        }
         Command::Migrate(db) => {
             db.open().await?;
             eprintln!("migrations applied");
@@ -238,6 +253,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => {
+            let secret = args.serve.hash_secret()?;
             let store = args.serve.db.open().await?;
             let config = config(&args.serve);
             let summary = demo::seed(store.as_ref(), &config.public_url).await?;
@@ -245,7 +261,7 @@ async fn main() -> anyhow::Result<()> {
             if args.no_serve {
                 return Ok(());
             }
-            serve(args.serve, Some(store)).await
+            serve(args.serve, Some(store), secret).await
         }
         Command::SimulateFraud(args) => {
             let report = fraud_sim::run(args.seed, args.honest_advocates, args.per_attack).await?;
@@ -295,7 +311,11 @@ fn config_for(args: &ServeArgs, bound: SocketAddr) -> Config {
     config
 }
 
-async fn serve(args: ServeArgs, store: Option<Arc<dyn Store>>) -> anyhow::Result<()> {
+async fn serve(
+    args: ServeArgs,
+    store: Option<Arc<dyn Store>>,
+    hash_secret: Option<String>,
+) -> anyhow::Result<()> {
     let store = match store {
         Some(s) => s,
         None => args.db.open().await?,
@@ -304,7 +324,7 @@ async fn serve(args: ServeArgs, store: Option<Arc<dyn Store>>) -> anyhow::Result
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let mut config = config_for(&args, listener.local_addr()?);
-    config.hash_secret = args.hash_secret()?;
+    config.hash_secret = hash_secret;
     if store.count_workspaces().await? == 0 {
         let created = create_workspace(store.as_ref(), "Default workspace").await?;
         say(&format!(

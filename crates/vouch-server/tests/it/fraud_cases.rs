@@ -26,6 +26,7 @@ both!(
     scripted_checkouts_are_flagged_with_the_column,
     a_publishable_key_learns_nothing_of_the_risk,
     clicks_keep_no_browser_string_or_referer_in_clear,
+    a_friend_never_shares_a_device_with_themselves,
 );
 
 const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
@@ -501,4 +502,28 @@ async fn clicks_keep_no_browser_string_or_referer_in_clear(app: TestApp) {
         ))
         .await;
     assert_eq!(signals(&e["referral"]), ["coupon_site"], "{e}");
+}
+
+/// A friend who signs up with an email and buys later under the merchant's id only is
+/// one person, though the purchase brings no email to key them by.
+async fn a_friend_never_shares_a_device_with_themselves(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let a = enroll(&app, &p, "sara@example.com", json!({})).await;
+    let s = app
+        .event(with(
+            signup(&p, "nadia@example.org"),
+            json!({"referral_code": code(&a), "device_id": "nadia-phone",
+                   "customer": {"email": "nadia@example.org", "external_id": "cust-77"}}),
+        ))
+        .await;
+    assert_eq!(signals(&s["referral"]), Vec::<String>::new(), "{s}");
+    let e = app
+        .event(json!({"type": "purchase", "program_id": p["id"],
+            "customer": {"external_id": "cust-77"}, "order_id": "self-1",
+            "amount": 5000, "currency": "USD", "device_id": "nadia-phone",
+            "payment_fingerprint": "nadia-card"}))
+        .await;
+    assert_eq!(e["referral"]["id"], s["referral"]["id"], "{e}");
+    assert_eq!(signals(&e["referral"]), Vec::<String>::new(), "{e}");
+    assert_eq!(e["referral"]["status"], "rewarded");
 }

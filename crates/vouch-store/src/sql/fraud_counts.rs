@@ -30,11 +30,13 @@ pub(super) async fn fraud_counts(tx: &mut SqlTx, q: &FraudQuery<'_>) -> Result<F
         )
     };
     let typed = format!(" AND source <> '{}'", AttributionSource::Click.as_str());
-    for (name, since, extra) in [
-        ("hour_n", w.hour_since, ""),
-        ("day_n", w.day_since, ""),
-        ("code_n", w.day_since, typed.as_str()),
-        ("code_week_n", w.week_since, typed.as_str()),
+    // The hour's count is compared with the quick ones of the hour as well (scripted
+    // checkouts must be most of it), so it counts past the largest limit.
+    for (name, since, extra, limit) in [
+        ("hour_n", w.hour_since, "", q.at_most * 2 + 1),
+        ("day_n", w.day_since, "", q.at_most),
+        ("code_n", w.day_since, typed.as_str(), q.at_most),
+        ("code_week_n", w.week_since, typed.as_str(), q.at_most),
     ] {
         cols.push(format!("{} AS {name}", recent(extra)));
         args = args
@@ -42,7 +44,7 @@ pub(super) async fn fraud_counts(tx: &mut SqlTx, q: &FraudQuery<'_>) -> Result<F
             .arg(exclude)
             .arg(since)
             .arg(q.now)
-            .arg(q.at_most);
+            .arg(limit);
     }
     cols.push(format!(
         "(SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM referrals \
@@ -128,9 +130,17 @@ pub(super) async fn fraud_counts(tx: &mut SqlTx, q: &FraudQuery<'_>) -> Result<F
         // A mailbox is shared when another address spells it (the person key is the
         // mailbox, so people are told apart by address); a device or card when
         // another person showed it.
+        // The friend's own rows never count, whatever key an event without an email
+        // gave them: rows of this referral are theirs.
         let (counted, others) = match &mark.address {
-            Some(_) => ("address", "address <> ? AND person <> ?"),
-            None => ("person", "person <> ? AND person <> ?"),
+            Some(_) => (
+                "address",
+                "address <> ? AND person <> ? AND (referral_id IS NULL OR referral_id <> ?)",
+            ),
+            None => (
+                "person",
+                "person <> ? AND person <> ? AND (referral_id IS NULL OR referral_id <> ?)",
+            ),
         };
         cols.push(format!(
             "(SELECT CAST(COUNT(DISTINCT {counted}) AS BIGINT) FROM (SELECT {counted} FROM \
@@ -146,7 +156,8 @@ pub(super) async fn fraud_counts(tx: &mut SqlTx, q: &FraudQuery<'_>) -> Result<F
                 .arg(mark.kind)
                 .arg(mark.value.as_str())
                 .arg(mark.address.as_deref().unwrap_or(q.person))
-                .arg(q.advocate_person);
+                .arg(q.advocate_person)
+                .arg(exclude);
         }
     }
     let sql = tx.backend.sql_owned(format!("SELECT {}", cols.join(", ")));
