@@ -35,6 +35,9 @@ pub struct Seen<'a> {
     pub input: &'a EventInput,
     pub click: Option<&'a Click>,
     pub data: &'a FraudData,
+    /// The referral's first weighing: the advocate's identities are recorded then
+    /// (enrolment records them too; this reaches advocates enrolled before the graph).
+    pub first: bool,
 }
 
 /// The people and identities around a referral, as the identity graph keys them.
@@ -76,16 +79,18 @@ pub async fn weigh(
         let ws = &program.workspace_id;
         let at = seen.input.occurred_at;
         let advocate = &seen.advocate.id;
-        tx.record_identities(&Showing {
-            workspace: ws,
-            person: &p.advocate,
-            role: "advocate",
-            advocate,
-            referral: None,
-            marks: &p.advocate_marks,
-            at,
-        })
-        .await?;
+        if seen.first {
+            tx.record_identities(&Showing {
+                workspace: ws,
+                person: &p.advocate,
+                role: "advocate",
+                advocate,
+                referral: None,
+                marks: &p.advocate_marks,
+                at,
+            })
+            .await?;
+        }
         tx.record_identities(&Showing {
             workspace: ws,
             person: &p.friend,
@@ -138,6 +143,7 @@ async fn evaluate(
         input,
         click,
         data,
+        ..
     } = *seen;
     let friend = &input.fingerprint;
     let mine = &advocate.fingerprint;
@@ -258,8 +264,7 @@ async fn evaluate(
         },
         // A click keeps of its referer only the coupon site it came from, if any.
         coupon_site: click
-            .and_then(|c| c.referer.as_deref())
-            .map(|r| host_of(r).unwrap_or_else(|| r.to_owned()))
+            .and_then(|c| c.referer.clone())
             .filter(|h| data.coupon_sites.contains(h)),
     };
     Ok(assess(&evidence, &program.config.fraud))

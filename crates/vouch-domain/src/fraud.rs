@@ -151,6 +151,8 @@ pub struct Windows {
     pub day_since: Millis,
     /// And since this one for a leaked code.
     pub week_since: Millis,
+    /// And since this one for a refund pattern (a return window).
+    pub month_since: Millis,
 }
 
 /// Which earlier referrals share the evidence of a suspicious one, and so are held
@@ -193,6 +195,7 @@ impl Windows {
             hour_since: touched_at - HOUR,
             day_since: touched_at - 24 * HOUR,
             week_since: touched_at - 7 * 24 * HOUR,
+            month_since: touched_at - 30 * 24 * HOUR,
         }
     }
 
@@ -214,9 +217,7 @@ impl Windows {
             out.push(Related::AdvocateFast(self.hour_since));
         }
         if has(C::RefundPattern) {
-            out.push(Related::AdvocateConverted(
-                self.week_since - 23 * 24 * 3_600_000,
-            ));
+            out.push(Related::AdvocateConverted(self.month_since));
         }
         out
     }

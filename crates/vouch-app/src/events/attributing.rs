@@ -371,6 +371,7 @@ pub(super) async fn new_referral(
             input,
             click: click_row.as_ref(),
             data: fraud_data,
+            first: true,
         };
         fraud::weigh(tx, program, &mut referral, &evidence, now).await?;
     }

@@ -72,6 +72,7 @@ pub(super) async fn convert(
             input,
             click: click.as_ref(),
             data: conversion.fraud,
+            first: false,
         };
         fraud::weigh(tx, program, referral, &evidence, now).await?;
     }
