@@ -81,6 +81,7 @@ pub async fn enroll_in(
                         referrer: &p.id,
                         conversions: vec![],
                         usage: None,
+                        referral: None,
                         spend: Some((&program.id, budget.currency)),
                     })
                     .await?;

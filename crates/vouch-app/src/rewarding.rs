@@ -38,6 +38,7 @@ pub async fn gather_facts(
     tx: &mut dyn StoreTx,
     program: &Program,
     referrer: &Participant,
+    referral: Option<&ReferralId>,
     payment: &Payment,
 ) -> Result<Facts> {
     let c = &program.config;
@@ -50,6 +51,7 @@ pub async fn gather_facts(
             referrer: &referrer.id,
             conversions: q.conversions.clone(),
             usage: q.usage,
+            referral,
             spend: q.spend.map(|currency| (&program.id, currency)),
         })
         .await?;

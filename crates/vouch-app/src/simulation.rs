@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use vouch_domain::attribution::ReferralStatus;
-use vouch_domain::event::EventKind;
+use vouch_domain::event::{EventKind, EventName};
 use vouch_domain::money::{Currency, Money};
 use vouch_domain::program::ProgramConfig;
 use vouch_domain::reward::RewardStatus;
@@ -57,7 +57,8 @@ pub struct Actual {
     pub standing: BTreeMap<Currency, (i64, usize)>,
 }
 
-/// Replays the program's purchases and subscription payments in `[from, to)` under
+/// Replays the program's signups, custom events, purchases and subscription payments in
+/// `[from, to)` under
 /// `config`. Referrals converted before `from` count towards tiers and milestones;
 /// rejected referrals earn nothing, as they did.
 pub async fn backtest(
@@ -103,12 +104,18 @@ pub async fn backtest(
         }
         let i = run.event_ids.len();
         run.event_ids.push(Some(e.id.to_string()));
-        let ev = SimEvent {
-            kind: if e.kind == "subscription_payment" {
-                EventKind::SubscriptionPayment
-            } else {
-                EventKind::Purchase
+        // Custom events are recorded as `custom:{name}`.
+        let (kind, event) = match e.kind.as_str() {
+            "subscription_payment" => (EventKind::SubscriptionPayment, None),
+            "signup" => (EventKind::Signup, None),
+            k => match k.strip_prefix("custom:") {
+                Some(name) => (EventKind::Custom, EventName::parse("event", name).ok()),
+                None => (EventKind::Purchase, None),
             },
+        };
+        let ev = SimEvent {
+            kind,
+            event,
             advocate: referral.referrer_participant_id.to_string(),
             customer: referral.customer_id.to_string(),
             order: e.amount.zip(e.currency).map(|(a, c)| Money::new(a, c)),

@@ -15,6 +15,13 @@ pub enum EventKind {
     Refund,
     /// A recurring payment of a subscription; the first converts like a purchase.
     SubscriptionPayment,
+    /// The friend arrived through the advocate's link or code and claims the friend's
+    /// offer (`referee_reward.on: arrival`): the friend page records it, and so can a
+    /// storefront with a publishable key. Pays once per friend.
+    Arrival,
+    /// Something else the friend did that a rule can pay for, named in `event`
+    /// (`app_installed`, `account_verified`, `trial_started`).
+    Custom,
 }
 
 impl EventKind {
@@ -24,12 +31,97 @@ impl EventKind {
             Self::Purchase => "purchase",
             Self::Refund => "refund",
             Self::SubscriptionPayment => "subscription_payment",
+            Self::Arrival => "arrival",
+            Self::Custom => "custom",
         }
     }
 }
 
-/// The key that makes a retried event a no-op: the client's `Idempotency-Key`, else the
-/// order id for purchases and refunds. `None` means every request is a new event.
+/// The name of a custom event (`app_installed`): 1 to 40 lower-case letters, digits,
+/// `_`, `-` or `.`. Kept inline so triggers that carry it stay `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "app_installed")]
+pub struct EventName(Inline);
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Inline {
+    len: u8,
+    bytes: [u8; EventName::MAX],
+}
+
+impl EventName {
+    pub const MAX: usize = 40;
+
+    pub fn parse(field: &str, raw: &str) -> crate::Result<Self> {
+        let s = raw.trim();
+        let ok = (1..=Self::MAX).contains(&s.len())
+            && s.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
+            });
+        if !ok {
+            return Err(crate::DomainError::invalid(
+                field,
+                "must be 1 to 40 lower-case letters, digits, '_', '-' or '.'",
+            ));
+        }
+        let mut bytes = [0u8; Self::MAX];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Ok(Self(Inline {
+            // At most 40, checked above.
+            len: s.len() as u8,
+            bytes,
+        }))
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever stored.
+        std::str::from_utf8(&self.0.bytes[..usize::from(self.0.len)]).unwrap_or_default()
+    }
+}
+
+impl TryFrom<String> for EventName {
+    type Error = crate::DomainError;
+    fn try_from(s: String) -> crate::Result<Self> {
+        Self::parse("event", &s)
+    }
+}
+
+impl From<EventName> for String {
+    fn from(n: EventName) -> String {
+        n.as_str().to_owned()
+    }
+}
+
+impl std::fmt::Debug for EventName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for EventName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to a referred friend, as the reward rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occurrence {
+    /// The friend claimed their offer on the friend page (or through the API).
+    Arrival,
+    Signup,
+    Purchase,
+    SubscriptionPayment,
+    Custom(EventName),
+}
+
+impl Occurrence {
+    pub fn is_payment(self) -> bool {
+        matches!(self, Self::Purchase | Self::SubscriptionPayment)
+    }
+}
+
 impl EventKind {
     /// A purchase or subscription payment: what converts a referral and earns rewards.
     pub fn is_payment(self) -> bool {
@@ -37,13 +129,21 @@ impl EventKind {
     }
 }
 
+/// The key that makes a retried event a no-op: the client's `Idempotency-Key`, else a
+/// refund's own `refund_id`, else the order id for purchases and refunds. `None` means
+/// every request is a new event.
 pub fn idempotency_key(
     kind: EventKind,
     header_key: Option<&str>,
     order_id: Option<&str>,
+    refund_id: Option<&str>,
 ) -> Option<String> {
     match (header_key, order_id, kind) {
         (Some(k), _, _) => Some(format!("key:{k}")),
+        (None, Some(o), EventKind::Refund) if refund_id.is_some() => Some(format!(
+            "refund:order:{o}:{}",
+            refund_id.unwrap_or_default()
+        )),
         (
             None,
             Some(o),
@@ -76,17 +176,35 @@ mod tests {
     #[test]
     fn header_key_wins_and_orders_key_purchases_and_refunds_apart() {
         assert_eq!(
-            idempotency_key(EventKind::Purchase, Some("k1"), Some("o")).as_deref(),
+            idempotency_key(EventKind::Purchase, Some("k1"), Some("o"), None).as_deref(),
             Some("key:k1")
         );
         assert_eq!(
-            idempotency_key(EventKind::Purchase, None, Some("o")).as_deref(),
+            idempotency_key(EventKind::Purchase, None, Some("o"), None).as_deref(),
             Some("purchase:order:o")
         );
         assert_eq!(
-            idempotency_key(EventKind::Refund, None, Some("o")).as_deref(),
+            idempotency_key(EventKind::Refund, None, Some("o"), None).as_deref(),
             Some("refund:order:o")
         );
-        assert_eq!(idempotency_key(EventKind::Signup, None, Some("o")), None);
+        assert_eq!(
+            idempotency_key(EventKind::Refund, None, Some("o"), Some("r2")).as_deref(),
+            Some("refund:order:o:r2")
+        );
+        assert_eq!(
+            idempotency_key(EventKind::Signup, None, Some("o"), None),
+            None
+        );
+    }
+
+    #[test]
+    fn event_names_are_short_lower_case_words() {
+        assert_eq!(
+            EventName::parse("e", " app_installed ").unwrap().as_str(),
+            "app_installed"
+        );
+        for bad in ["", "App", "a b", "é", &"x".repeat(41)] {
+            assert!(EventName::parse("e", bad).is_err(), "{bad}");
+        }
     }
 }

@@ -36,6 +36,11 @@ impl AttributionModel {
     }
 }
 
+mod friend;
+mod steps;
+pub use friend::*;
+pub use steps::*;
+
 use crate::reward::Role;
 use crate::rules::{AdvocateCap, Boost, Milestone, MultiLevel, Rules};
 pub use crate::rules::{RewardKind, RewardRule};
@@ -103,6 +108,9 @@ pub struct ProgramConfig {
     /// Risk thresholds and limits; defaults apply without configuring anything.
     #[serde(default)]
     pub fraud: crate::fraud::FraudSettings,
+    /// The friend page (off: links redirect straight to the shop).
+    #[serde(default)]
+    pub friend_page: FriendPage,
 }
 
 impl ProgramConfig {
@@ -180,6 +188,9 @@ impl ProgramConfig {
         }
         self.validate_limits()?;
         self.fraud.validate().map_err(|e| e.within("fraud"))?;
+        self.friend_page
+            .validate()
+            .map_err(|e| e.within("friend_page"))?;
         Ok(self)
     }
 

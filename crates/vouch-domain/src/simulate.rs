@@ -8,12 +8,12 @@
 
 use std::collections::HashMap;
 
-use crate::event::EventKind;
+use crate::event::{EventKind, EventName, Occurrence};
 use crate::money::{Currency, Money};
 use crate::program::ProgramConfig;
 use crate::reward::Role;
 use crate::rules::{
-    evaluate, facts, questions, Answers, Payment, Plan, Questions, Skipped, Trigger,
+    evaluate, facts, questions, Answers, Payment, Plan, Questions, RewardTrigger, Skipped,
 };
 use crate::Millis;
 
@@ -21,6 +21,8 @@ use crate::Millis;
 #[derive(Debug, Clone)]
 pub struct SimEvent {
     pub kind: EventKind,
+    /// For `custom` events: the event's name.
+    pub event: Option<EventName>,
     /// Any label for the advocate (a participant id in backtests).
     pub advocate: String,
     /// Any label for the friend; their first payment converts.
@@ -50,14 +52,23 @@ pub struct SimSkip {
 #[derive(Default)]
 struct Advocate {
     conversions: Vec<Millis>,
-    /// Referrer rewards: when, and how much.
-    rewards: Vec<(Millis, Money)>,
+    /// Referrer rewards: when, for which friend, how much, whether a milestone.
+    rewards: Vec<(Millis, String, Money, bool)>,
+}
+
+/// A friend as the store would know them.
+#[derive(Clone)]
+struct Friend {
+    advocate: String,
+    converted: bool,
+    payments: u32,
+    /// Triggers already paid (signup, custom events): each pays once.
+    paid: Vec<String>,
 }
 
 pub struct Simulator<'a> {
     config: &'a ProgramConfig,
-    /// Friend → (their advocate, payments so far).
-    friends: HashMap<String, (String, u32)>,
+    friends: HashMap<String, Friend>,
     advocates: HashMap<String, Advocate>,
     /// Every reward planned so far, per currency (points as `PTS`), as the store's
     /// program spend keeps it.
@@ -83,11 +94,16 @@ impl<'a> Simulator<'a> {
             .push(at);
         self.friends
             .entry(customer.to_owned())
-            .or_insert_with(|| (advocate.to_owned(), 1));
+            .or_insert_with(|| Friend {
+                advocate: advocate.to_owned(),
+                converted: true,
+                payments: 1,
+                paid: vec![],
+            });
     }
 
     /// The answers to the rules' questions, from memory, with the store's limits.
-    fn answer(&self, advocate: &str, q: &Questions) -> Answers {
+    fn answer(&self, advocate: &str, customer: &str, q: &Questions) -> Answers {
         let adv = self.advocates.get(advocate);
         let conversions = adv.map(|a| a.conversions.as_slice()).unwrap_or_default();
         let rewards = adv.map(|a| a.rewards.as_slice()).unwrap_or_default();
@@ -102,13 +118,20 @@ impl<'a> Simulator<'a> {
                 .collect(),
             ..Answers::default()
         };
-        if let Some((since, currency, limit)) = q.usage {
-            let recent = || rewards.iter().filter(move |(t, _)| *t >= since);
-            a.usage_count = upto(recent().count(), limit);
-            if let Some(c) = currency {
+        if let Some(u) = q.usage {
+            let recent = || rewards.iter().filter(move |r| r.0 >= u.since);
+            let slots = || recent().filter(|r| !r.3);
+            a.usage_count = if u.per_referral {
+                let friends: std::collections::HashSet<&String> = slots().map(|r| &r.1).collect();
+                upto(friends.len(), u.limit)
+            } else {
+                upto(slots().count(), u.limit)
+            };
+            a.this_referral_counted = slots().any(|r| r.1 == customer);
+            if let Some(c) = u.currency {
                 a.usage_amount = recent()
-                    .filter(|(_, m)| m.currency == c)
-                    .fold(0i64, |s, (_, m)| s.saturating_add(m.amount));
+                    .filter(|r| r.2.currency == c)
+                    .fold(0i64, |s, r| s.saturating_add(r.2.amount));
             }
         }
         if let Some(c) = q.spend {
@@ -120,24 +143,39 @@ impl<'a> Simulator<'a> {
 
     /// Applies the rules to one event and remembers what it would create.
     pub fn step(&mut self, index: usize, ev: &SimEvent) -> (Vec<SimReward>, Vec<SimSkip>) {
-        if !ev.kind.is_payment() || !self.config.in_schedule(ev.occurred_at) {
+        let occ = match (ev.kind, ev.event) {
+            (EventKind::Signup, _) => Occurrence::Signup,
+            (EventKind::Purchase, _) => Occurrence::Purchase,
+            (EventKind::SubscriptionPayment, _) => Occurrence::SubscriptionPayment,
+            (EventKind::Custom, Some(name)) => Occurrence::Custom(name),
+            _ => return (vec![], vec![]),
+        };
+        if !self.config.in_schedule(ev.occurred_at) {
             return (vec![], vec![]);
         }
-        let (advocate, n) = {
-            let entry = self
-                .friends
-                .entry(ev.customer.clone())
-                .or_insert_with(|| (ev.advocate.clone(), 0));
-            entry.1 = entry.1.saturating_add(1);
-            entry.clone()
+        let friend = self
+            .friends
+            .entry(ev.customer.clone())
+            .or_insert_with(|| Friend {
+                advocate: ev.advocate.clone(),
+                converted: false,
+                payments: 0,
+                paid: vec![],
+            })
+            .clone();
+        // As on the live path: the program's goal converts, other steps pay their rules.
+        let Some(step) = self.config.step(occ, friend.converted, friend.payments) else {
+            return (vec![], vec![]);
         };
-        let trigger = match ev.kind {
-            EventKind::SubscriptionPayment => Trigger::SubscriptionPayment(n),
-            _ => Trigger::Purchase(n),
-        };
+        let key = step.trigger.key();
+        if !occ.is_payment() && friend.paid.contains(&key) {
+            return (vec![], vec![]);
+        }
+        let advocate = friend.advocate.clone();
         let at = ev.occurred_at;
         let payment = Payment {
-            trigger,
+            trigger: step.trigger,
+            converts: step.converts,
             occurred_at: at,
             now: at,
             order: ev.order,
@@ -145,33 +183,44 @@ impl<'a> Simulator<'a> {
         // The same questions and facts as the live path; only the answers come from
         // memory instead of the store.
         let q = questions(self.config, &payment);
-        let answers = self.answer(&advocate, &q);
+        let answers = self.answer(&advocate, &ev.customer, &q);
         let facts = facts(self.config, &payment, &q, &answers, ev.advocate_has_upline);
         let decision = evaluate(&self.config.rules(), &facts);
-        // As on the live path, only a qualifying payment converts the friend.
-        if n == 1 && !decision.qualifies() {
-            if let Some(friend) = self.friends.get_mut(&ev.customer) {
-                friend.1 = 0;
-            }
-            let skips = decision
-                .skipped
+        let skips = |skipped: Vec<Skipped>| {
+            skipped
                 .into_iter()
                 .map(|skipped| SimSkip {
                     event: index,
                     skipped,
                 })
-                .collect();
-            return (vec![], skips);
+                .collect()
+        };
+        // As on the live path, only a qualifying step converts the friend.
+        if step.converts && !decision.qualifies() {
+            return (vec![], skips(decision.skipped));
+        }
+        if let Some(f) = self.friends.get_mut(&ev.customer) {
+            if step.converts {
+                f.converted = true;
+            }
+            if f.converted && occ.is_payment() {
+                f.payments = f.payments.saturating_add(1);
+            }
+            if !occ.is_payment() {
+                f.paid.push(key);
+            }
         }
         let adv = self.advocates.entry(advocate.clone()).or_default();
-        // Counted from the next payment on, as the store counts committed conversions.
-        if n == 1 {
+        // Counted from the next step on, as the store counts committed conversions.
+        if step.converts {
             adv.conversions.push(at);
         }
         let mut rewards = Vec::with_capacity(decision.plans.len());
         for plan in decision.plans {
             if plan.role == Role::Referrer {
-                adv.rewards.push((at, plan.money));
+                let milestone = matches!(plan.trigger, RewardTrigger::Milestone(_));
+                adv.rewards
+                    .push((at, ev.customer.clone(), plan.money, milestone));
             }
             let spent = self.spent.entry(plan.money.currency).or_default();
             *spent = spent.saturating_add(plan.money.amount);
@@ -187,15 +236,7 @@ impl<'a> Simulator<'a> {
                 plan,
             });
         }
-        let skips = decision
-            .skipped
-            .into_iter()
-            .map(|skipped| SimSkip {
-                event: index,
-                skipped,
-            })
-            .collect();
-        (rewards, skips)
+        (rewards, skips(decision.skipped))
     }
 }
 
@@ -212,6 +253,7 @@ mod tests {
     fn ev(advocate: &str, customer: &str, at: Millis) -> SimEvent {
         SimEvent {
             kind: EventKind::Purchase,
+            event: None,
             advocate: advocate.into(),
             customer: customer.into(),
             order: Some(Money::new(10_000, usd())),
@@ -230,6 +272,7 @@ mod tests {
             period: Period::AllTime,
             max_rewards: Some(2),
             max_amount: None,
+            counts: crate::rules::CapCounts::Referrals,
         });
         let mut sim = Simulator::new(&c);
         let mut paid = 0;

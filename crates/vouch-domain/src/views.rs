@@ -94,9 +94,15 @@ pub struct RewardOut {
     pub trigger: String,
     pub role: Role,
     pub kind: RewardKind,
-    /// Minor units.
+    /// Minor units (a percent-off coupon: 0, with `percent_off`).
     pub amount: i64,
     pub currency: String,
+    /// For a percent-off coupon: its percent (`20` for 20% off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    pub percent_off: Option<crate::rules::Percent>,
+    /// What it is worth, written for people: `10.00 USD`, `20% off`, `50 PTS`.
+    pub display: String,
     pub status: RewardStatus,
     /// When the hold ends (approval).
     pub approve_at: String,
@@ -128,7 +134,23 @@ pub struct RewardOut {
 
 impl From<Reward> for RewardOut {
     fn from(r: Reward) -> Self {
+        let percent_off = (r.kind == RewardKind::Coupon)
+            .then(|| {
+                serde_json::from_value::<crate::rules::RewardRule>(r.rule.clone())
+                    .ok()
+                    .and_then(|rule| rule.coupon)
+                    .and_then(|c| c.percent)
+            })
+            .flatten();
+        let display = match percent_off {
+            Some(_) => serde_json::from_value::<crate::rules::RewardRule>(r.rule.clone())
+                .map(|rule| rule.summary())
+                .unwrap_or_default(),
+            None => crate::money::Money::new(r.amount, r.currency).to_string(),
+        };
         Self {
+            percent_off,
+            display,
             id: r.id.to_string(),
             program_id: r.program_id.to_string(),
             participant_id: r.participant_id.to_string(),

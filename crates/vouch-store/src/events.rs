@@ -18,7 +18,8 @@ pub trait EventStore: Send + Sync {
     /// A customer of the workspace (the friend as the merchant identified them).
     async fn get_customer(&self, ws: &WorkspaceId, id: &CustomerId) -> Result<Option<Customer>>;
     // Backtests: a program's recorded events and what they earned.
-    /// Purchases and subscription payments in `[from, to)`, oldest first.
+    /// Signups, custom events, purchases and subscription payments in `[from, to)`,
+    /// oldest first.
     async fn program_payments(
         &self,
         program: &ProgramId,

@@ -87,6 +87,8 @@ pub struct LinkTarget {
     /// Program active and participant not blocked.
     pub active: bool,
     pub hash_key: String,
+    /// The link leads to the friend page instead of straight to the shop.
+    pub friend_page: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -359,8 +361,11 @@ pub struct TotalsQuery<'a> {
     /// Converted referrals since each instant, each counted up to its limit.
     pub conversions: Vec<(Millis, i64)>,
     /// The advocate's standing referrer rewards since an instant: their count (up to
-    /// the limit) and, with a currency, their sum in it.
-    pub usage: Option<(Millis, Option<Currency>, i64)>,
+    /// the limit; friends or rewards, milestones left out), whether `referral` holds a
+    /// slot, and with a currency, their sum in it.
+    pub usage: Option<vouch_domain::rules::UsageQuestion>,
+    /// The referral being decided (for the cap's "already counted").
+    pub referral: Option<&'a vouch_domain::ids::ReferralId>,
     /// The program's spend in a currency (and in points).
     pub spend: Option<(&'a ProgramId, Currency)>,
 }

@@ -94,6 +94,8 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
             )?;
             let base = EventInput {
                 kind: EventKind::Signup,
+                event_name: None,
+                refund_id: None,
                 email: Some(friend),
                 external_id: None,
                 click_id: Some(click.id.clone()),

@@ -1,73 +1,15 @@
 //! Tests of the `vouch` binary as an operator runs it: real processes, real ports,
 //! SIGKILL, two instances on one PostgreSQL database.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use vouch_store::prelude::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_vouch");
-
-/// A running `vouch serve`; killed with SIGKILL when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    stdout: Vec<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(db_args: &[&str]) -> Server {
-    let child = Command::new(BIN)
-        .arg("serve")
-        .args(["--listen", "127.0.0.1:0"])
-        .args(db_args)
-        .env("VOUCH_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn vouch serve");
-    // Owned by the guard at once, so the process is killed and reaped on any panic.
-    let mut server = Server {
-        child,
-        base: String::new(),
-        stdout: vec![],
-    };
-    let stdout = server.child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        // Keep draining after the test stops listening, as a terminal would.
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("vouch serve did not start");
-        let base = line.strip_prefix("Vouch is running on ").map(|rest| {
-            rest.split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        });
-        server.stdout.push(line);
-        if let Some(base) = base {
-            server.base = base;
-            return server;
-        }
-    }
-}
+mod common;
+use common::{serve, BIN};
 
 fn run(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(BIN)

@@ -174,42 +174,33 @@ pub(super) async fn attribute(
         fraud,
         fresh: fresh || reopened,
     };
-    match input.kind {
-        EventKind::Signup => {
-            if let Some(event) = referral.sign_up(input.occurred_at, now) {
-                tx.emit(vec![event]);
-            }
+    if input.kind == EventKind::Signup {
+        if let Some(event) = referral.sign_up(input.occurred_at, now) {
+            tx.emit(vec![event]);
         }
-        kind if kind.is_payment() && referral.status.awaits_conversion() => {
-            convert(
-                tx,
-                program,
-                input,
-                conversion,
-                &mut referral,
-                &mut outcome,
-                now,
-            )
-            .await?;
+    }
+    // The program's goal converts; other steps pay the rules that answer them.
+    let converted = matches!(
+        referral.status,
+        ReferralStatus::Converted | ReferralStatus::Rewarded
+    );
+    let payments = u32::try_from(referral.payments).unwrap_or(u32::MAX);
+    let step = match input.occurrence() {
+        Some(occ) if converted || referral.status.awaits_conversion() => {
+            program.config.step(occ, converted, payments)
         }
-        kind if kind.is_payment()
-            && matches!(
-                referral.status,
-                ReferralStatus::Converted | ReferralStatus::Rewarded
-            ) =>
-        {
-            repeat_payment(
-                tx,
-                program,
-                input,
-                conversion,
-                &mut referral,
-                &mut outcome,
-                now,
-            )
-            .await?;
+        _ => None,
+    };
+    match step {
+        Some(step) if step.converts => {
+            let r = &mut referral;
+            convert(tx, program, input, conversion, step, r, &mut outcome, now).await?;
         }
-        _ => {}
+        Some(step) => {
+            let r = &mut referral;
+            pay_step(tx, program, input, conversion, step, r, &mut outcome, now).await?;
+        }
+        None => {}
     }
     if input.kind.is_payment() {
         redeem_coupon(tx, program, input, &mut outcome, now).await?;

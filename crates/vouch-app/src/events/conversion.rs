@@ -1,16 +1,15 @@
 //! Conversion and later payments: the friend is enrolled, the referral converts, and the program's rules reward each side.
 
-use crate::enrolment::{enroll_in, EnrolmentInput};
 use crate::error::Result;
 use crate::fraud::FraudData;
 use crate::{fraud, rewarding};
 use vouch_domain::attribution::{self, ReferralStatus, RejectReason};
-use vouch_domain::event::EventKind;
 use vouch_domain::ids::{EventId, ParticipantId};
+use vouch_domain::program::Step;
 use vouch_domain::reward::{RewardStatus, Role};
 use vouch_domain::rules::{self, Trigger};
 use vouch_domain::Millis;
-use vouch_store::{Enrolment, Participant, Program, Referral, StoreError, StoreTx};
+use vouch_store::{Participant, Program, Referral, StoreError, StoreTx};
 
 use super::*;
 
@@ -25,11 +24,13 @@ pub(super) struct Conversion<'a> {
 
 /// The first qualifying purchase: the friend becomes a participant, both sides are
 /// rewarded (pending their hold), and the ledger records it.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn convert(
     tx: &mut dyn StoreTx,
     program: &Program,
     input: &EventInput,
     conversion: Conversion<'_>,
+    step: Step,
     referral: &mut Referral,
     outcome: &mut Outcome,
     now: Millis,
@@ -81,43 +82,24 @@ pub(super) async fn convert(
     }
     // Only a qualifying purchase converts: one that a rule's conditions refuse (a
     // minimum order, another currency) uses up nothing, and the referral says why.
-    let decided = decide(
-        tx,
-        program,
-        input,
-        &referrer,
-        trigger_for(input.kind, 1),
-        now,
-    )
-    .await?;
+    let decided = decide(tx, program, input, &referrer, referral, step, now).await?;
     if !decided.decision.qualifies() {
         referral.skipped.extend(decided.decision.skipped);
         return Ok(());
     }
-    let referee = match enroll_in(
-        tx,
-        program,
-        &EnrolmentInput {
-            email: input.email.clone(),
-            name: None,
-            external_id: input.external_id.clone(),
-            locale: referrer.locale.clone(),
-            vanity_code: None,
-            referred_by: Some(referral.id.clone()),
-            fingerprint: input.fingerprint.clone(),
-            // The friend is in the identity graph as a friend already.
-            hasher: None,
+    // The friend may hold a participant already (their offer on arrival, a signup
+    // reward). Every event names its friend, so one is found or enrolled.
+    let referee = match referral.referee_participant_id.clone() {
+        Some(id) => id,
+        None => match friend_participant(tx, program, input, &referrer, referral, now).await? {
+            Some(id) => id,
+            None => return Ok(()),
         },
-        now,
-    )
-    .await?
-    {
-        Enrolment::Created(p) | Enrolment::Existing(p) => p,
     };
-    let converted = referral.convert(referee.id.clone(), input.occurred_at, event_id, now)?;
+    let converted = referral.convert(referee.clone(), input.occurred_at, event_id, now)?;
     tx.emit(vec![converted]);
 
-    let parties = (&referrer, Some(&referee.id));
+    let parties = (&referrer, Some(&referee));
     create(
         tx, program, input, event_id, parties, decided, referral, outcome, now,
     )
@@ -151,58 +133,6 @@ pub(super) async fn locked_referrer(
     }
 }
 
-/// Which payment this is, as the rules see it.
-pub(super) fn trigger_for(kind: EventKind, n: u32) -> Trigger {
-    match kind {
-        EventKind::SubscriptionPayment => Trigger::SubscriptionPayment(n),
-        _ => Trigger::Purchase(n),
-    }
-}
-
-/// A later purchase or subscription payment of a converted friend: rewarded when the
-/// program's rules pay more than the first (`purchases`, `subscription_months`).
-pub(super) async fn repeat_payment(
-    tx: &mut dyn StoreTx,
-    program: &Program,
-    input: &EventInput,
-    conversion: Conversion<'_>,
-    referral: &mut Referral,
-    outcome: &mut Outcome,
-    now: Millis,
-) -> Result<()> {
-    let n = u32::try_from(referral.payments.saturating_add(1)).unwrap_or(u32::MAX);
-    referral.payments = i64::from(n);
-    if !program.config.in_schedule(input.occurred_at) {
-        return Ok(());
-    }
-    if program.status != vouch_store::ProgramStatus::Active {
-        referral.skipped.push(rules::Skipped {
-            role: Role::Referrer,
-            trigger: trigger_for(input.kind, n).key(),
-            reason: rules::SkipReason::ProgramPaused,
-            message: "the program was paused: payments during a pause earn nothing".into(),
-        });
-        return Ok(());
-    }
-    let referrer = locked_referrer(tx, referral, conversion.advocate).await?;
-    if referrer.status == vouch_store::ParticipantStatus::Blocked {
-        return Ok(());
-    }
-    let referee = referral.referee_participant_id.clone();
-    pay(
-        tx,
-        program,
-        input,
-        conversion.event_id,
-        (&referrer, referee.as_ref()),
-        trigger_for(input.kind, n),
-        referral,
-        outcome,
-        now,
-    )
-    .await
-}
-
 /// What the program's rules decide for one payment of a referral, with what they read.
 pub(super) struct Decided {
     decision: rules::Decision,
@@ -217,16 +147,20 @@ pub(super) async fn decide(
     program: &Program,
     input: &EventInput,
     referrer: &Participant,
-    trigger: Trigger,
+    referral: &Referral,
+    step: Step,
     now: Millis,
 ) -> Result<Decided> {
+    let trigger = step.trigger;
     let payment = rules::Payment {
         trigger,
+        converts: step.converts,
         occurred_at: input.occurred_at,
         now,
         order: input.amount,
     };
-    let mut facts = rewarding::gather_facts(tx, program, referrer, &payment).await?;
+    let mut facts =
+        rewarding::gather_facts(tx, program, referrer, Some(&referral.id), &payment).await?;
     let upline = rewarding::upline(tx, program, referrer).await?;
     facts.has_upline = upline.is_some();
     let decision = rules::evaluate(&program.config.rules(), &facts);
@@ -236,27 +170,6 @@ pub(super) async fn decide(
         upline,
         trigger,
     })
-}
-
-/// Applies the program's rules to one payment of a referral and creates what they give.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn pay(
-    tx: &mut dyn StoreTx,
-    program: &Program,
-    input: &EventInput,
-    event_id: &EventId,
-    (referrer, referee): (&Participant, Option<&ParticipantId>),
-    trigger: Trigger,
-    referral: &mut Referral,
-    outcome: &mut Outcome,
-    now: Millis,
-) -> Result<()> {
-    let decided = decide(tx, program, input, referrer, trigger, now).await?;
-    let parties = (referrer, referee);
-    create(
-        tx, program, input, event_id, parties, decided, referral, outcome, now,
-    )
-    .await
 }
 
 /// Creates the rewards a decision gives, each for its participant.

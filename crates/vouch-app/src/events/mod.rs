@@ -2,7 +2,7 @@
 //! rewards and their ledger entries, all in one transaction, exactly once.
 
 use vouch_domain::email::Email;
-use vouch_domain::event::{idempotency_key, EventKind};
+use vouch_domain::event::{idempotency_key, EventKind, EventName, Occurrence};
 use vouch_domain::ids::{ClickId, CustomerId, EventId};
 use vouch_domain::money::Money;
 use vouch_domain::Millis;
@@ -15,15 +15,22 @@ use crate::fraud::FraudData;
 mod attributing;
 mod conversion;
 mod refund;
+mod steps;
 
 use attributing::*;
 use conversion::*;
 use refund::*;
+use steps::*;
 
 /// An event as the merchant reported it, already validated.
 #[derive(Debug, Clone)]
 pub struct EventInput {
     pub kind: EventKind,
+    /// For `custom` events: which (`app_installed`).
+    pub event_name: Option<EventName>,
+    /// For refunds: the shop's own refund id (Shopify, WooCommerce and Stripe each
+    /// give one), so two partial refunds of one order are told apart.
+    pub refund_id: Option<String>,
     pub email: Option<Email>,
     pub external_id: Option<String>,
     pub click_id: Option<ClickId>,
@@ -44,6 +51,20 @@ pub struct EventInput {
     /// The workspace's keyed hasher (from [`fingerprint`](crate::fraud::fingerprint)):
     /// without it the friend's identities are not compared across the workspace.
     pub hasher: Option<crate::hashing::IpHasher>,
+}
+
+impl EventInput {
+    /// The friend's step this event reports, as the rules see it.
+    pub fn occurrence(&self) -> Option<Occurrence> {
+        Some(match self.kind {
+            EventKind::Signup => Occurrence::Signup,
+            EventKind::Purchase => Occurrence::Purchase,
+            EventKind::SubscriptionPayment => Occurrence::SubscriptionPayment,
+            EventKind::Custom => Occurrence::Custom(self.event_name?),
+            EventKind::Arrival => Occurrence::Arrival,
+            EventKind::Refund => return None,
+        })
+    }
 }
 
 /// The answer to an event request: fresh, or replayed from the first time.
@@ -68,7 +89,9 @@ pub async fn record_event(
         input.kind,
         input.idempotency_key.as_deref(),
         input.order_id.as_deref(),
+        input.refund_id.as_deref(),
     );
+
     // No read before the write: the unique key on the event's idempotency key decides,
     // and a replay costs one refused insert.
     let mut last_err = None;
@@ -107,7 +130,11 @@ async fn attempt(
             id: event_id.clone(),
             workspace_id: program.workspace_id.clone(),
             program_id: program.id.clone(),
-            kind: input.kind.as_str().into(),
+            // A custom event keeps its name: backtests replay it.
+            kind: match (input.kind, input.event_name) {
+                (EventKind::Custom, Some(name)) => format!("custom:{name}"),
+                (kind, _) => kind.as_str().into(),
+            },
             idempotency_key: key
                 .map(str::to_owned)
                 .unwrap_or_else(|| event_id.to_string()),
@@ -124,6 +151,23 @@ async fn attempt(
     if !claimed {
         // The same event was recorded first by another request (or instance).
         drop(tx);
+        // A partial refund keyed by its order alone: a retry and a second partial
+        // refund look the same, so neither is guessed. (A full refund sent again can
+        // only be a retry.)
+        if input.kind == EventKind::Refund
+            && input.amount.is_some()
+            && input.refund_id.is_none()
+            && input.idempotency_key.is_none()
+        {
+            return Err(AppError::Conflict {
+                code: "refund_ambiguous",
+                field: Some("refund_id".into()),
+                message: "this order already has a refund recorded without a refund_id: \
+                          send the shop's refund_id (or an Idempotency-Key) with every \
+                          partial refund, so a second refund is told apart from a retry"
+                    .into(),
+            });
+        }
         let stored = store
             .get_event_response(&program.id, key.unwrap_or_default())
             .await?
@@ -135,7 +179,11 @@ async fn attempt(
         return Ok(replay(stored));
     }
     let outcome = match input.kind {
-        EventKind::Signup | EventKind::Purchase | EventKind::SubscriptionPayment => {
+        EventKind::Signup
+        | EventKind::Purchase
+        | EventKind::SubscriptionPayment
+        | EventKind::Custom
+        | EventKind::Arrival => {
             attribute(tx.as_mut(), fraud, program, input, &event_id, now).await?
         }
         EventKind::Refund => refund(tx.as_mut(), program, input, now).await?,

@@ -13,19 +13,11 @@ use crate::Millis;
 #[derive(Debug, Clone, Copy)]
 pub struct Payment {
     pub trigger: Trigger,
+    /// This step converts the referral (see [`crate::program::ProgramConfig::step`]).
+    pub converts: bool,
     pub occurred_at: Millis,
     pub now: Millis,
     pub order: Option<Money>,
-}
-
-impl Payment {
-    /// The referral's first purchase or month: it converts now.
-    fn converts(&self) -> bool {
-        matches!(
-            self.trigger,
-            Trigger::Purchase(1) | Trigger::SubscriptionPayment(1)
-        )
-    }
 }
 
 /// What the rules need counted about an advocate and the program. Counts stop at
@@ -39,11 +31,21 @@ pub struct Questions {
     pub conversions: Vec<(Millis, i64)>,
     /// Whether `conversions` starts with the tier count.
     pub counts_tiers: bool,
-    /// The advocate's standing referrer rewards since an instant: their count (up to
-    /// the limit) and, with a currency, their sum in it.
-    pub usage: Option<(Millis, Option<Currency>, i64)>,
+    /// The advocate's standing referrer rewards since an instant.
+    pub usage: Option<UsageQuestion>,
     /// The program's spend in this currency (and in points), for the budget.
     pub spend: Option<Currency>,
+}
+
+/// What the advocate's cap needs counted: their standing referrer rewards (milestones
+/// left out) since `since`, up to `limit`, as friends rewarded (`per_referral`) or as
+/// rewards; whether this referral already holds a slot; with a currency, their sum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsageQuestion {
+    pub since: Millis,
+    pub currency: Option<Currency>,
+    pub limit: i64,
+    pub per_referral: bool,
 }
 
 /// The counts, in the order they were asked.
@@ -52,6 +54,8 @@ pub struct Answers {
     pub conversions: Vec<i64>,
     pub usage_count: i64,
     pub usage_amount: i64,
+    /// This referral already has a standing referrer reward in the cap's period.
+    pub this_referral_counted: bool,
     pub spend: i64,
     pub spend_points: i64,
 }
@@ -68,7 +72,7 @@ pub fn questions(c: &ProgramConfig, payment: &Payment) -> Questions {
     if let Some(limit) = tier_horizon {
         conversions.push((Millis::MIN, limit));
     }
-    if payment.converts() {
+    if payment.converts {
         for m in &c.milestones {
             conversions.push((m.period.start(payment.occurred_at), i64::from(m.referrals)));
         }
@@ -76,12 +80,11 @@ pub fn questions(c: &ProgramConfig, payment: &Payment) -> Questions {
     Questions {
         conversions,
         counts_tiers: tier_horizon.is_some(),
-        usage: c.caps.per_advocate.as_ref().map(|cap| {
-            (
-                cap.period.start(payment.now),
-                cap.max_amount.map(|m| m.currency),
-                i64::from(cap.max_rewards.unwrap_or(u32::MAX)),
-            )
+        usage: c.caps.per_advocate.as_ref().map(|cap| UsageQuestion {
+            since: cap.period.start(payment.now),
+            currency: cap.max_amount.map(|m| m.currency),
+            limit: i64::from(cap.max_rewards.unwrap_or(u32::MAX)),
+            per_referral: cap.counts == super::CapCounts::Referrals,
         }),
         spend: c.caps.budget.map(|b| b.currency),
     }
@@ -96,7 +99,7 @@ pub fn facts(
     has_upline: bool,
 ) -> Facts {
     // The counts exclude this referral; it counts once it converts now.
-    let this = u32::from(payment.converts());
+    let this = u32::from(payment.converts);
     let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX).saturating_add(this);
     let mut counts = a.conversions.iter().copied();
     let referrer_conversions = if q.counts_tiers {
@@ -104,13 +107,14 @@ pub fn facts(
     } else {
         this
     };
-    let milestone_counts = if payment.converts() {
+    let milestone_counts = if payment.converts {
         counts.map(count).collect()
     } else {
         vec![]
     };
     Facts {
         trigger: payment.trigger,
+        converts: payment.converts,
         occurred_at: payment.occurred_at,
         now: payment.now,
         order: payment.order,
@@ -119,6 +123,7 @@ pub fn facts(
         cap_usage: Usage {
             count: u32::try_from(a.usage_count).unwrap_or(u32::MAX),
             amount: a.usage_amount,
+            this_referral_counted: a.this_referral_counted,
         },
         budget_spent: budget_spent(c, a),
         has_upline,

@@ -30,17 +30,36 @@ pub struct Milestone {
     pub reward: RewardRule,
 }
 
-/// A limit on what one advocate earns in a period.
+/// What `max_rewards` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CapCounts {
+    /// Friends rewarded (the default): "rewarded for at most 32 friends". A friend's
+    /// later purchases or steps do not take another slot.
+    #[default]
+    Referrals,
+    /// Every referrer reward (each purchase, signup or event reward takes a slot).
+    Rewards,
+}
+
+/// A limit on what one advocate earns in a period. Milestone bonuses never take a
+/// `max_rewards` slot (they count towards `max_amount`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdvocateCap {
     pub period: Period,
-    /// At most this many rewards.
+    /// At most this many friends rewarded (or rewards, with `counts: rewards`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rewards: Option<u32>,
+    #[serde(default, skip_serializing_if = "is_default_counts")]
+    pub counts: CapCounts,
     /// At most this much (rewards in other currencies are not counted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_amount: Option<Money>,
+}
+
+fn is_default_counts(c: &CapCounts) -> bool {
+    *c == CapCounts::Referrals
 }
 
 /// The referrer's own referrer earns a share of the referrer's rewards.
@@ -103,24 +122,53 @@ pub struct Skipped {
     pub message: String,
 }
 
-/// Which payment of a referred friend this is.
+/// Which step of a referred friend this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
+    /// The friend claimed the offer of the friend page.
+    Arrival,
     Signup,
-    /// The friend's `n`th purchase (1: the conversion).
+    /// The friend's `n`th purchase (1: the first that counts).
     Purchase(u32),
     /// The friend's `n`th subscription payment.
     SubscriptionPayment(u32),
+    /// A custom event (paid once per referral).
+    Event(crate::event::EventName),
 }
 
 impl Trigger {
     /// The name stored on rewards: with the referral and role, it makes each unique.
     pub fn key(self) -> String {
         match self {
+            Self::Arrival => "arrival".into(),
             Self::Signup => "signup".into(),
             Self::Purchase(1) => "first_purchase".into(),
             Self::Purchase(n) => format!("purchase:{n}"),
             Self::SubscriptionPayment(n) => format!("month:{n}"),
+            Self::Event(name) => format!("event:{name}"),
+        }
+    }
+
+    /// The `n`th step of this kind (`n` only matters for payments).
+    pub fn of(occ: crate::event::Occurrence, n: u32) -> Self {
+        use crate::event::Occurrence as O;
+        match occ {
+            O::Arrival => Self::Arrival,
+            O::Signup => Self::Signup,
+            O::Purchase => Self::Purchase(n),
+            O::SubscriptionPayment => Self::SubscriptionPayment(n),
+            O::Custom(name) => Self::Event(name),
+        }
+    }
+
+    pub fn occurrence(self) -> crate::event::Occurrence {
+        use crate::event::Occurrence as O;
+        match self {
+            Self::Arrival => O::Arrival,
+            Self::Signup => O::Signup,
+            Self::Purchase(_) => O::Purchase,
+            Self::SubscriptionPayment(_) => O::SubscriptionPayment,
+            Self::Event(name) => O::Custom(name),
         }
     }
 }
@@ -136,8 +184,8 @@ pub enum RewardTrigger {
 }
 
 impl RewardTrigger {
-    /// The name stored on rewards (`first_purchase`, `purchase:2`, `month:3`,
-    /// `milestone:0`, `welcome`): with the referral and role, it makes each unique.
+    /// The name stored on rewards (`arrival`, `signup`, `first_purchase`, `purchase:2`,
+    /// `month:3`, `event:app_installed`, `milestone:0`, `welcome`): with the referral and role, it makes each unique.
     pub fn key(self) -> String {
         match self {
             Self::Payment(t) => t.key(),
@@ -149,10 +197,15 @@ impl RewardTrigger {
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "welcome" => Self::Welcome,
+            "arrival" => Self::Payment(Trigger::Arrival),
             "signup" => Self::Payment(Trigger::Signup),
             "first_purchase" => Self::Payment(Trigger::Purchase(1)),
             _ => {
                 let (kind, n) = s.split_once(':')?;
+                if kind == "event" {
+                    let name = crate::event::EventName::parse("trigger", n).ok()?;
+                    return Some(Self::Payment(Trigger::Event(name)));
+                }
                 let n: u32 = n.parse().ok()?;
                 match kind {
                     "purchase" => Self::Payment(Trigger::Purchase(n)),
@@ -168,7 +221,108 @@ impl RewardTrigger {
 /// What an advocate has earned in the current cap period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Usage {
+    /// Friends rewarded (or referrer rewards, with `counts: rewards`); milestones not
+    /// counted.
     pub count: u32,
+    /// This referral already holds a slot in the period (`counts: referrals`).
+    pub this_referral_counted: bool,
     /// In the cap's currency.
     pub amount: i64,
+}
+
+/// What the limits have used so far while one event is evaluated.
+pub(super) struct Limits {
+    pub(super) usage: Usage,
+    pub(super) spent: i64,
+}
+
+impl Limits {
+    /// Adds `plan` to the decision, or records why the advocate's cap (referrer rewards)
+    /// or the budget (every reward) refuses it.
+    pub(super) fn admit(&mut self, rules: &Rules<'_>, plan: Plan, out: &mut Decision) {
+        // A milestone bonus never takes a slot; counting friends, a friend already
+        // rewarded in the period holds theirs.
+        let per_referral = rules
+            .advocate_cap
+            .is_some_and(|c| c.counts == CapCounts::Referrals);
+        let takes_slot = plan.role == Role::Referrer
+            && !matches!(plan.trigger, RewardTrigger::Milestone(_))
+            && !(per_referral && self.usage.this_referral_counted);
+        if plan.role == Role::Referrer {
+            if let Some(reason) = rules
+                .advocate_cap
+                .and_then(|cap| cap_refusal(cap, self.usage, plan.money, takes_slot))
+            {
+                out.skipped.push(skip(
+                    plan.role,
+                    &plan.trigger.key(),
+                    SkipReason::AdvocateCap,
+                    reason,
+                ));
+                return;
+            }
+        }
+        if let Some(budget) = rules.budget {
+            let value = value_in(plan.money, budget.currency, rules.points_value);
+            if self.spent.saturating_add(value) > budget.amount {
+                out.skipped.push(skip(
+                    plan.role,
+                    &plan.trigger.key(),
+                    SkipReason::Budget,
+                    format!(
+                        "the program's budget of {budget} would be exceeded ({} spent)",
+                        Money::new(self.spent, budget.currency)
+                    ),
+                ));
+                return;
+            }
+            self.spent = self.spent.saturating_add(value);
+        }
+        if takes_slot {
+            self.usage.count = self.usage.count.saturating_add(1);
+            self.usage.this_referral_counted = per_referral;
+        }
+        if plan.role == Role::Referrer {
+            if let Some(max) = rules.advocate_cap.and_then(|c| c.max_amount) {
+                if max.currency == plan.money.currency {
+                    self.usage.amount = self.usage.amount.saturating_add(plan.money.amount);
+                }
+            }
+        }
+        out.plans.push(plan);
+    }
+}
+
+fn cap_refusal(cap: &AdvocateCap, usage: Usage, money: Money, takes_slot: bool) -> Option<String> {
+    let period = match cap.period {
+        Period::AllTime => "in total".to_owned(),
+        p => format!(
+            "per {}",
+            serde_json::to_value(p)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        ),
+    };
+    if let (Some(max), true) = (cap.max_rewards, takes_slot) {
+        if usage.count >= max {
+            let what = match cap.counts {
+                CapCounts::Referrals => "friends rewarded",
+                CapCounts::Rewards => "rewards",
+            };
+            return Some(format!(
+                "the advocate reached the cap of {max} {what} {period}"
+            ));
+        }
+    }
+    if let Some(max) = cap.max_amount {
+        if max.currency == money.currency && usage.amount.saturating_add(money.amount) > max.amount
+        {
+            return Some(format!(
+                "the advocate would exceed the cap of {max} {period} ({} earned)",
+                Money::new(usage.amount, max.currency)
+            ));
+        }
+    }
+    None
 }

@@ -16,16 +16,21 @@ use crate::{Millis, DAY_MS};
 mod facts;
 mod limits;
 mod rule;
+mod trigger;
 mod units;
 pub use facts::*;
 pub use limits::*;
 pub use rule::*;
+pub use trigger::*;
 pub use units::*;
 
 /// Everything [`evaluate`] needs beyond the configuration, read by the server.
 #[derive(Debug, Clone)]
 pub struct Facts {
     pub trigger: Trigger,
+    /// This step converts the referral (the program's goal, for the first time):
+    /// milestones and the tier count include it.
+    pub converts: bool,
     pub occurred_at: Millis,
     pub now: Millis,
     pub order: Option<Money>,
@@ -248,7 +253,11 @@ fn boost_at(boosts: &[Boost], role: Role, at: Millis) -> Option<Multiplier> {
 pub fn evaluate(rules: &Rules<'_>, facts: &Facts) -> Decision {
     let mut out = Decision::default();
     let trigger = facts.trigger.key();
-    let at = approve_at(facts.occurred_at, rules.hold_days, facts.now);
+    // The friend's offer is for their first order: it cannot wait out a refund hold.
+    let at = match facts.trigger {
+        Trigger::Arrival => facts.now,
+        _ => approve_at(facts.occurred_at, rules.hold_days, facts.now),
+    };
     let mut wanted: Vec<Plan> = vec![];
     let sides = [
         (Role::Referrer, rules.referrer, "referrer_reward"),
@@ -290,11 +299,7 @@ pub fn evaluate(rules: &Rules<'_>, facts: &Facts) -> Decision {
         }
     }
     // Milestones and the second level follow from the conversion itself.
-    let converts = matches!(
-        facts.trigger,
-        Trigger::Purchase(1) | Trigger::SubscriptionPayment(1)
-    );
-    if converts {
+    if facts.converts {
         for (i, m) in rules.milestones.iter().enumerate() {
             if facts.milestone_counts.get(i) == Some(&m.referrals) {
                 if let Some(money) = m.reward.fixed_money() {
@@ -354,58 +359,6 @@ pub fn evaluate(rules: &Rules<'_>, facts: &Facts) -> Decision {
     out
 }
 
-/// What the limits have used so far while one event is evaluated.
-struct Limits {
-    usage: Usage,
-    spent: i64,
-}
-
-impl Limits {
-    /// Adds `plan` to the decision, or records why the advocate's cap (referrer rewards)
-    /// or the budget (every reward) refuses it.
-    fn admit(&mut self, rules: &Rules<'_>, plan: Plan, out: &mut Decision) {
-        if plan.role == Role::Referrer {
-            if let Some(reason) = rules
-                .advocate_cap
-                .and_then(|cap| cap_refusal(cap, self.usage, plan.money))
-            {
-                out.skipped.push(skip(
-                    plan.role,
-                    &plan.trigger.key(),
-                    SkipReason::AdvocateCap,
-                    reason,
-                ));
-                return;
-            }
-        }
-        if let Some(budget) = rules.budget {
-            let value = value_in(plan.money, budget.currency, rules.points_value);
-            if self.spent.saturating_add(value) > budget.amount {
-                out.skipped.push(skip(
-                    plan.role,
-                    &plan.trigger.key(),
-                    SkipReason::Budget,
-                    format!(
-                        "the program's budget of {budget} would be exceeded ({} spent)",
-                        Money::new(self.spent, budget.currency)
-                    ),
-                ));
-                return;
-            }
-            self.spent = self.spent.saturating_add(value);
-        }
-        if plan.role == Role::Referrer {
-            self.usage.count = self.usage.count.saturating_add(1);
-            if let Some(max) = rules.advocate_cap.and_then(|c| c.max_amount) {
-                if max.currency == plan.money.currency {
-                    self.usage.amount = self.usage.amount.saturating_add(plan.money.amount);
-                }
-            }
-        }
-        out.plans.push(plan);
-    }
-}
-
 /// The welcome reward for a participant who just joined, through the program's budget
 /// like every other reward (caps count referrer rewards only).
 pub fn welcome(rules: &Rules<'_>, rule: &RewardRule, budget_spent: i64, now: Millis) -> Decision {
@@ -444,36 +397,6 @@ pub fn welcome_plan(rule: &RewardRule, now: Millis) -> Option<Plan> {
             ..Explanation::default()
         },
     })
-}
-
-fn cap_refusal(cap: &AdvocateCap, usage: Usage, money: Money) -> Option<String> {
-    let period = match cap.period {
-        Period::AllTime => "in total".to_owned(),
-        p => format!(
-            "per {}",
-            serde_json::to_value(p)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-        ),
-    };
-    if let Some(max) = cap.max_rewards {
-        if usage.count >= max {
-            return Some(format!(
-                "the advocate reached the cap of {max} rewards {period}"
-            ));
-        }
-    }
-    if let Some(max) = cap.max_amount {
-        if max.currency == money.currency && usage.amount.saturating_add(money.amount) > max.amount
-        {
-            return Some(format!(
-                "the advocate would exceed the cap of {max} {period} ({} earned)",
-                Money::new(usage.amount, max.currency)
-            ));
-        }
-    }
-    None
 }
 
 /// The day a coupon issued at `at` expires, if it does.

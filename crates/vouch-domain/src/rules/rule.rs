@@ -110,6 +110,13 @@ pub struct Tier {
 #[serde(deny_unknown_fields)]
 pub struct RewardRule {
     pub kind: RewardKind,
+    /// When it pays (default `payment`: the friend's first qualifying purchase or
+    /// subscription payment, and more with `purchases` / `subscription_months`).
+    #[serde(default, skip_serializing_if = "is_default_on")]
+    pub on: PaysOn,
+    /// For `"on": "event"`: the custom event's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<crate::event::EventName>,
     /// Fixed amount in minor units (points: a number of points).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
@@ -120,15 +127,27 @@ pub struct RewardRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_amount: Option<i64>,
     /// Required for fixed amounts and coupons; for percent rewards it restricts the
-    /// rule to orders in this currency. Not used for points.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// rule to orders in this currency. Points may give `PTS` or nothing.
+    #[serde(
+        default,
+        deserialize_with = "super::trigger::de_unit",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>, example = "USD")]
     pub currency: Option<Currency>,
     /// Orders below this amount (minor units, the rule's or the order's currency) earn
     /// nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_order_amount: Option<i64>,
-    /// Reward every purchase of the friend up to this many (default 1: the first only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Reward every purchase of the friend up to this many (default 1: the first
+    /// only), or `"all"`.
+    #[serde(
+        default,
+        deserialize_with = "super::trigger::de_purchases",
+        serialize_with = "super::trigger::ser_purchases",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<Object>, example = 3)]
     pub purchases: Option<u32>,
     /// For `subscription_payment` events: reward the first N monthly payments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,11 +163,17 @@ pub struct RewardRule {
     pub description: Option<String>,
 }
 
+fn is_default_on(on: &PaysOn) -> bool {
+    *on == PaysOn::Payment
+}
+
 impl RewardRule {
     /// A fixed reward of `amount` minor units.
     pub fn fixed(kind: RewardKind, amount: i64, currency: Currency) -> Self {
         Self {
             kind,
+            on: PaysOn::Payment,
+            event: None,
             amount: Some(amount),
             percent: None,
             max_amount: None,
@@ -194,12 +219,16 @@ impl RewardRule {
                 ));
             }
         }
-        if self.purchases.is_some_and(|n| !(1..=1000).contains(&n)) {
+        if self
+            .purchases
+            .is_some_and(|n| n != ALL_PURCHASES && !(1..=1000).contains(&n))
+        {
             return Err(DomainError::invalid(
                 "purchases",
-                "must be between 1 and 1000",
+                "must be between 1 and 1000, or \"all\"",
             ));
         }
+        self.validate_on(role)?;
         if self
             .subscription_months
             .is_some_and(|n| !(1..=120).contains(&n))
@@ -264,6 +293,12 @@ impl RewardRule {
                 ));
             }
             return Ok(());
+        }
+        if self.currency == Some(Currency::POINTS) {
+            return Err(DomainError::invalid(
+                "currency",
+                "PTS is the unit of points rewards only",
+            ));
         }
         let has_fixed = self.amount.is_some() || self.tiers.iter().any(|t| t.amount.is_some());
         if has_fixed && self.currency.is_none() {
@@ -431,14 +466,5 @@ impl RewardRule {
         self.tiers
             .iter()
             .find(|t| n >= t.from && t.to.is_none_or(|to| n <= to))
-    }
-
-    /// Whether the rule pays for the `n`th payment of this kind.
-    pub(crate) fn pays(&self, trigger: Trigger) -> bool {
-        match trigger {
-            Trigger::Signup => false,
-            Trigger::Purchase(n) => n == 1 || n <= self.purchases.unwrap_or(1),
-            Trigger::SubscriptionPayment(n) => n == 1 || n <= self.subscription_months.unwrap_or(1),
-        }
     }
 }

@@ -15,6 +15,10 @@ fn rule(json: serde_json::Value) -> RewardRule {
 fn facts(trigger: Trigger, order: i64) -> Facts {
     Facts {
         trigger,
+        converts: matches!(
+            trigger,
+            Trigger::Purchase(1) | Trigger::SubscriptionPayment(1)
+        ),
         occurred_at: 1_000,
         now: 1_000,
         order: Some(Money::new(order, usd())),
@@ -271,6 +275,7 @@ fn caps_refuse_what_would_break_them_and_say_why() {
             period: Period::Month,
             max_rewards: Some(2),
             max_amount: Some(Money::new(2500, usd())),
+            counts: CapCounts::Referrals,
         }),
         budget: None,
     };
@@ -279,11 +284,13 @@ fn caps_refuse_what_would_break_them_and_say_why() {
     f.cap_usage = Usage {
         count: 1,
         amount: 1000,
+        ..Usage::default()
     };
     assert_eq!(evaluate(&c.rules(), &f).plans.len(), 1);
     f.cap_usage = Usage {
         count: 2,
         amount: 1000,
+        ..Usage::default()
     };
     let d = evaluate(&c.rules(), &f);
     assert!(d.plans.is_empty());
@@ -291,6 +298,7 @@ fn caps_refuse_what_would_break_them_and_say_why() {
     f.cap_usage = Usage {
         count: 1,
         amount: 2000,
+        ..Usage::default()
     };
     assert_eq!(
         evaluate(&c.rules(), &f).skipped[0].reason,
@@ -374,6 +382,7 @@ proptest! {
             period: Period::Month,
             max_rewards: Some(max_rewards),
             max_amount: Some(Money::new(max_amount, usd())),
+            counts: CapCounts::Rewards,
         });
         let c = c.validate().unwrap();
         let mut usage = Usage::default();
@@ -413,4 +422,104 @@ proptest! {
             prop_assert!(plan.money.amount > 0 && plan.money.amount <= order && plan.money.amount <= max);
         }
     }
+}
+
+#[test]
+fn milestones_take_no_slot_and_a_friend_rewarded_holds_theirs() {
+    let mut c = config(
+        serde_json::json!({"kind": "credit", "amount": 1000, "currency": "USD",
+        "purchases": 3}),
+    );
+    c.milestones = vec![Milestone {
+        referrals: 2,
+        period: Period::AllTime,
+        reward: rule(serde_json::json!({"kind": "credit", "amount": 5000, "currency": "USD"})),
+    }];
+    c.caps.per_advocate = Some(AdvocateCap {
+        period: Period::AllTime,
+        max_rewards: Some(2),
+        max_amount: None,
+        counts: CapCounts::Referrals,
+    });
+    let c = c.validate().unwrap();
+    // The second friend converts: their reward and the bonus, with one slot left used.
+    let mut f = facts(Trigger::Purchase(1), 1000);
+    f.milestone_counts = vec![2];
+    f.cap_usage = Usage {
+        count: 1,
+        amount: 0,
+        this_referral_counted: false,
+    };
+    let d = evaluate(&c.rules(), &f);
+    assert_eq!(
+        amounts(&d),
+        vec![(Role::Referrer, 1000), (Role::Referrer, 5000)]
+    );
+    // At the cap, a friend already rewarded is still paid for their later purchases…
+    let mut f = facts(Trigger::Purchase(2), 1000);
+    f.cap_usage = Usage {
+        count: 2,
+        amount: 0,
+        this_referral_counted: true,
+    };
+    assert_eq!(evaluate(&c.rules(), &f).plans.len(), 1);
+    // …a new friend is not, and counting rewards, neither is the repeat.
+    f.cap_usage.this_referral_counted = false;
+    assert_eq!(
+        evaluate(&c.rules(), &f).skipped[0].reason,
+        SkipReason::AdvocateCap
+    );
+    let mut by_reward = c.clone();
+    if let Some(cap) = by_reward.caps.per_advocate.as_mut() {
+        cap.counts = CapCounts::Rewards;
+    }
+    f.cap_usage.this_referral_counted = true;
+    assert!(evaluate(&by_reward.rules(), &f).plans.is_empty());
+}
+
+#[test]
+fn rules_name_their_step_consistently() {
+    let bad = [
+        (
+            serde_json::json!({"kind": "credit", "amount": 1, "currency": "USD", "on": "event"}),
+            "event",
+        ),
+        (
+            serde_json::json!({"kind": "credit", "amount": 1, "currency": "USD", "event": "x"}),
+            "event",
+        ),
+        (
+            serde_json::json!({"kind": "credit", "percent": 10, "on": "signup"}),
+            "percent",
+        ),
+        (
+            serde_json::json!({"kind": "credit", "amount": 1, "currency": "USD", "on": "arrival"}),
+            "on",
+        ),
+        (
+            serde_json::json!({"kind": "credit", "amount": 1, "currency": "USD", "on": "signup", "purchases": 2}),
+            "purchases",
+        ),
+        (
+            serde_json::json!({"kind": "credit", "amount": 1, "currency": "PTS"}),
+            "currency",
+        ),
+    ];
+    for (json, field) in bad {
+        let e = rule(json.clone())
+            .validate(Some(Role::Referrer))
+            .unwrap_err();
+        assert!(
+            matches!(&e, crate::DomainError::Invalid { field: f, .. } if f == field),
+            "{json}: {e:?}"
+        );
+    }
+    let points = rule(serde_json::json!({"kind": "points", "amount": 50, "currency": "PTS"}));
+    assert!(points.validate(Some(Role::Referrer)).is_ok());
+    let all = rule(
+        serde_json::json!({"kind": "credit", "amount": 1, "currency": "USD", "purchases": "all"}),
+    );
+    assert!(all.validate(Some(Role::Referrer)).is_ok());
+    assert_eq!(serde_json::to_value(&all).unwrap()["purchases"], "all");
+    assert!(all.pays(Trigger::Purchase(5000)));
 }

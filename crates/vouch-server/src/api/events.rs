@@ -32,11 +32,14 @@ pub struct CustomerIn {
     pub external_id: Option<String>,
 }
 
-/// A signup, purchase, subscription payment or refund.
+/// A signup, purchase, subscription payment, refund or custom event.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EventIn {
     #[serde(rename = "type")]
     pub kind: EventKind,
+    /// For `custom` events: the name a rule pays on (`"on": "event"`), such as
+    /// `app_installed`, `account_verified` or `trial_started`.
+    pub event: Option<String>,
     pub program_id: String,
     /// Required for signups and purchases.
     pub customer: Option<CustomerIn>,
@@ -50,8 +53,13 @@ pub struct EventIn {
     /// The merchant's order id: the same order twice has one effect. Required for refunds.
     pub order_id: Option<String>,
     /// Order amount in minor units. For a refund, the amount refunded (absent: all of
-    /// it); send further partial refunds of one order with an `Idempotency-Key`.
+    /// it).
     pub amount: Option<i64>,
+    /// For refunds: the shop's own refund id (Shopify, WooCommerce and Stripe each give
+    /// one). Two refunds of one order need it (or an `Idempotency-Key`): a second
+    /// refund of an order without either is refused (409 `refund_ambiguous`), since it
+    /// cannot be told from a retry.
+    pub refund_id: Option<String>,
     /// ISO 4217; required with `amount`.
     pub currency: Option<String>,
     /// RFC 3339; default now. Holds and windows count from it. At most 5 minutes ahead
@@ -154,10 +162,43 @@ fn validate(
     };
     vouch_domain::event::check_occurred_at(occurred_at, now)?;
     let idempotency_key = idempotency_header(headers)?;
+    let event_name = match (input.kind, input.event.as_deref()) {
+        (EventKind::Custom, Some(name)) => {
+            Some(vouch_domain::event::EventName::parse("event", name)?)
+        }
+        (EventKind::Custom, None) => {
+            return Err(ApiError::invalid(
+                "event",
+                "is required for a custom event: its name, such as app_installed",
+            ))
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::invalid(
+                "event",
+                "only applies to custom events (\"type\": \"custom\")",
+            ))
+        }
+        (_, None) => None,
+    };
+    let refund_id = match input.refund_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(_) if input.kind != EventKind::Refund => {
+            return Err(ApiError::invalid("refund_id", "only applies to refunds"))
+        }
+        Some(r) if r.len() > 255 || r.chars().any(char::is_control) => {
+            return Err(ApiError::invalid(
+                "refund_id",
+                "must be 1 to 255 printable characters",
+            ))
+        }
+        Some(r) => Some(r.to_owned()),
+    };
     Ok((
         program_id,
         EventInput {
             kind: input.kind,
+            event_name,
+            refund_id,
             email,
             external_id,
             click_id,
@@ -175,19 +216,23 @@ fn validate(
     ))
 }
 
-/// Record a signup, purchase or refund.
+/// Record a signup, purchase, subscription payment, refund or custom event.
 ///
-/// Attributes by click id, then referral code, then the friend's earlier attributed
-/// signup. The first qualifying purchase rewards both sides. Sending the same
+/// Attributes by click id, then referral code, then a coupon issued to a referred
+/// friend, then the friend's earlier attributed event. The program's goal (the
+/// referrer rule's `on`: by default the first qualifying purchase) converts the
+/// referral; each rule pays on its own step. An event that earns nothing says why in
+/// the referral's `skipped_rewards`. Sending the same
 /// `order_id` (or `Idempotency-Key` header) again returns the first answer unchanged,
-/// with `Idempotent-Replayed: true`. Publishable keys may record signups only.
+/// with `Idempotent-Replayed: true`. Publishable keys may record signups and arrivals
+/// only; an arrival's answer to them carries the friend's `offer` (its coupon code).
 #[utoipa::path(post, path = "/events", tag = "events",
     request_body = EventIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 201, description = "Recorded (or replayed)", body = EventOut),
-        (status = 403, description = "A publishable key sent something other than a signup", body = Problem),
+        (status = 403, description = "A publishable key sent something other than a signup or an arrival", body = Problem),
         (status = 404, description = "No such program in this workspace", body = Problem),
-        (status = 409, description = "The same event is being recorded right now", body = Problem)),
+        (status = 409, description = "The same event is being recorded right now, or a second refund of an order without a `refund_id` (`refund_ambiguous`)", body = Problem)),
     security(("secret_key" = []), ("publishable_key" = [])))]
 async fn create_event(
     State(state): State<AppState>,
@@ -195,7 +240,7 @@ async fn create_event(
     headers: HeaderMap,
     ApiJson(input): ApiJson<EventIn>,
 ) -> Result<Response> {
-    if input.kind != EventKind::Signup {
+    if !matches!(input.kind, EventKind::Signup | EventKind::Arrival) {
         auth.require_secret()?;
     }
     let (program_id, mut input, context) = validate(input, &headers, state.clock.now())?;
@@ -250,14 +295,45 @@ async fn create_event(
     Ok(resp)
 }
 
-/// What a publishable key is told about an event it recorded: its id and type, and
-/// that it was accepted.
+/// What a publishable key is told about an event it recorded: its id and type, that
+/// it was accepted, and for an arrival the friend's offer (their coupon code, or that
+/// it is being checked); never the referral's risk or signals.
 fn browser_answer(body: &str) -> String {
     let full: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-    serde_json::json!({
+    let mut out = serde_json::json!({
         "id": full["id"],
         "type": full["type"],
         "accepted": true,
-    })
-    .to_string()
+    });
+    if full["type"] == "arrival" {
+        out["offer"] = offer_of(&full);
+    }
+    out.to_string()
+}
+
+/// The friend's offer in an arrival's answer: `issued` with the coupon code (or the
+/// credit), `pending` while the referral is reviewed, `unavailable` otherwise.
+pub fn offer_of(full: &serde_json::Value) -> serde_json::Value {
+    let reward = full["rewards"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["trigger"] == "arrival"));
+    match reward {
+        Some(r)
+            if matches!(
+                r["status"].as_str(),
+                Some("approved" | "redeemed" | "fulfilled")
+            ) =>
+        {
+            serde_json::json!({
+                "status": "issued",
+                "kind": r["kind"],
+                "coupon_code": r["coupon_code"],
+                "coupon_expires_at": r["coupon_expires_at"],
+                "amount": r["amount"],
+                "currency": r["currency"],
+            })
+        }
+        Some(r) if r["status"] == "pending" => serde_json::json!({"status": "pending"}),
+        _ => serde_json::json!({"status": "unavailable"}),
+    }
 }

@@ -96,6 +96,8 @@ pub struct ProgramIn {
     pub payout_threshold: Option<Money>,
     /// Fraud thresholds and limits (defaults: review from 40, reject from 80).
     pub fraud: Option<FraudSettings>,
+    /// The friend page links lead to (default off: straight to the shop).
+    pub friend_page: Option<vouch_domain::program::FriendPage>,
 }
 
 /// Changes to a program; omitted fields stay as they are. A reward set to `null` is
@@ -141,6 +143,7 @@ pub struct ProgramPatch {
     #[schema(value_type = Option<Money>)]
     pub payout_threshold: Option<Option<Money>>,
     pub fraud: Option<FraudSettings>,
+    pub friend_page: Option<vouch_domain::program::FriendPage>,
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`).
@@ -178,6 +181,7 @@ pub struct ProgramOut {
     pub points_value: Option<Money>,
     pub payout_threshold: Option<Money>,
     pub fraud: FraudSettings,
+    pub friend_page: vouch_domain::program::FriendPage,
     /// Things to know about this configuration (multi-level compliance, say).
     pub warnings: Vec<String>,
     /// Increases on every change.
@@ -215,6 +219,7 @@ impl ProgramOut {
             points_value: p.config.points_value,
             payout_threshold: p.config.payout_threshold,
             fraud: p.config.fraud,
+            friend_page: p.config.friend_page,
             version: p.version,
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
@@ -288,6 +293,9 @@ pub fn apply_patch(config: ProgramConfig, patch: ProgramPatch) -> Result<Program
     if let Some(v) = patch.fraud {
         c.fraud = v;
     }
+    if let Some(v) = patch.friend_page {
+        c.friend_page = v;
+    }
     Ok(c.validate()?)
 }
 
@@ -333,6 +341,7 @@ async fn create_program(
         points_value: input.points_value,
         payout_threshold: input.payout_threshold,
         fraud: input.fraud.unwrap_or_default(),
+        friend_page: input.friend_page.unwrap_or_default(),
     }
     .validate()?;
     let now = state.clock.now();

@@ -32,9 +32,12 @@ const MAX_LISTED: usize = 1_000;
 /// A hypothetical payment.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SimEventIn {
-    /// `purchase` (default) or `subscription_payment`; signups earn nothing here.
+    /// `purchase` (default), `subscription_payment`, `signup` or `custom` (with
+    /// `event`): each rule pays on its own step (`on`).
     #[serde(rename = "type")]
     pub kind: Option<EventKind>,
+    /// For `custom`: the event's name.
+    pub event: Option<String>,
     /// Any label for the advocate.
     pub advocate: String,
     /// Any label for the friend; the friend's first payment converts.
@@ -189,8 +192,26 @@ fn hypothetical(
                 Some(t) => parse_time(&field("occurred_at"), t)?,
                 None => start + i64::try_from(i).unwrap_or(0),
             };
+            let kind = e.kind.unwrap_or(EventKind::Purchase);
+            if kind == EventKind::Refund {
+                return Err(ApiError::invalid(
+                    field("type"),
+                    "refunds are not simulated: give purchase, subscription_payment, signup or custom",
+                ));
+            }
+            let event = match (kind, e.event.as_deref()) {
+                (EventKind::Custom, Some(n)) => Some(vouch_domain::event::EventName::parse(
+                    &field("event"),
+                    n,
+                )?),
+                (EventKind::Custom, None) => {
+                    return Err(ApiError::invalid(field("event"), "is required for custom"))
+                }
+                _ => None,
+            };
             Ok(vouch_domain::simulate::SimEvent {
-                kind: e.kind.unwrap_or(EventKind::Purchase),
+                kind,
+                event,
                 advocate: e.advocate.trim().to_owned(),
                 customer: e.customer.trim().to_owned(),
                 order,
@@ -205,7 +226,7 @@ fn hypothetical(
 ///
 /// Applies a configuration (the program's, or the program's with `config` changes) to
 /// hypothetical `events`, or replays the program's own recorded purchases between
-/// `backtest.from` and `backtest.to` under it and reports the cost next to what the
+/// `backtest.from` and `backtest.to` (signups and custom events too) under it and reports the cost next to what the
 /// current rules actually produced. Nothing is written. Attribution windows are not
 /// replayed; every listed event counts as attributed to its advocate.
 #[utoipa::path(post, path = "/programs/{id}/simulate", tag = "programs",

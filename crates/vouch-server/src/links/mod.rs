@@ -33,6 +33,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/r/{code}", get(follow_link))
         .route("/r/{code}/qr.svg", get(qr::link_qr))
+        .route(
+            "/r/{code}/claim",
+            axum::routing::post(crate::portal::friend::claim),
+        )
 }
 
 /// Resolves a code through the cache; `None` for unknown codes.
@@ -49,9 +53,16 @@ async fn follow_link(
     State(state): State<AppState>,
     code: Result<Path<String>, PathRejection>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let lang = Lang::from_headers(None, &headers);
+    // `?lang=` switches the friend page's language; nothing else is read from the query.
+    let asked = query.as_deref().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "lang")
+            .map(|(_, v)| v.into_owned())
+    });
+    let lang = Lang::from_headers(asked.as_deref(), &headers);
     // A path that is not even text (`/r/%ff`) is just an unknown link.
     let code = code.map(|Path(c)| c).unwrap_or_default();
     let Some(link) = resolve(&state, &code).await.filter(|l| l.target.active) else {
@@ -97,6 +108,10 @@ async fn follow_link(
         return redirect_without_click(target);
     }
     metrics::counter!("vouch_clicks_total").increment(1);
+    if target.friend_page {
+        return crate::portal::friend::show(&state, &link, location, attributed.as_str(), lang)
+            .await;
+    }
     redirect_response(&location, attributed.as_str(), target.window_days)
 }
 

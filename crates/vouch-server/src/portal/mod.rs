@@ -1,7 +1,9 @@
 //! Pages advocates and friends see: the program page `/p/{slug}` (join, then your link,
-//! QR code and share buttons) and the friendly 404 of unknown links. Server-rendered,
+//! QR code and share buttons), the friend page a link can lead to (the friend's offer
+//! and coupon) and the friendly 404 of unknown links. Server-rendered,
 //! in Arabic (right-to-left) and English, with no CDN so they work offline.
 
+pub(crate) mod friend;
 mod i18n;
 mod program;
 
@@ -29,6 +31,7 @@ impl Pages {
         env.set_formatter(html_formatter);
         env.add_template("base.html", include_str!("../../templates/base.html"))?;
         env.add_template("program.html", include_str!("../../templates/program.html"))?;
+        env.add_template("friend.html", include_str!("../../templates/friend.html"))?;
         env.add_template(
             "not_found.html",
             include_str!("../../templates/not_found.html"),
@@ -90,6 +93,40 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/p/{slug}", get(program::show_program))
         .route("/p/{slug}/join", post(program::join_program))
+}
+
+/// The visitor's network and browser as the fraud rules compare them (keyed hashes).
+pub(crate) async fn sighting(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    peer: std::net::SocketAddr,
+    workspace: &vouch_domain::ids::WorkspaceId,
+) -> vouch_app::fraud::Sighting {
+    let ctx = vouch_app::fraud::ContextIn {
+        ip_address: Some(crate::links::client_ip(state, headers, peer)),
+        user_agent: headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        ..Default::default()
+    };
+    vouch_app::fraud::fingerprint(state.store.as_ref(), &state.fraud, workspace, &ctx)
+        .await
+        .unwrap_or_default()
+}
+
+/// What a rule gives, in the page's language: `10.00 USD`, `50 PTS`, `20% off` (in
+/// Arabic `خصم 20%`).
+pub fn gift_text(
+    cat: &i18n::Catalog,
+    lang: Lang,
+    rule: &vouch_domain::program::RewardRule,
+) -> String {
+    let summary = rule.summary();
+    match summary.strip_suffix(" off") {
+        Some(value) => cat.format(lang, "value-off", &[("value", value.to_owned())]),
+        None => summary,
+    }
 }
 
 /// The friendly page for unknown or inactive links and programs.

@@ -112,18 +112,50 @@ fn render(state: &AppState, status: StatusCode, p: PageInput<'_>) -> Response {
     let cat = state.pages.i18n();
     let lang = p.lang;
     let name = p.program.config.name.clone();
-    let money = |r: &Option<vouch_domain::program::RewardRule>| r.as_ref().map(|r| r.summary());
-    let offer = match (
-        money(&p.program.config.referrer_reward),
-        money(&p.program.config.referee_reward),
-    ) {
+    let c = &p.program.config;
+    let money = |r: &Option<vouch_domain::program::RewardRule>| {
+        r.as_ref().map(|r| super::gift_text(cat, lang, r))
+    };
+    // When each side is paid, in words: each rule says (`on`).
+    use vouch_domain::rules::PaysOn;
+    let when_key = |r: &Option<vouch_domain::program::RewardRule>, friend: bool| {
+        let on = r.as_ref().map(|r| r.on).unwrap_or_default();
+        match (on, friend) {
+            (PaysOn::Signup, false) => "when-signup",
+            (PaysOn::Event, false) => "when-event",
+            (_, false) => "when-purchase",
+            (PaysOn::Signup, true) => "friend-when-signup",
+            (PaysOn::Arrival, true) => "friend-when-arrival",
+            (_, true) => "friend-when-purchase",
+        }
+    };
+    let text = |key: &str| {
+        cat.messages(lang)
+            .get(&key.replace('-', "_"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let when = text(when_key(&c.referrer_reward, false));
+    let friend_when = text(when_key(&c.referee_reward, true));
+    let offer = match (money(&c.referrer_reward), money(&c.referee_reward)) {
         (Some(referrer), Some(referee)) => Some(cat.format(
             lang,
             "hero-give-get",
-            &[("referrer", referrer), ("referee", referee)],
+            &[
+                ("referrer", referrer),
+                ("referee", referee),
+                ("when", when),
+                ("friend_when", friend_when),
+            ],
         )),
-        (Some(referrer), None) => Some(cat.format(lang, "hero-get", &[("referrer", referrer)])),
-        (None, Some(referee)) => Some(cat.format(lang, "hero-give", &[("referee", referee)])),
+        (Some(referrer), None) => {
+            Some(cat.format(lang, "hero-get", &[("referrer", referrer), ("when", when)]))
+        }
+        (None, Some(referee)) => Some(cat.format(
+            lang,
+            "hero-give",
+            &[("referee", referee), ("friend_when", friend_when)],
+        )),
         (None, None) => None,
     };
     let share = p.shown.as_ref().map(|s| {
@@ -285,22 +317,7 @@ pub async fn join_program(
         .filter(|n| !n.is_empty())
         .map(|n| n.chars().take(200).collect());
     // The advocate's own network and browser, to recognise them behind a friend later.
-    let ctx = vouch_app::fraud::ContextIn {
-        ip_address: Some(crate::links::client_ip(&state, &headers, peer)),
-        user_agent: headers
-            .get(axum::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        ..Default::default()
-    };
-    let sighting = vouch_app::fraud::fingerprint(
-        state.store.as_ref(),
-        &state.fraud,
-        &program.workspace_id,
-        &ctx,
-    )
-    .await
-    .unwrap_or_default();
+    let sighting = super::sighting(&state, &headers, peer, &program.workspace_id).await;
     let input = EnrolmentInput {
         email: Some(email),
         name,

@@ -5,6 +5,7 @@ mod harness;
 mod activity;
 mod attribution_edges;
 mod events;
+mod famous_programs;
 mod fraud;
 mod fraud_cases;
 mod links;

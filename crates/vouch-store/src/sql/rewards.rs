@@ -284,15 +284,26 @@ impl RewardTx for SqlTx {
                 super::status_list(&ReferralStatus::CONVERTED, |s| s.as_str())
             ));
         }
-        if let Some((_, currency, _)) = &q.usage {
-            // What "standing" means is the domain's.
+        if let Some(u) = &q.usage {
+            // What "standing" means is the domain's; milestone bonuses take no slot.
             let standing = super::status_list(&RewardStatus::STANDING, |s| s.as_str());
+            let slots = format!(
+                "FROM rewards WHERE participant_id = ? AND role = 'referrer' \
+                 AND created_at >= ? AND status IN ({standing}) \
+                 AND trigger NOT LIKE 'milestone:%'"
+            );
+            let what = if u.per_referral {
+                "DISTINCT referral_id"
+            } else {
+                "1"
+            };
             cols.push(format!(
-                "(SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM rewards \
-                 WHERE participant_id = ? AND role = 'referrer' AND created_at >= ? \
-                 AND status IN ({standing}) LIMIT ?) AS u) AS usage_n"
+                "(SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT {what} {slots} LIMIT ?) AS u) \
+                 AS usage_n, \
+                 (SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 {slots} \
+                 AND referral_id = ? LIMIT 1) AS r) AS usage_this"
             ));
-            if currency.is_some() {
+            if u.currency.is_some() {
                 cols.push(format!(
                     "(SELECT CAST(COALESCE(SUM(amount - reversed_amount), 0) AS BIGINT) \
                      FROM rewards WHERE participant_id = ? AND role = 'referrer' \
@@ -321,10 +332,12 @@ impl RewardTx for SqlTx {
         for (since, limit) in &q.conversions {
             query = query.bind(referrer).bind(*since).bind((*limit).max(0));
         }
-        if let Some((since, currency, limit)) = &q.usage {
-            query = query.bind(referrer).bind(*since).bind((*limit).max(0));
-            if let Some(c) = currency {
-                query = query.bind(referrer).bind(*since).bind(c.as_str());
+        if let Some(u) = &q.usage {
+            query = query.bind(referrer).bind(u.since).bind(u.limit.max(0));
+            let this = q.referral.map(|r| r.as_str()).unwrap_or_default();
+            query = query.bind(referrer).bind(u.since).bind(this);
+            if let Some(c) = &u.currency {
+                query = query.bind(referrer).bind(u.since).bind(c.as_str());
             }
         }
         if let Some((program, currency)) = &q.spend {
@@ -339,9 +352,10 @@ impl RewardTx for SqlTx {
         for i in 0..q.conversions.len() {
             t.conversions.push(get(&format!("conv{i}"))?);
         }
-        if let Some((_, currency, _)) = &q.usage {
+        if let Some(u) = &q.usage {
             t.usage_count = get("usage_n")?;
-            if currency.is_some() {
+            t.this_referral_counted = get("usage_this")? > 0;
+            if u.currency.is_some() {
                 t.usage_amount = get("usage_sum")?;
             }
         }

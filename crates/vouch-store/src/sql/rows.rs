@@ -138,6 +138,7 @@ pub(crate) fn link_target(row: &AnyRow) -> Result<LinkTarget> {
         model: config.attribution_model,
         active,
         hash_key: s(row, "hash_key")?,
+        friend_page: config.friend_page.enabled,
     })
 }
 

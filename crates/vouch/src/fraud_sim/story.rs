@@ -339,6 +339,8 @@ pub async fn replay(url: &str, traffic: &Traffic) -> anyhow::Result<Outcome> {
                 let clicked = clicks.get(&i).map(|(id, _)| id.clone());
                 let input = EventInput {
                     kind,
+                    event_name: None,
+                    refund_id: None,
                     email: s
                         .email
                         .as_deref()

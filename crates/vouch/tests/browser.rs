@@ -1,0 +1,128 @@
+//! Pages in a real browser: Debian's Chromium driven by playwright-core (`e2e/`,
+//! installed by `scripts/browser-deps.sh`, which `.ci/run` calls). Without Chromium or
+//! the npm packages the tests skip loudly; with `CI` or `VOUCH_REQUIRE_BROWSER` set they
+//! fail instead.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+mod common;
+use common::serve;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Whether the browser and the script's packages are here; panics when they must be.
+fn browser_ready() -> bool {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let ready = std::path::Path::new(&chromium).exists()
+        && repo().join("e2e/node_modules/playwright-core").exists()
+        && Command::new("node").arg("--version").output().is_ok();
+    let required =
+        std::env::var_os("CI").is_some() || std::env::var_os("VOUCH_REQUIRE_BROWSER").is_some();
+    if !ready {
+        assert!(
+            !required,
+            "browser tests required but Chromium or e2e/node_modules is missing: run scripts/browser-deps.sh"
+        );
+        eprintln!(
+            "SKIPPING browser tests: Chromium or e2e/node_modules is missing (scripts/browser-deps.sh installs them)"
+        );
+    }
+    ready
+}
+
+async fn post(base: &str, sk: &str, path: &str, body: Value) -> Value {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .bearer_auth(sk)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{path}: {}", resp.status());
+    resp.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_friend_page_shows_and_carries_the_coupon_in_both_languages() {
+    if !browser_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().display().to_string();
+    let server = serve(&["--data-dir", &data]);
+    let sk = server
+        .stdout
+        .iter()
+        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("sk_")))
+        .expect("secret key printed")
+        .to_owned();
+    let base = server.base.clone();
+    let program = post(
+        &base,
+        &sk,
+        "/api/v1/programs",
+        json!({
+            "name": "Demo Coffee",
+            "destination_url": "https://shop.example.com/",
+            "referrer_reward": {"kind": "credit", "amount": 1000, "currency": "USD"},
+            "referee_reward": {"kind": "coupon", "currency": "USD", "on": "arrival",
+                "coupon": {"discount_type": "percent_off", "percent": 20}},
+            "friend_page": {"enabled": true, "coupon_link": "query"},
+        }),
+    )
+    .await;
+    let advocate = post(
+        &base,
+        &sk,
+        &format!(
+            "/api/v1/programs/{}/participants",
+            program["id"].as_str().unwrap()
+        ),
+        json!({"email": "sara@example.com", "name": "Sara Haddad"}),
+    )
+    .await;
+    let code = advocate["referral_code"].as_str().unwrap().to_owned();
+    let shots = repo().join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(repo().join("e2e/friend_page.mjs"))
+            .args([&base, &code, &shots.display().to_string()])
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser checks failed:\n{stdout}\n{stderr}"
+    );
+    // The codes the page showed are the friends' coupon rewards, issued once each.
+    let codes: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let rewards: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/rewards?limit=100", server.base))
+        .bearer_auth(&sk)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let issued: Vec<&str> = rewards["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["trigger"] == "arrival")
+        .filter_map(|r| r["coupon_code"].as_str())
+        .collect();
+    assert_eq!(issued.len(), 2, "{rewards}");
+    assert!(issued.contains(&codes["en"].as_str().unwrap()));
+    assert!(issued.contains(&codes["ar"].as_str().unwrap()));
+}
