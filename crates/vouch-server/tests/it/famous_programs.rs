@@ -16,6 +16,7 @@ both!(
     small_orders_do_not_advance_the_tier,
     a_custom_event_converts_and_pays_once,
     refunds_are_told_apart_by_their_own_id,
+    one_device_cannot_collect_many_offers,
     simulate_accepts_every_trigger
 );
 
@@ -208,6 +209,43 @@ async fn a_twenty_percent_coupon_on_arrival_pays_at_the_first_checkout_and_a_bon
     let (own, _) = claim(&app, code, "sara@example.com").await;
     assert!(coupon_on_page(&own).is_none(), "{own}");
     assert!(own.contains("not available"), "{own}");
+}
+
+/// Offers are claimed through the fraud checks: a second email from the same phone is
+/// held for review (its coupon withheld); the first keeps theirs.
+async fn one_device_cannot_collect_many_offers(app: TestApp) {
+    let p = app
+        .program(json!({
+            "referrer_reward": {"kind": "credit", "amount": 1000, "currency": "USD"},
+            "referee_reward": {"kind": "coupon", "currency": "USD", "on": "arrival",
+                "coupon": {"discount_type": "amount_off", "amount": 1500}},
+        }))
+        .await;
+    let a = app.advocate(&p, "mo@example.com").await;
+    let arrive = |email: &str| {
+        json!({"type": "arrival", "program_id": p["id"], "referral_code": a["referral_code"],
+            "customer": {"email": email}, "device_id": "dev-phone-1",
+            "ip_address": "203.0.113.7",
+            "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"})
+    };
+    let mut offers = vec![];
+    for email in ["one@example.net", "two@example.org", "three@example.com"] {
+        let resp = app
+            .client
+            .post(app.url("/api/v1/events"))
+            .bearer_auth(&app.pk)
+            .json(&arrive(email))
+            .send()
+            .await
+            .unwrap();
+        let out = expect_json(resp, 201).await;
+        offers.push(out["offer"]["status"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(offers[0], "issued", "{offers:?}");
+    assert!(
+        offers[1..].iter().all(|o| o != "issued"),
+        "one phone, one offer: {offers:?}"
+    );
 }
 
 async fn airbnb_pays_once_on_the_first_qualifying_trip(app: TestApp) {
