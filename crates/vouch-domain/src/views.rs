@@ -46,6 +46,10 @@ pub struct ReferralOut {
     /// Rewards a rule would have given but a limit or condition refused, and why
     /// (`advocate_cap`, `budget`, `min_order_amount`, …).
     pub skipped_rewards: Vec<crate::rules::Skipped>,
+    /// While the referral still waits for the step that converts it (`clicked`,
+    /// `signed_up`): why the friend's last payment did not qualify (`min_order_amount`,
+    /// `currency_mismatch`, …), or null.
+    pub waiting_because: Option<crate::rules::Skipped>,
     /// 0–100: the sum of the fraud signals' weights.
     pub risk_score: i64,
     /// Why the referral looks risky, each with a stable `code` and an explanation.
@@ -57,7 +61,17 @@ pub struct ReferralOut {
 
 impl From<Referral> for ReferralOut {
     fn from(r: Referral) -> Self {
+        let waiting_because = if r.status.awaits_conversion() {
+            r.skipped
+                .iter()
+                .rev()
+                .find(|s| s.reason.is_condition())
+                .cloned()
+        } else {
+            None
+        };
         Self {
+            waiting_because,
             id: r.id.to_string(),
             program_id: r.program_id.to_string(),
             status: r.status,

@@ -286,12 +286,17 @@ async fn airbnb_pays_once_on_the_first_qualifying_trip(app: TestApp) {
         small["referral"]["skipped_rewards"][0]["reason"],
         "min_order_amount"
     );
+    assert_eq!(
+        small["referral"]["waiting_because"]["reason"], "min_order_amount",
+        "the referral says what it waits for"
+    );
     let big = app
         .event(json!({"type": "purchase", "program_id": p["id"],
             "customer": {"email": "guest@example.net"}, "order_id": "trip-2",
             "amount": 12000, "currency": "USD"}))
         .await;
     assert_eq!(big["referral"]["status"], "rewarded", "{big}");
+    assert_eq!(big["referral"]["waiting_because"], Value::Null);
     let paid = rewards_of(&big, "referrer");
     assert_eq!(paid.len(), 1, "{big}");
     assert_eq!(paid[0]["amount"], 1500);
