@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod attribution;
+pub mod click;
 pub mod code;
 pub mod email;
 pub mod entities;

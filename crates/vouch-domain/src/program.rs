@@ -111,6 +111,14 @@ pub struct ProgramConfig {
     /// The friend page (off: links redirect straight to the shop).
     #[serde(default)]
     pub friend_page: FriendPage,
+    /// A visitor's repeat clicks on one link within this many hours count once as a
+    /// unique click (default 24).
+    #[serde(default = "default_unique_window")]
+    pub unique_click_window_hours: i64,
+}
+
+fn default_unique_window() -> i64 {
+    crate::click::DEFAULT_UNIQUE_WINDOW_HOURS
 }
 
 impl ProgramConfig {
@@ -191,6 +199,15 @@ impl ProgramConfig {
         self.friend_page
             .validate()
             .map_err(|e| e.within("friend_page"))?;
+        if self.unique_click_window_hours == 0 {
+            self.unique_click_window_hours = default_unique_window();
+        }
+        if !(1..=24 * 90).contains(&self.unique_click_window_hours) {
+            return Err(DomainError::invalid(
+                "unique_click_window_hours",
+                "must be between 1 and 2160 (90 days)",
+            ));
+        }
         Ok(self)
     }
 

@@ -111,6 +111,9 @@ fn parse_wrk(out: &str) -> Option<WrkRun> {
     })
 }
 
+/// The browser string of every benchmark request: links count only people's clicks.
+const BROWSER: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+
 fn wrk(url: &str, seconds: u64) -> Result<WrkRun, String> {
     let out = Command::new("wrk")
         .args([
@@ -118,6 +121,9 @@ fn wrk(url: &str, seconds: u64) -> Result<WrkRun, String> {
             format!("-c{CONNECTIONS}"),
             format!("-d{seconds}s"),
             "--latency".to_owned(),
+            // A phone's browser, as people's clicks carry (both endpoints get it).
+            "-H".to_owned(),
+            format!("User-Agent: {BROWSER}"),
             url.to_owned(),
         ])
         .stdin(Stdio::null())
@@ -364,6 +370,7 @@ async fn start() -> Fixture {
 async fn check_same_shape(f: &Fixture) {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .user_agent(BROWSER)
         .build()
         .expect("client");
     for path in ["r", "baseline/r"] {

@@ -44,4 +44,7 @@ friend-pending = نتحقق من دعوتك. يمكنك التسوق الآن؛ 
 friend-unavailable = هذا العرض غير متاح لهذا البريد الإلكتروني. لا يزال بإمكانك التسوق.
 friend-error = حدث خطأ ما. يُرجى المحاولة مرة أخرى.
 value-off = خصم { $value }
+preview-title = { $name } يهديك { $gift } في { $program }
+preview-title-anon = صديق يهديك { $gift } في { $program }
+preview-description = افتح الرابط لتحصل على هديتك في { $program }.
 powered = الإحالات عبر Vouch

@@ -44,4 +44,7 @@ friend-pending = We are checking your invitation. You can shop now; your offer f
 friend-unavailable = This offer is not available for this email. You can still shop.
 friend-error = Something went wrong. Please try again.
 value-off = { $value } off
+preview-title = { $name } gives you { $gift } at { $program }
+preview-title-anon = A friend gives you { $gift } at { $program }
+preview-description = Follow the link to claim your gift at { $program }.
 powered = Referrals by Vouch

@@ -15,6 +15,8 @@ pub trait ClickStore: Send + Sync {
     /// Appends clicks in one transaction (the group commit).
     async fn insert_clicks(&self, clicks: &[NewClick]) -> Result<()>;
     async fn get_click(&self, id: &ClickId) -> Result<Option<Click>>;
+    /// Counts a visit that is not a click (one upsert per advocate, kind, app and day).
+    async fn count_visit(&self, visit: &LinkVisit) -> Result<()>;
 }
 
 /// Links and the click log: work inside a transaction.

@@ -89,6 +89,8 @@ pub struct LinkTarget {
     pub hash_key: String,
     /// The link leads to the friend page instead of straight to the shop.
     pub friend_page: bool,
+    /// Repeat clicks within this many hours are not unique.
+    pub unique_window_hours: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +104,23 @@ pub struct NewClick {
     pub ip_hash: Option<String>,
     pub user_agent: Option<String>,
     pub referer: Option<String>,
+    /// Where it came from (`qr`, `whatsapp`, a `utm_source`).
+    pub source: Option<String>,
+    /// The visitor's first click on this link within the program's window.
+    pub unique: bool,
+}
+
+/// A visit to a link that is not a click (a preview, a crawler, a prefetch), counted.
+#[derive(Debug, Clone)]
+pub struct LinkVisit {
+    pub workspace_id: WorkspaceId,
+    pub program_id: ProgramId,
+    pub participant_id: ParticipantId,
+    /// `preview`, `bot` or `prefetch`.
+    pub kind: &'static str,
+    /// The app a preview was built for; empty for the others.
+    pub app: &'static str,
+    pub at: Millis,
 }
 
 #[derive(Debug, Clone)]
@@ -221,7 +240,14 @@ pub struct NewLedgerTx {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParticipantStats {
+    /// People's clicks, every visit.
     pub clicks: i64,
+    /// Counted once per visitor within the program's window.
+    pub unique_clicks: i64,
+    /// Clicks per source (`qr`, `whatsapp`, …; `direct` for none), most first.
+    pub clicks_by_source: Vec<(String, i64)>,
+    /// Visits that are not clicks, per kind (`preview`, `bot`, `prefetch`).
+    pub not_clicks: Vec<(String, i64)>,
     pub signups: i64,
     pub conversions: i64,
 }

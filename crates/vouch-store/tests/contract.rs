@@ -266,6 +266,8 @@ async fn link_targets_and_clicks(store: Arc<dyn Store>) {
             ip_hash: Some("h".into()),
             user_agent: None,
             referer: Some("r".into()),
+            source: (i % 2 == 0).then(|| "qr".into()),
+            unique: true,
         })
         .collect();
     store.insert_clicks(&clicks).await.unwrap();

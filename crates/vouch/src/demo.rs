@@ -84,6 +84,8 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
                 ip_hash: None,
                 user_agent: None,
                 referer: None,
+                source: None,
+                unique: true,
             })
             .collect();
         store.insert_clicks(&clicks).await?;

@@ -29,8 +29,10 @@ fn sqlite_args(dir: &Path) -> Vec<String> {
 }
 
 fn client() -> reqwest::Client {
+    // A person's browser: links do not count requests without one as clicks.
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .user_agent("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36")
         .build()
         .unwrap()
 }

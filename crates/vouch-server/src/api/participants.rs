@@ -161,7 +161,20 @@ pub struct ParticipantIn {
 /// Counts of what an advocate's sharing produced.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatsOut {
+    /// People's clicks, every visit (previews, crawlers and prefetches are not clicks).
     pub clicks: i64,
+    /// Clicks counted once per visitor within the program's `unique_click_window_hours`.
+    pub unique_clicks: i64,
+    /// Clicks per source: `qr` (the QR code), the share buttons (`whatsapp`,
+    /// `telegram`, `x`, `facebook`, `linkedin`, `email`, `sms`, `copy`), a link's
+    /// `utm_source`, or `direct`.
+    pub clicks_by_source: std::collections::BTreeMap<String, i64>,
+    /// Link previews built by chat and social apps (not clicks).
+    pub previews: i64,
+    /// Crawlers, scanners and scripts (not clicks).
+    pub bots: i64,
+    /// Browsers fetching ahead and `HEAD` requests (not clicks).
+    pub prefetches: i64,
     pub signups: i64,
     pub conversions: i64,
 }
@@ -240,8 +253,20 @@ impl ParticipantOut {
     }
 
     fn with_details(mut self, stats: ParticipantStats, balances: Vec<Balance>) -> Self {
+        let not = |kind: &str| {
+            stats
+                .not_clicks
+                .iter()
+                .find(|(k, _)| k == kind)
+                .map_or(0, |(_, n)| *n)
+        };
         self.stats = Some(StatsOut {
             clicks: stats.clicks,
+            unique_clicks: stats.unique_clicks,
+            clicks_by_source: stats.clicks_by_source.iter().cloned().collect(),
+            previews: not("preview"),
+            bots: not("bot"),
+            prefetches: not("prefetch"),
             signups: stats.signups,
             conversions: stats.conversions,
         });

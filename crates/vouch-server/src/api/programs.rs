@@ -98,6 +98,9 @@ pub struct ProgramIn {
     pub fraud: Option<FraudSettings>,
     /// The friend page links lead to (default off: straight to the shop).
     pub friend_page: Option<vouch_domain::program::FriendPage>,
+    /// Repeat clicks of one visitor on a link within this many hours count once as
+    /// unique (default 24).
+    pub unique_click_window_hours: Option<i64>,
 }
 
 /// Changes to a program; omitted fields stay as they are. A reward set to `null` is
@@ -144,6 +147,7 @@ pub struct ProgramPatch {
     pub payout_threshold: Option<Option<Money>>,
     pub fraud: Option<FraudSettings>,
     pub friend_page: Option<vouch_domain::program::FriendPage>,
+    pub unique_click_window_hours: Option<i64>,
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`).
@@ -182,6 +186,7 @@ pub struct ProgramOut {
     pub payout_threshold: Option<Money>,
     pub fraud: FraudSettings,
     pub friend_page: vouch_domain::program::FriendPage,
+    pub unique_click_window_hours: i64,
     /// Things to know about this configuration (multi-level compliance, say).
     pub warnings: Vec<String>,
     /// Increases on every change.
@@ -220,6 +225,7 @@ impl ProgramOut {
             payout_threshold: p.config.payout_threshold,
             fraud: p.config.fraud,
             friend_page: p.config.friend_page,
+            unique_click_window_hours: p.config.unique_click_window_hours,
             version: p.version,
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
@@ -296,6 +302,9 @@ pub fn apply_patch(config: ProgramConfig, patch: ProgramPatch) -> Result<Program
     if let Some(v) = patch.friend_page {
         c.friend_page = v;
     }
+    if let Some(v) = patch.unique_click_window_hours {
+        c.unique_click_window_hours = v;
+    }
     Ok(c.validate()?)
 }
 
@@ -342,6 +351,7 @@ async fn create_program(
         payout_threshold: input.payout_threshold,
         fraud: input.fraud.unwrap_or_default(),
         friend_page: input.friend_page.unwrap_or_default(),
+        unique_click_window_hours: input.unique_click_window_hours.unwrap_or(0),
     }
     .validate()?;
     let now = state.clock.now();

@@ -17,10 +17,11 @@ use axum::Router;
 use vouch_domain::code::ReferralCode;
 use vouch_domain::ids::ClickId;
 use vouch_domain::program::AttributionModel;
-use vouch_domain::{attribution, DAY_MS};
+use vouch_domain::{attribution, click, DAY_MS};
 use vouch_store::{LinkTarget, NewClick};
 
 pub use cache::{Link, LinkCache};
+pub use qr::render_svg;
 pub use vouch_app::hashing::IpHasher;
 pub use writer::ClickWriter;
 
@@ -48,12 +49,16 @@ pub(crate) async fn resolve(state: &AppState, raw: &str) -> Option<std::sync::Ar
         .await
 }
 
-/// Follow a referral link.
+/// Follow a referral link. People's clicks are recorded and redirected (or shown the
+/// friend page); link previews get a page of Open Graph tags, crawlers a plain
+/// redirect and prefetches a refusal, none of them a click id or a cookie: they are
+/// counted apart.
 async fn follow_link(
     State(state): State<AppState>,
     code: Result<Path<String>, PathRejection>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
+    method: axum::http::Method,
     headers: HeaderMap,
 ) -> Response {
     // `?lang=` switches the friend page's language; nothing else is read from the query.
@@ -73,10 +78,36 @@ async fn follow_link(
     };
     let target = &link.target;
     let now = state.clock.now();
+    let ua = header_text(&headers, header::USER_AGENT, 512);
+    let visitor = click::classify(
+        method == axum::http::Method::HEAD,
+        ua.as_deref(),
+        headers.get("purpose").and_then(|v| v.to_str().ok()),
+        headers.get("sec-purpose").and_then(|v| v.to_str().ok()),
+    );
+    if visitor != click::Visitor::Person {
+        let head = method == axum::http::Method::HEAD;
+        return not_a_click(&state, &link, visitor, head, now).await;
+    }
     let new_click = ClickId::new();
-    // First-click programs keep an earlier, still-valid click of the same program.
+    // The visitor's earlier click (their cookie): a repeat on this link is not unique,
+    // and first-click programs keep an earlier, still-valid click of the program.
+    let earlier = earlier_click(&state, &headers).await;
+    let unique = click::is_unique(
+        earlier
+            .as_ref()
+            .filter(|c| c.participant_id == target.participant_id)
+            .map(|c| c.occurred_at),
+        now,
+        target.unique_window_hours,
+    );
     let carried = match target.model {
-        AttributionModel::FirstClick => earlier_click(&state, &headers, target, now).await,
+        AttributionModel::FirstClick => earlier
+            .filter(|c| {
+                c.program_id == target.program_id
+                    && attribution::within_window(c.occurred_at, now, target.window_days)
+            })
+            .map(|c| c.id),
         AttributionModel::LastClick => None,
     };
     let attributed = carried.unwrap_or_else(|| new_click.clone());
@@ -96,10 +127,11 @@ async fn follow_link(
             .map(|ip| link.ip_key.hash(&ip.to_string())),
         // Browser strings and referers are not kept: the browser as a keyed hash (to
         // compare with the friend's later), the referer only as the coupon site it is.
-        user_agent: header_text(&headers, header::USER_AGENT, 512)
-            .map(|ua| vouch_app::fraud::ua_hash(&link.ip_key, &ua)),
+        user_agent: ua.map(|ua| vouch_app::fraud::ua_hash(&link.ip_key, &ua)),
         referer: header_text(&headers, header::REFERER, 1024)
             .and_then(|r| vouch_app::fraud::coupon_site_of(&state.fraud, &r)),
+        source: click::source_of(query.as_deref()),
+        unique,
     };
     // The redirect waits for the click's commit: an answered click is never lost.
     if !state.clicks.record(click).await {
@@ -150,18 +182,56 @@ fn redirect_without_click(target: &LinkTarget) -> Response {
     resp
 }
 
-async fn earlier_click(
-    state: &AppState,
-    headers: &HeaderMap,
-    target: &LinkTarget,
-    now: i64,
-) -> Option<ClickId> {
+/// The click the visitor's cookie names, if it is one of ours (read only when the
+/// request carries one).
+async fn earlier_click(state: &AppState, headers: &HeaderMap) -> Option<vouch_store::Click> {
     let raw = cookie_value(headers, CLICK_COOKIE)?;
     let id = ClickId::parse(&raw)?;
-    let click = state.store.get_click(&id).await.ok()??;
-    (click.program_id == target.program_id
-        && attribution::within_window(click.occurred_at, now, target.window_days))
-    .then_some(click.id)
+    state.store.get_click(&id).await.ok()?
+}
+
+/// A preview, a crawler or a prefetch: counted apart (in the background: the answer
+/// does not wait for it), never given a click id or a cookie.
+async fn not_a_click(
+    state: &AppState,
+    link: &Link,
+    visitor: click::Visitor,
+    head: bool,
+    now: vouch_domain::Millis,
+) -> Response {
+    let t = &link.target;
+    if let Some(kind) = visitor.uncounted_kind() {
+        let visit = vouch_store::LinkVisit {
+            workspace_id: t.workspace_id.clone(),
+            program_id: t.program_id.clone(),
+            participant_id: t.participant_id.clone(),
+            kind,
+            app: match visitor {
+                click::Visitor::Preview(app) => app.as_str(),
+                _ => "",
+            },
+            at: now,
+        };
+        let store = state.store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.count_visit(&visit).await {
+                tracing::warn!(error = %e, "link visit not counted");
+            }
+        });
+        metrics::counter!("vouch_link_visits_total", "kind" => kind).increment(1);
+    }
+    match visitor {
+        click::Visitor::Preview(_) => crate::portal::preview::page(state, link).await,
+        // A browser fetching ahead is refused, so the person's own click, when it
+        // comes, is the one recorded.
+        click::Visitor::Prefetch if !head => {
+            let mut resp = StatusCode::SERVICE_UNAVAILABLE.into_response();
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp
+        }
+        _ => redirect_without_click(t),
+    }
 }
 
 pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -20,7 +20,8 @@ pub async fn link_qr(
     let Some(link) = super::resolve(&state, &code).await else {
         return not_found_page(&state, Lang::from_headers(None, &headers));
     };
-    let url = format!("{}/r/{}", state.config.public_url, link.target.code);
+    // Scans are counted under their own source.
+    let url = format!("{}/r/{}?s=qr", state.config.public_url, link.target.code);
     match render_svg(&url) {
         Some(svg) => (
             [

@@ -45,7 +45,10 @@ struct Offer {
 }
 
 /// The program and the advocate behind a link.
-async fn context(state: &AppState, link: &Link) -> Option<(Program, Option<Participant>)> {
+pub(crate) async fn context(
+    state: &AppState,
+    link: &Link,
+) -> Option<(Program, Option<Participant>)> {
     let t = &link.target;
     let key = (t.workspace_id.clone(), t.program_id.clone());
     let program = state
@@ -67,7 +70,7 @@ async fn context(state: &AppState, link: &Link) -> Option<(Program, Option<Parti
 }
 
 /// The advocate's first name, as they gave it.
-fn first_name(p: Option<&Participant>) -> Option<String> {
+pub(crate) fn first_name(p: Option<&Participant>) -> Option<String> {
     p.and_then(|p| p.name.as_deref())
         .and_then(|n| n.split_whitespace().next())
         .map(|n| n.chars().take(40).collect())

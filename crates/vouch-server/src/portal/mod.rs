@@ -5,6 +5,7 @@
 
 pub(crate) mod friend;
 mod i18n;
+pub(crate) mod preview;
 mod program;
 
 use std::fmt::Write as _;
@@ -32,6 +33,7 @@ impl Pages {
         env.add_template("base.html", include_str!("../../templates/base.html"))?;
         env.add_template("program.html", include_str!("../../templates/program.html"))?;
         env.add_template("friend.html", include_str!("../../templates/friend.html"))?;
+        env.add_template("preview.html", include_str!("../../templates/preview.html"))?;
         env.add_template(
             "not_found.html",
             include_str!("../../templates/not_found.html"),

@@ -39,6 +39,8 @@ struct Share {
 #[derive(Serialize)]
 struct Shown {
     url: String,
+    /// The link as the copy button copies it: clicks on it count under `copy`.
+    copy_url: String,
     code: String,
     qr: String,
 }
@@ -47,13 +49,16 @@ fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn share_links(text: &str, subject: &str, link: &str) -> Vec<Share> {
-    let both = format!("{text} {link}");
+/// The share buttons, each link marked with its channel (`?s=whatsapp`) so clicks are
+/// counted under it.
+fn share_links(text: &str, subject: &str, base: &str) -> Vec<Share> {
+    let marked = |s: &str| format!("{base}?s={s}");
+    let both = |s: &str| format!("{text} {}", marked(s));
     vec![
         Share {
             id: "whatsapp",
             label: "WhatsApp",
-            url: format!("https://wa.me/?text={}", enc(&both)),
+            url: format!("https://wa.me/?text={}", enc(&both("whatsapp"))),
         },
         Share {
             id: "x",
@@ -61,20 +66,23 @@ fn share_links(text: &str, subject: &str, link: &str) -> Vec<Share> {
             url: format!(
                 "https://x.com/intent/tweet?text={}&url={}",
                 enc(text),
-                enc(link)
+                enc(&marked("x"))
             ),
         },
         Share {
             id: "facebook",
             label: "Facebook",
-            url: format!("https://www.facebook.com/sharer/sharer.php?u={}", enc(link)),
+            url: format!(
+                "https://www.facebook.com/sharer/sharer.php?u={}",
+                enc(&marked("facebook"))
+            ),
         },
         Share {
             id: "telegram",
             label: "Telegram",
             url: format!(
                 "https://t.me/share/url?url={}&text={}",
-                enc(link),
+                enc(&marked("telegram")),
                 enc(text)
             ),
         },
@@ -83,18 +91,22 @@ fn share_links(text: &str, subject: &str, link: &str) -> Vec<Share> {
             label: "LinkedIn",
             url: format!(
                 "https://www.linkedin.com/sharing/share-offsite/?url={}",
-                enc(link)
+                enc(&marked("linkedin"))
             ),
         },
         Share {
             id: "email",
             label: "Email",
-            url: format!("mailto:?subject={}&body={}", enc(subject), enc(&both)),
+            url: format!(
+                "mailto:?subject={}&body={}",
+                enc(subject),
+                enc(&both("email"))
+            ),
         },
         Share {
             id: "sms",
             label: "SMS",
-            url: format!("sms:?&body={}", enc(&both)),
+            url: format!("sms:?&body={}", enc(&both("sms"))),
         },
     ]
 }
@@ -252,6 +264,7 @@ fn shown_for(state: &AppState, code: &str) -> Shown {
     let base = &state.config.public_url;
     Shown {
         url: format!("{base}/r/{code}"),
+        copy_url: format!("{base}/r/{code}?s=copy"),
         code: code.to_owned(),
         qr: format!("/r/{code}/qr.svg"),
     }

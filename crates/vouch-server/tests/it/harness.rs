@@ -11,6 +11,9 @@ use vouch_app::workspaces::create_workspace;
 use vouch_server::Config;
 use vouch_store::Store;
 
+/// The browser string the tests' requests carry.
+pub const BROWSER: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+
 #[derive(Debug, Clone, Copy)]
 pub enum Db {
     Sqlite,
@@ -82,8 +85,11 @@ impl TestApp {
         ));
         Some(Self {
             base: format!("http://{addr}"),
+            // A phone's browser: requests without one are scripts, and links do not
+            // count them as clicks.
             client: Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .user_agent(BROWSER)
                 .build()
                 .expect("client"),
             sk: ws.secret_key,

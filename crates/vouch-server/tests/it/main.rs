@@ -4,6 +4,7 @@ mod harness;
 
 mod activity;
 mod attribution_edges;
+mod clicks;
 mod events;
 mod famous_programs;
 mod fraud;

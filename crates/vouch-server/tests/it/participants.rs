@@ -119,7 +119,8 @@ async fn participant_shows_stats_and_balance(app: TestApp) {
     let fresh = app.participant(id).await;
     assert_eq!(
         fresh["stats"],
-        json!({"clicks": 0, "signups": 0, "conversions": 0})
+        json!({"clicks": 0, "unique_clicks": 0, "clicks_by_source": {}, "previews": 0,
+            "bots": 0, "prefetches": 0, "signups": 0, "conversions": 0})
     );
     assert_eq!(fresh["balance"], json!([]));
     let code = a["referral_code"].as_str().unwrap();
@@ -130,7 +131,8 @@ async fn participant_shows_stats_and_balance(app: TestApp) {
     let after = app.participant(id).await;
     assert_eq!(
         after["stats"],
-        json!({"clicks": 2, "signups": 1, "conversions": 1})
+        json!({"clicks": 2, "unique_clicks": 2, "clicks_by_source": {"direct": 2},
+            "previews": 0, "bots": 0, "prefetches": 0, "signups": 1, "conversions": 1})
     );
     assert_eq!(
         after["balance"],

@@ -37,9 +37,9 @@ impl ClickStore for SqlStore {
         // under load cluster, so most batches reuse a prepared one.
         let sql = super::insert_values(
             "INSERT INTO clicks (id, workspace_id, program_id, participant_id, code, \
-             occurred_at, ip_hash, user_agent, referer)",
+             occurred_at, ip_hash, user_agent, referer, source, is_unique)",
             clicks.len(),
-            9,
+            11,
         );
         let sql = self.backend.sql_owned(sql);
         let mut q = sqlx::query(&sql);
@@ -53,9 +53,30 @@ impl ClickStore for SqlStore {
                 .bind(c.occurred_at)
                 .bind(c.ip_hash.as_deref())
                 .bind(c.user_agent.as_deref())
-                .bind(c.referer.as_deref());
+                .bind(c.referer.as_deref())
+                .bind(c.source.as_deref())
+                .bind(i64::from(c.unique));
         }
         q.execute(&self.writer).await?;
+        Ok(())
+    }
+    async fn count_visit(&self, v: &LinkVisit) -> Result<()> {
+        let sql = self.backend.sql(
+            "INSERT INTO link_visits (participant_id, workspace_id, program_id, kind, app, \
+             day, visits) VALUES (?, ?, ?, ?, ?, ?, 1) \
+             ON CONFLICT (participant_id, kind, app, day) \
+             DO UPDATE SET visits = link_visits.visits + 1",
+        );
+        let day = v.at.div_euclid(vouch_domain::DAY_MS) * vouch_domain::DAY_MS;
+        sqlx::query(&sql)
+            .bind(v.participant_id.as_str())
+            .bind(v.workspace_id.as_str())
+            .bind(v.program_id.as_str())
+            .bind(v.kind)
+            .bind(v.app)
+            .bind(day)
+            .execute(&self.writer)
+            .await?;
         Ok(())
     }
     async fn get_click(&self, id: &ClickId) -> Result<Option<Click>> {

@@ -71,8 +71,38 @@ impl ParticipantStore for SqlStore {
             .bind(id.as_str())
             .fetch_one(&self.pool)
             .await?;
+        let by_source = self.backend.sql(
+            "SELECT COALESCE(source, 'direct') AS source, COUNT(*) AS n, \
+                  CAST(COALESCE(SUM(is_unique), 0) AS BIGINT) AS u FROM clicks \
+                  WHERE participant_id = ? GROUP BY COALESCE(source, 'direct') \
+                  ORDER BY n DESC, source",
+        );
+        let rows = sqlx::query(&by_source)
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        let mut clicks_by_source = Vec::with_capacity(rows.len());
+        let mut unique_clicks = 0i64;
+        for r in &rows {
+            clicks_by_source.push((r.try_get::<String, _>("source")?, r.try_get::<i64, _>("n")?));
+            unique_clicks += r.try_get::<i64, _>("u")?;
+        }
+        let kinds = self.backend.sql(
+            "SELECT kind, CAST(SUM(visits) AS BIGINT) AS n FROM link_visits \
+             WHERE participant_id = ? GROUP BY kind ORDER BY kind",
+        );
+        let not_clicks = sqlx::query(&kinds)
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get::<String, _>("kind")?, r.try_get::<i64, _>("n")?)))
+            .collect::<Result<Vec<_>>>()?;
         Ok(ParticipantStats {
             clicks: row.try_get("clicks")?,
+            unique_clicks,
+            clicks_by_source,
+            not_clicks,
             signups: row.try_get("signups")?,
             conversions: row.try_get("conversions")?,
         })

@@ -139,6 +139,7 @@ pub(crate) fn link_target(row: &AnyRow) -> Result<LinkTarget> {
         active,
         hash_key: s(row, "hash_key")?,
         friend_page: config.friend_page.enabled,
+        unique_window_hours: config.unique_click_window_hours.max(1),
     })
 }
 

@@ -326,6 +326,8 @@ pub async fn replay(url: &str, traffic: &Traffic) -> anyhow::Result<Outcome> {
                                     .referer
                                     .as_deref()
                                     .and_then(|r| vouch_app::fraud::coupon_site_of(&data, r)),
+                                source: None,
+                                unique: true,
                             }])
                             .await?;
                         clicks.insert(i, (id, now));
