@@ -165,13 +165,43 @@ pub fn classify(
                 .any(|p| matches!(p.trim(), "prefetch" | "prerender"))
         })
     };
-    let ua = user_agent.map(str::trim).unwrap_or_default();
-    let lower = ua.to_ascii_lowercase();
-    if let Some(app) = PreviewApp::of_lower(&lower) {
-        return Visitor::Preview(app);
+    let by_browser = by_browser(user_agent.map(str::trim).unwrap_or_default());
+    if matches!(by_browser, Visitor::Preview(_)) {
+        return by_browser;
     }
     if head || prefetch(purpose) || prefetch(sec_purpose) {
         return Visitor::Prefetch;
+    }
+    by_browser
+}
+
+/// What a browser string alone says: a preview app, a bot, or a person. Remembered:
+/// strings repeat (every phone of one model and version sends the same one), so the
+/// lists run about once per string rather than once per click. Forgotten wholesale
+/// when it grows past a few thousand strings.
+fn by_browser(ua: &str) -> Visitor {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    const KEEP: usize = 4096;
+    static SEEN: OnceLock<Mutex<HashMap<Box<str>, Visitor>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(known) = seen.lock().ok().and_then(|m| m.get(ua).copied()) {
+        return known;
+    }
+    let verdict = judge_browser(ua);
+    if let Ok(mut m) = seen.lock() {
+        if m.len() >= KEEP {
+            m.clear();
+        }
+        m.insert(ua.into(), verdict);
+    }
+    verdict
+}
+
+fn judge_browser(ua: &str) -> Visitor {
+    let lower = ua.to_ascii_lowercase();
+    if let Some(app) = PreviewApp::of_lower(&lower) {
+        return Visitor::Preview(app);
     }
     // A request without a browser string is a script, never a person's browser.
     if ua.is_empty()

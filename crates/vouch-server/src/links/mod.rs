@@ -61,7 +61,7 @@ async fn follow_link(
     method: axum::http::Method,
     headers: HeaderMap,
 ) -> Response {
-    // `?lang=` switches the friend page's language; nothing else is read from the query.
+    // `?lang=` switches the friend page's language; `s` and `utm_source` name the source.
     let asked = query.as_deref().and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes())
             .find(|(k, _)| k == "lang")
@@ -222,8 +222,9 @@ async fn not_a_click(
     }
     match visitor {
         click::Visitor::Preview(_) => crate::portal::preview::page(state, link).await,
-        // A browser fetching ahead is refused, so the person's own click, when it
-        // comes, is the one recorded.
+        // A browser fetching ahead is refused (a 503, the common practice that
+        // draft-ietf-httpbis-pre-denied describes), so the person's own click, when
+        // it comes, is the one recorded.
         click::Visitor::Prefetch if !head => {
             let mut resp = StatusCode::SERVICE_UNAVAILABLE.into_response();
             resp.headers_mut()
