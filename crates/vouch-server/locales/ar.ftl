@@ -42,6 +42,7 @@ friend-credit-title = رصيدك
 friend-shop = تسوّق في { $program }
 friend-pending = نتحقق من دعوتك. يمكنك التسوق الآن؛ وسيصلك عرضك بعد التأكيد.
 friend-unavailable = هذا العرض غير متاح لهذا البريد الإلكتروني. لا يزال بإمكانك التسوق.
+friend-out-of-codes = نفدت رموز هذا العرض حاليًا. رمزك محجوز لك وسيُصدر فور وصول رموز جديدة.
 friend-error = حدث خطأ ما. يُرجى المحاولة مرة أخرى.
 value-off = خصم { $value }
 preview-title = { $name } يهديك { $gift } في { $program }

@@ -42,6 +42,7 @@ friend-credit-title = Your credit
 friend-shop = Shop at { $program }
 friend-pending = We are checking your invitation. You can shop now; your offer follows once it is confirmed.
 friend-unavailable = This offer is not available for this email. You can still shop.
+friend-out-of-codes = All codes for this offer are taken right now. Yours is kept for you and is issued as soon as new codes arrive.
 friend-error = Something went wrong. Please try again.
 value-off = { $value } off
 preview-title = { $name } gives you { $gift } at { $program }

@@ -312,7 +312,8 @@ fn browser_answer(body: &str) -> String {
 }
 
 /// The friend's offer in an arrival's answer: `issued` with the coupon code (or the
-/// credit), `pending` while the referral is reviewed, `unavailable` otherwise.
+/// credit), `pending` while the referral is reviewed, `out_of_codes` while its coupon
+/// pool is empty, `unavailable` otherwise.
 pub fn offer_of(full: &serde_json::Value) -> serde_json::Value {
     let reward = full["rewards"]
         .as_array()
@@ -332,6 +333,10 @@ pub fn offer_of(full: &serde_json::Value) -> serde_json::Value {
                 "amount": r["amount"],
                 "currency": r["currency"],
             })
+        }
+        // Its pool has no free code: issued as soon as the merchant uploads more.
+        Some(r) if r["pending_reason"] == "coupon_pool_empty" => {
+            serde_json::json!({"status": "out_of_codes"})
         }
         Some(r) if r["status"] == "pending" => serde_json::json!({"status": "pending"}),
         _ => serde_json::json!({"status": "unavailable"}),

@@ -36,7 +36,8 @@ pub struct ClaimForm {
 /// What the page shows about the friend's offer.
 #[derive(Debug, Default, Serialize)]
 struct Offer {
-    /// `form` (ask the email), `issued`, `pending`, `unavailable`, or empty (no offer
+    /// `form` (ask the email), `issued`, `pending`, `out_of_codes`, `unavailable`, or
+    /// empty (no offer
     /// to claim: the button goes straight on).
     state: &'static str,
     code: Option<String>,
@@ -336,6 +337,10 @@ pub async fn claim(
         },
         Some("pending") => Offer {
             state: "pending",
+            ..Offer::default()
+        },
+        Some("out_of_codes") => Offer {
+            state: "out_of_codes",
             ..Offer::default()
         },
         _ => Offer {

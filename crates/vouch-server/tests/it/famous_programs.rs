@@ -17,6 +17,7 @@ both!(
     a_custom_event_converts_and_pays_once,
     refunds_are_told_apart_by_their_own_id,
     one_device_cannot_collect_many_offers,
+    arrival_coupons_come_from_a_pool_and_wait_when_it_is_empty,
     simulate_accepts_every_trigger
 );
 
@@ -245,6 +246,55 @@ async fn one_device_cannot_collect_many_offers(app: TestApp) {
     assert!(
         offers[1..].iter().all(|o| o != "issued"),
         "one phone, one offer: {offers:?}"
+    );
+}
+
+async fn arrival_coupons_come_from_a_pool_and_wait_when_it_is_empty(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let pid = p["id"].as_str().unwrap();
+    let pool = app
+        .post_ok(
+            &format!("/api/v1/programs/{pid}/coupon-pools"),
+            &json!({"name": "Shopify codes", "codes": ["SHOP-FRIEND-1"]}),
+            201,
+        )
+        .await;
+    let patch = json!({
+        "referee_reward": {"kind": "coupon", "currency": "USD", "on": "arrival",
+            "coupon": {"discount_type": "amount_off", "amount": 1000, "pool_id": pool["id"]}},
+        "friend_page": {"enabled": true},
+    });
+    let resp = app.patch(&format!("/api/v1/programs/{pid}"), &patch).await;
+    assert_eq!(resp.status(), 200);
+    let a = app.advocate(&p, "pia@example.com").await;
+    let code = a["referral_code"].as_str().unwrap();
+    let (first, _) = claim(&app, code, "first@example.net").await;
+    assert_eq!(
+        coupon_on_page(&first).as_deref(),
+        Some("SHOP-FRIEND-1"),
+        "{first}"
+    );
+    let (second, _) = claim(&app, code, "second@example.org").await;
+    assert!(coupon_on_page(&second).is_none(), "{second}");
+    assert!(
+        second.contains("All codes for this offer are taken"),
+        "{second}"
+    );
+    // More codes arrive: the waiting friend's code is issued.
+    app.post_ok(
+        &format!(
+            "/api/v1/programs/{pid}/coupon-pools/{}/codes",
+            pool["id"].as_str().unwrap()
+        ),
+        &json!({"codes": ["SHOP-FRIEND-2"]}),
+        200,
+    )
+    .await;
+    let (again, _) = claim(&app, code, "second@example.org").await;
+    assert_eq!(
+        coupon_on_page(&again).as_deref(),
+        Some("SHOP-FRIEND-2"),
+        "{again}"
     );
 }
 
