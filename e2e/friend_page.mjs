@@ -6,6 +6,21 @@
 // Exits non-zero on the first failed check.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+// axe-core's checks on the page as it is: no serious or critical violation.
+async function accessible(page, what) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+    [],
+    `accessibility of ${what}`,
+  );
+}
 
 const [base, code, shots] = process.argv.slice(2);
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -31,6 +46,7 @@ async function run(lang, email) {
   else assert.match(heading, /invited you/, heading);
   const lead = await page.textContent('.lead');
   assert.ok(lead.includes('20%'), `the offer: ${lead}`);
+  await accessible(page, `the ${lang} form`);
   await page.screenshot({ path: `${shots}/friend-page-${lang}-form.png`, fullPage: true });
 
   await page.fill('#email', email);
@@ -51,6 +67,7 @@ async function run(lang, email) {
   // Nothing spills out of a phone's width.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
   assert.equal(overflow, false, 'no horizontal scrolling');
+  await accessible(page, `the ${lang} coupon`);
   await page.screenshot({ path: `${shots}/friend-page-${lang}-coupon.png`, fullPage: true });
   await context.close();
   return coupon;
