@@ -108,6 +108,7 @@ pub async fn backtest(
         let (kind, event) = match e.kind.as_str() {
             "subscription_payment" => (EventKind::SubscriptionPayment, None),
             "signup" => (EventKind::Signup, None),
+            "arrival" => (EventKind::Arrival, None),
             k => match k.strip_prefix("custom:") {
                 Some(name) => (EventKind::Custom, EventName::parse("event", name).ok()),
                 None => (EventKind::Purchase, None),

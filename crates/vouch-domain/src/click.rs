@@ -88,7 +88,6 @@ const PREVIEWS: &[(&str, PreviewApp)] = &[
     ("iframely", PreviewApp::Other),
     ("vkshare", PreviewApp::Other),
     ("bitlybot", PreviewApp::Other),
-    ("tumblr", PreviewApp::Other),
     ("facebookexternalhit", PreviewApp::Facebook),
     ("facebot", PreviewApp::Facebook),
     ("twitterbot", PreviewApp::X),

@@ -130,19 +130,25 @@ impl EventKind {
 }
 
 /// The key that makes a retried event a no-op: the client's `Idempotency-Key`, else a
-/// refund's own `refund_id`, else the order id for purchases and refunds. `None` means
-/// every request is a new event.
+/// refund's own `refund_id`, else the order id for purchases and refunds (a partial
+/// refund without an id: with its amount, so a refund of another amount is a new
+/// one). `None` means every request is a new event.
 pub fn idempotency_key(
     kind: EventKind,
     header_key: Option<&str>,
     order_id: Option<&str>,
     refund_id: Option<&str>,
+    amount: Option<i64>,
 ) -> Option<String> {
     match (header_key, order_id, kind) {
         (Some(k), _, _) => Some(format!("key:{k}")),
         (None, Some(o), EventKind::Refund) if refund_id.is_some() => Some(format!(
             "refund:order:{o}:{}",
             refund_id.unwrap_or_default()
+        )),
+        (None, Some(o), EventKind::Refund) if amount.is_some() => Some(format!(
+            "refund:order:{o}:amount:{}",
+            amount.unwrap_or_default()
         )),
         (
             None,
@@ -176,23 +182,23 @@ mod tests {
     #[test]
     fn header_key_wins_and_orders_key_purchases_and_refunds_apart() {
         assert_eq!(
-            idempotency_key(EventKind::Purchase, Some("k1"), Some("o"), None).as_deref(),
+            idempotency_key(EventKind::Purchase, Some("k1"), Some("o"), None, None).as_deref(),
             Some("key:k1")
         );
         assert_eq!(
-            idempotency_key(EventKind::Purchase, None, Some("o"), None).as_deref(),
+            idempotency_key(EventKind::Purchase, None, Some("o"), None, None).as_deref(),
             Some("purchase:order:o")
         );
         assert_eq!(
-            idempotency_key(EventKind::Refund, None, Some("o"), None).as_deref(),
+            idempotency_key(EventKind::Refund, None, Some("o"), None, None).as_deref(),
             Some("refund:order:o")
         );
         assert_eq!(
-            idempotency_key(EventKind::Refund, None, Some("o"), Some("r2")).as_deref(),
+            idempotency_key(EventKind::Refund, None, Some("o"), Some("r2"), Some(5)).as_deref(),
             Some("refund:order:o:r2")
         );
         assert_eq!(
-            idempotency_key(EventKind::Signup, None, Some("o"), None),
+            idempotency_key(EventKind::Signup, None, Some("o"), None, None),
             None
         );
     }

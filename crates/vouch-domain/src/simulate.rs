@@ -148,6 +148,7 @@ impl<'a> Simulator<'a> {
             (EventKind::Purchase, _) => Occurrence::Purchase,
             (EventKind::SubscriptionPayment, _) => Occurrence::SubscriptionPayment,
             (EventKind::Custom, Some(name)) => Occurrence::Custom(name),
+            (EventKind::Arrival, _) => Occurrence::Arrival,
             _ => return (vec![], vec![]),
         };
         if !self.config.in_schedule(ev.occurred_at) {
@@ -206,7 +207,9 @@ impl<'a> Simulator<'a> {
             if f.converted && occ.is_payment() {
                 f.payments = f.payments.saturating_add(1);
             }
-            if !occ.is_payment() {
+            // As on the live path, a step pays once: a step all of whose rewards a
+            // limit refused may pay when it comes again.
+            if !occ.is_payment() && !decision.plans.is_empty() {
                 f.paid.push(key);
             }
         }

@@ -90,6 +90,7 @@ pub async fn record_event(
         input.idempotency_key.as_deref(),
         input.order_id.as_deref(),
         input.refund_id.as_deref(),
+        input.amount.map(|m| m.amount),
     );
 
     // No read before the write: the unique key on the event's idempotency key decides,
@@ -151,9 +152,9 @@ async fn attempt(
     if !claimed {
         // The same event was recorded first by another request (or instance).
         drop(tx);
-        // A partial refund keyed by its order alone: a retry and a second partial
-        // refund look the same, so neither is guessed. (A full refund sent again can
-        // only be a retry.)
+        // A partial refund keyed by its order and amount alone: a retry and a second
+        // refund of the same amount look the same, so neither is guessed. (A full
+        // refund sent again can only be a retry.)
         if input.kind == EventKind::Refund
             && input.amount.is_some()
             && input.refund_id.is_none()
@@ -162,9 +163,10 @@ async fn attempt(
             return Err(AppError::Conflict {
                 code: "refund_ambiguous",
                 field: Some("refund_id".into()),
-                message: "this order already has a refund recorded without a refund_id: \
-                          send the shop's refund_id (or an Idempotency-Key) with every \
-                          partial refund, so a second refund is told apart from a retry"
+                message: "this order already has a refund of this amount recorded \
+                          without a refund_id: send the shop's refund_id (or an \
+                          Idempotency-Key) with every partial refund, so a second refund \
+                          is told apart from a retry"
                     .into(),
             });
         }

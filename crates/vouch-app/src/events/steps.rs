@@ -30,6 +30,18 @@ pub(super) async fn pay_step(
     if !program.config.in_schedule(input.occurred_at) {
         return Ok(());
     }
+    // Before conversion, a step pays only inside the attribution window, as the
+    // conversion itself does.
+    let converted = referral.converted_at.is_some();
+    if !converted
+        && !vouch_domain::attribution::within_window(
+            referral.touched_at,
+            input.occurred_at,
+            program.config.attribution_window_days,
+        )
+    {
+        return Ok(());
+    }
     if program.status != vouch_store::ProgramStatus::Active {
         referral.skipped.push(rules::Skipped {
             role: Role::Referrer,
@@ -53,7 +65,10 @@ pub(super) async fn pay_step(
             .collect()
     };
     if !earlier.is_empty() {
-        if step.trigger == rules::Trigger::Arrival {
+        // Shown again only to the browser that claimed it (its click): an email alone
+        // must not hand anyone another person's code.
+        let same_browser = input.click_id.is_some() && input.click_id == referral.click_id;
+        if step.trigger == rules::Trigger::Arrival && same_browser {
             outcome.rewards.extend(earlier);
         }
         return Ok(());

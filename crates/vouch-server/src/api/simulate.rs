@@ -32,8 +32,8 @@ const MAX_LISTED: usize = 1_000;
 /// A hypothetical payment.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SimEventIn {
-    /// `purchase` (default), `subscription_payment`, `signup` or `custom` (with
-    /// `event`): each rule pays on its own step (`on`).
+    /// `purchase` (default), `subscription_payment`, `signup`, `arrival` or `custom`
+    /// (with `event`): each rule pays on its own step (`on`).
     #[serde(rename = "type")]
     pub kind: Option<EventKind>,
     /// For `custom`: the event's name.
@@ -196,7 +196,7 @@ fn hypothetical(
             if kind == EventKind::Refund {
                 return Err(ApiError::invalid(
                     field("type"),
-                    "refunds are not simulated: give purchase, subscription_payment, signup or custom",
+                    "refunds are not simulated: give purchase, subscription_payment, signup, arrival or custom",
                 ));
             }
             let event = match (kind, e.event.as_deref()) {

@@ -78,7 +78,13 @@ async fn follow_link(
     };
     let target = &link.target;
     let now = state.clock.now();
-    let ua = header_text(&headers, header::USER_AGENT, 512);
+    // A browser string with bytes outside ASCII is still a browser string.
+    let ua = headers.get(header::USER_AGENT).map(|v| {
+        String::from_utf8_lossy(v.as_bytes())
+            .chars()
+            .take(512)
+            .collect::<String>()
+    });
     let visitor = click::classify(
         method == axum::http::Method::HEAD,
         ua.as_deref(),

@@ -249,11 +249,22 @@ pub async fn claim(
         return not_found_page(&state, lang);
     };
     // The click the page was shown with, if it is one of this link's.
-    let click = form.click.as_deref().and_then(ClickId::parse).or_else(|| {
+    let asked = form.click.as_deref().and_then(ClickId::parse).or_else(|| {
         crate::links::cookie_value(&headers, CLICK_COOKIE)
             .as_deref()
             .and_then(ClickId::parse)
     });
+    let click = match asked {
+        Some(id) => state
+            .store
+            .get_click(&id)
+            .await
+            .ok()
+            .flatten()
+            .filter(|c| c.participant_id == link.target.participant_id)
+            .map(|c| c.id),
+        None => None,
+    };
     let location = template.with_click(click.as_ref().map(|c| c.as_str()).unwrap_or(""));
     let view = |offer: Offer, email: String, error: Option<String>| View {
         program: &program,

@@ -71,10 +71,12 @@ pub async fn page(state: &AppState, link: &Link) -> Response {
         header::CONTENT_LANGUAGE,
         HeaderValue::from_static(lang.code()),
     );
-    // Apps cache previews themselves; a short cache spares a burst of refetches.
+    // Apps cache previews themselves; a short private cache spares a burst of
+    // refetches, and no shared cache may serve this page to a person.
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
+        HeaderValue::from_static("private, max-age=300"),
     );
+    h.insert(header::VARY, HeaderValue::from_static("User-Agent"));
     resp
 }

@@ -101,6 +101,7 @@ fn coupon_on_page(html: &str) -> Option<String> {
     Some(rest[v..v + end].to_owned())
 }
 
+/// A friend's browser opens the link (the friend page) and claims with `email`.
 async fn claim(app: &TestApp, code: &str, email: &str) -> (String, String) {
     let page = app
         .client
@@ -118,15 +119,20 @@ async fn claim(app: &TestApp, code: &str, email: &str) -> (String, String) {
         .unwrap();
     let html = page.text().await.unwrap();
     assert!(html.contains("name=\"email\""), "the page asks the email");
+    (claim_again(app, code, email, &click).await, click)
+}
+
+/// The same browser (its click) claims again.
+async fn claim_again(app: &TestApp, code: &str, email: &str, click: &str) -> String {
     let resp = app
         .client
         .post(app.url(&format!("/r/{code}/claim")))
-        .form(&[("email", email), ("click", click.as_str()), ("lang", "en")])
+        .form(&[("email", email), ("click", click), ("lang", "en")])
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    (resp.text().await.unwrap(), click)
+    resp.text().await.unwrap()
 }
 
 async fn a_twenty_percent_coupon_on_arrival_pays_at_the_first_checkout_and_a_bonus_once(
@@ -165,9 +171,12 @@ async fn a_twenty_percent_coupon_on_arrival_pays_at_the_first_checkout_and_a_bon
         let shop = format!("https://shop.example.com/discount/{coupon}?redirect=");
         assert!(html.contains(&shop), "{html}");
         assert!(html.contains(&format!("vouch_click%3D{click}")), "{html}");
-        // Claiming again shows the same code: one coupon per friend.
-        let (again, _) = claim(&app, code, &email).await;
+        // Claiming again from the same browser shows the same code: one per friend;
+        // from another browser, an email alone reveals nothing.
+        let again = claim_again(&app, code, &email, &click).await;
         assert_eq!(coupon_on_page(&again).as_deref(), Some(coupon.as_str()));
+        let (elsewhere, _) = claim(&app, code, &email).await;
+        assert!(coupon_on_page(&elsewhere).is_none(), "{elsewhere}");
         // The first checkout uses it; the coupon attributes it and is spent.
         let e = app
             .event(json!({"type": "purchase", "program_id": p["id"],
@@ -274,7 +283,7 @@ async fn arrival_coupons_come_from_a_pool_and_wait_when_it_is_empty(app: TestApp
         Some("SHOP-FRIEND-1"),
         "{first}"
     );
-    let (second, _) = claim(&app, code, "second@example.org").await;
+    let (second, click) = claim(&app, code, "second@example.org").await;
     assert!(coupon_on_page(&second).is_none(), "{second}");
     assert!(
         second.contains("All codes for this offer are taken"),
@@ -290,7 +299,7 @@ async fn arrival_coupons_come_from_a_pool_and_wait_when_it_is_empty(app: TestApp
         200,
     )
     .await;
-    let (again, _) = claim(&app, code, "second@example.org").await;
+    let again = claim_again(&app, code, "second@example.org", &click).await;
     assert_eq!(
         coupon_on_page(&again).as_deref(),
         Some("SHOP-FRIEND-2"),
@@ -479,6 +488,13 @@ async fn refunds_are_told_apart_by_their_own_id(app: TestApp) {
     assert_eq!(resp.headers()["idempotent-replayed"], "true");
     let rewards = app.get_ok("/api/v1/rewards").await;
     assert_eq!(rewards["data"][0]["reversed_amount"], 400);
+    // Another amount without an id is another refund; then the rest, in full.
+    let third = app.event(refund(json!({"amount": 1000}))).await;
+    assert_eq!(third["rewards"][0]["reversed_amount"], 500, "{third}");
+    let full = app
+        .event(json!({"type": "refund", "program_id": p["id"], "order_id": "o1"}))
+        .await;
+    assert_eq!(full["rewards"][0]["status"], "reversed", "{full}");
 }
 
 async fn simulate_accepts_every_trigger(app: TestApp) {

@@ -32,7 +32,7 @@ impl EventStore for SqlStore {
     ) -> Result<Vec<RecordedEvent>> {
         let sql = self.backend.sql(
             "SELECT id, type, order_id, amount, currency, referral_id, occurred_at FROM events \
-             WHERE program_id = ? AND (type IN ('purchase', 'subscription_payment', 'signup') \
+             WHERE program_id = ? AND (type IN ('purchase', 'subscription_payment', 'signup', 'arrival') \
              OR type LIKE 'custom:%') \
              AND occurred_at >= ? AND occurred_at < ? ORDER BY occurred_at, id",
         );
