@@ -218,13 +218,25 @@ async fn not_a_click(
             },
             at: now,
         };
-        let store = state.store.clone();
-        tokio::spawn(async move {
-            if let Err(e) = store.count_visit(&visit).await {
-                tracing::warn!(error = %e, "link visit not counted");
-            }
-        });
-        metrics::counter!("vouch_link_visits_total", "kind" => kind).increment(1);
+        // A crawler flood must not queue unbounded writes ahead of people's clicks:
+        // past a few hundred counts in flight, further ones are dropped (and said so
+        // in the metrics).
+        static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        const MAX_IN_FLIGHT: usize = 256;
+        use std::sync::atomic::Ordering::Relaxed;
+        if IN_FLIGHT.fetch_add(1, Relaxed) < MAX_IN_FLIGHT {
+            let store = state.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.count_visit(&visit).await {
+                    tracing::warn!(error = %e, "link visit not counted");
+                }
+                IN_FLIGHT.fetch_sub(1, Relaxed);
+            });
+            metrics::counter!("vouch_link_visits_total", "kind" => kind).increment(1);
+        } else {
+            IN_FLIGHT.fetch_sub(1, Relaxed);
+            metrics::counter!("vouch_link_visits_dropped_total", "kind" => kind).increment(1);
+        }
     }
     match visitor {
         click::Visitor::Preview(_) => crate::portal::preview::page(state, link).await,
