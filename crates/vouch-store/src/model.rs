@@ -6,6 +6,11 @@ use vouch_domain::money::Currency;
 use vouch_domain::program::AttributionModel;
 use vouch_domain::Millis;
 
+mod fraud;
+mod links;
+pub use fraud::*;
+pub use links::*;
+
 pub use vouch_domain::entities::{
     Customer, Fingerprint, LineStatus, Participant, ParticipantStatus, Payout, PayoutLine,
     PayoutStatus, PendingReason, Program, ProgramStatus, Referral, Review, Reward,
@@ -71,67 +76,6 @@ pub struct NewParticipant {
 pub enum Enrolment {
     Created(Participant),
     Existing(Participant),
-}
-
-/// Everything `/r/{code}` needs, in one read (and cached by the server).
-#[derive(Debug, Clone)]
-pub struct LinkTarget {
-    pub code: String,
-    pub workspace_id: WorkspaceId,
-    pub program_id: ProgramId,
-    pub participant_id: ParticipantId,
-    pub destination_url: String,
-    pub allowed_domains: Vec<String>,
-    pub window_days: i64,
-    pub model: AttributionModel,
-    /// Program active and participant not blocked.
-    pub active: bool,
-    pub hash_key: String,
-    /// The link leads to the friend page instead of straight to the shop.
-    pub friend_page: bool,
-    /// Repeat clicks within this many hours are not unique.
-    pub unique_window_hours: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewClick {
-    pub id: ClickId,
-    pub workspace_id: WorkspaceId,
-    pub program_id: ProgramId,
-    pub participant_id: ParticipantId,
-    pub code: String,
-    pub occurred_at: Millis,
-    pub ip_hash: Option<String>,
-    pub user_agent: Option<String>,
-    pub referer: Option<String>,
-    /// Where it came from (`qr`, `whatsapp`, a `utm_source`).
-    pub source: Option<String>,
-    /// The visitor's first click on this link within the program's window.
-    pub unique: bool,
-}
-
-/// A visit to a link that is not a click (a preview, a crawler, a prefetch), counted.
-#[derive(Debug, Clone)]
-pub struct LinkVisit {
-    pub workspace_id: WorkspaceId,
-    pub program_id: ProgramId,
-    pub participant_id: ParticipantId,
-    /// `preview`, `bot` or `prefetch`.
-    pub kind: &'static str,
-    /// The app a preview was built for; empty for the others.
-    pub app: &'static str,
-    pub at: Millis,
-}
-
-#[derive(Debug, Clone)]
-pub struct Click {
-    pub id: ClickId,
-    pub program_id: ProgramId,
-    pub participant_id: ParticipantId,
-    pub occurred_at: Millis,
-    pub ip_hash: Option<String>,
-    pub user_agent: Option<String>,
-    pub referer: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -295,89 +239,6 @@ pub struct Job {
     pub kind: String,
     pub payload: serde_json::Value,
     pub attempts: i64,
-}
-
-/// What the fraud rules count around a referral (each count excludes it).
-#[derive(Debug, Clone, Default)]
-pub struct FraudCounts {
-    pub advocate_referrals_hour: i64,
-    pub advocate_referrals_day: i64,
-    pub code_referrals_day: i64,
-    pub network_range_day: i64,
-    pub advocate_conversions: i64,
-    pub advocate_refunds: i64,
-    /// Which block list entry matched (`email`, `domain`, `ip`, `device`, `payment`).
-    pub blocked: Option<String>,
-    pub code_referrals_week: i64,
-    /// The advocate's other referrals of the last hour from the friend's network range.
-    pub advocate_range_hour: i64,
-    /// The advocate's other click referrals of the last hour that converted within
-    /// `fast_within` of their click.
-    pub advocate_fast_hour: i64,
-    /// The program's other click referrals of the last day from the friend's range
-    /// that were that quick.
-    pub range_fast_day: i64,
-    /// Per identity the friend showed (`device`, `payment`, `email`): other people of the
-    /// workspace with it, and how many of them are advocates.
-    pub sharing: Vec<(&'static str, i64, i64)>,
-}
-
-/// One identity a person showed (a device, a card, an email's mailbox), as a keyed hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdentityMark {
-    /// `device`, `payment` or `email`.
-    pub kind: &'static str,
-    pub value: String,
-    /// For `email`: the keyed hash of the exact address, so that other spellings of one
-    /// mailbox can be told from the same address seen again.
-    pub address: Option<String>,
-}
-
-/// Who showed identities: a person key (a keyed hash of their mailbox, or their id),
-/// as an advocate or as a friend of `advocate` in `referral`.
-#[derive(Debug, Clone)]
-pub struct Showing<'a> {
-    pub workspace: &'a WorkspaceId,
-    pub person: &'a str,
-    /// `advocate` or `friend`.
-    pub role: &'static str,
-    pub advocate: &'a ParticipantId,
-    pub referral: Option<&'a ReferralId>,
-    pub marks: &'a [IdentityMark],
-    pub at: Millis,
-}
-
-/// Where to look for [`FraudCounts`].
-#[derive(Debug, Clone)]
-pub struct FraudQuery<'a> {
-    pub program: &'a ProgramId,
-    pub referrer: &'a ParticipantId,
-    pub exclude: &'a ReferralId,
-    /// The referral's touch: counts stop here.
-    pub now: Millis,
-    /// Where the velocity windows start (the domain's [`Windows`](vouch_domain::fraud::Windows)).
-    pub windows: vouch_domain::fraud::Windows,
-    /// Conversions are counted only from this many refunds on (the refund pattern's
-    /// threshold): below it they cannot matter.
-    pub refunds_from: i64,
-    pub ip_range_hash: Option<&'a str>,
-    /// Counts of recent referrals stop here (the largest limit the rules compare with).
-    pub at_most: i64,
-    /// Looked up in the workspace's block list in the same read.
-    pub workspace: &'a WorkspaceId,
-    pub email: Option<&'a str>,
-    pub email_domain: Option<&'a str>,
-    /// The friend's network as the event or the click gave it.
-    pub block_ip_hash: Option<&'a str>,
-    pub block_device: Option<&'a str>,
-    pub block_payment: Option<&'a str>,
-    /// The friend's person key and their advocate's: neither counts as sharing.
-    pub person: &'a str,
-    pub advocate_person: &'a str,
-    /// The friend's identities, compared with everyone else's in the workspace.
-    pub identities: &'a [IdentityMark],
-    /// Purchases this soon after their click (ms) count as fast; `None` skips the count.
-    pub fast_within: Option<i64>,
 }
 
 /// What the reward rules read about an advocate and the program, in one round trip.
