@@ -153,12 +153,16 @@ async fn follow_link(
     redirect_response(&location, attributed.as_str(), target.window_days)
 }
 
+/// The first-party cookie that keeps a click for the attribution window.
+pub(crate) fn click_cookie(click_id: &str, window_days: i64) -> String {
+    let max_age = window_days.saturating_mul(DAY_MS / 1000);
+    format!("{CLICK_COOKIE}={click_id}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax")
+}
+
 /// The link's answer: 302 to `location`, with the click id in a first-party cookie that
 /// lasts the attribution window.
 pub fn redirect_response(location: &str, click_id: &str, window_days: i64) -> Response {
-    let max_age = window_days.saturating_mul(DAY_MS / 1000);
-    let cookie =
-        format!("{CLICK_COOKIE}={click_id}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax");
+    let cookie = click_cookie(click_id, window_days);
     let mut resp = StatusCode::FOUND.into_response();
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(location) {

@@ -209,12 +209,7 @@ pub async fn show(
             error: None,
         },
     );
-    let max_age = link
-        .target
-        .window_days
-        .saturating_mul(vouch_domain::DAY_MS / 1000);
-    let cookie =
-        format!("{CLICK_COOKIE}={attributed}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax");
+    let cookie = crate::links::click_cookie(attributed, link.target.window_days);
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
