@@ -283,6 +283,16 @@ async fn arrival_coupons_come_from_a_pool_and_wait_when_it_is_empty(app: TestApp
         Some("SHOP-FRIEND-1"),
         "{first}"
     );
+    // The first checkout with the code pays the advocate and spends the code.
+    let bought = app
+        .event(json!({"type": "purchase", "program_id": p["id"],
+            "customer": {"email": "first@example.net"}, "coupon_code": "SHOP-FRIEND-1",
+            "order_id": "pool-1", "amount": 4000, "currency": "USD"}))
+        .await;
+    let paid = rewards_of(&bought, "referrer");
+    assert_eq!(paid.len(), 1, "{bought}");
+    assert_eq!(paid[0]["amount"], 1000);
+    assert_eq!(rewards_of(&bought, "referee")[0]["status"], "redeemed");
     let (second, click) = claim(&app, code, "second@example.org").await;
     assert!(coupon_on_page(&second).is_none(), "{second}");
     assert!(
