@@ -10,6 +10,7 @@ use vouch_domain::rules;
 use super::rewarding;
 use crate::error::{AppError, Result};
 
+#[derive(Debug)]
 pub struct EnrolmentInput {
     pub email: Option<Email>,
     pub name: Option<String>,

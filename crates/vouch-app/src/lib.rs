@@ -15,12 +15,15 @@ pub mod events;
 pub mod fraud;
 pub mod fulfilment;
 pub mod hashing;
+pub mod imports;
+pub mod integrations;
 pub mod jobs;
 pub mod outbox;
 pub mod payouts;
 pub mod redemptions;
 pub mod reviews;
 pub mod rewarding;
+pub mod sealing;
 pub mod simulation;
 pub mod workspaces;
 

@@ -108,6 +108,10 @@ id_type!(/// One entry of the audit log.
     AuditId, "aud_");
 id_type!(/// One domain event: a change of state, as the outbox and the activity feed keep it.
     ActivityId, "act_");
+id_type!(/// A shop connection (Shopify, WooCommerce, Stripe) whose webhooks feed a program.
+    IntegrationId, "int_");
+id_type!(/// One webhook a shop delivered to an integration, with Vouch's verdict.
+    DeliveryId, "dlv_");
 
 #[cfg(test)]
 mod tests {

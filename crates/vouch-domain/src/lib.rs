@@ -12,6 +12,7 @@ pub mod error;
 pub mod event;
 pub mod fraud;
 pub mod ids;
+pub mod integration;
 pub mod ledger;
 pub mod lifecycle;
 pub mod money;

@@ -111,6 +111,49 @@ impl Money {
 }
 
 impl Money {
+    /// A decimal string in major units, as shops send prices (`"598.94"`, `"1500"` yen,
+    /// `"12.345"` dinars, `"-10.00"`), read exactly into minor units by the currency's
+    /// exponent: never through a float. Digits beyond the exponent must be zeros
+    /// (`"1500.00"` yen is 1500; `"1.005"` dollars is refused, not rounded).
+    pub fn parse_decimal(field: &str, raw: &str, currency: Currency) -> Result<Self> {
+        let bad = || DomainError::invalid(field, format!("'{raw}' is not an amount"));
+        let s = raw.trim();
+        let (negative, s) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s.strip_prefix('+').unwrap_or(s)),
+        };
+        let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+        let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty()
+            || !digits(whole)
+            || !digits(frac)
+            || (s.contains('.') && frac.is_empty())
+        {
+            return Err(bad());
+        }
+        let exp = currency.exponent() as usize;
+        let (kept, extra) = frac.split_at(frac.len().min(exp));
+        if extra.bytes().any(|b| b != b'0') {
+            return Err(DomainError::invalid(
+                field,
+                format!("'{raw}' has more decimals than {currency} has"),
+            ));
+        }
+        let too_big = || DomainError::invalid(field, format!("'{raw}' is too large"));
+        let mut minor: i64 = 0;
+        for b in whole
+            .bytes()
+            .chain(kept.bytes())
+            .chain(std::iter::repeat_n(b'0', exp - kept.len()))
+        {
+            minor = minor
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(i64::from(b - b'0')))
+                .ok_or_else(too_big)?;
+        }
+        Ok(Self::new(if negative { -minor } else { minor }, currency))
+    }
+
     /// The amount in major units without the currency (`12.50`), as payout files want it.
     pub fn major(&self) -> String {
         let s = self.to_string();
@@ -169,6 +212,37 @@ mod tests {
             Money::new(1250, Currency::parse("c", "KWD").unwrap()).to_string(),
             "1.250 KWD"
         );
+    }
+
+    #[test]
+    fn decimal_strings_read_by_the_currency_exponent() {
+        let c = |s| Currency::parse("c", s).unwrap();
+        let p = |s, cur| Money::parse_decimal("amount", s, c(cur)).map(|m| m.amount);
+        assert_eq!(p("598.94", "USD").unwrap(), 59894);
+        assert_eq!(p("0.10", "USD").unwrap(), 10);
+        assert_eq!(p("5", "USD").unwrap(), 500);
+        assert_eq!(p("5.5", "USD").unwrap(), 550);
+        assert_eq!(p("1500", "JPY").unwrap(), 1500);
+        assert_eq!(p("1500.00", "JPY").unwrap(), 1500);
+        assert_eq!(p("12.345", "KWD").unwrap(), 12345);
+        assert_eq!(p("-10.00", "USD").unwrap(), -1000);
+        assert_eq!(p("92233720368547758.07", "USD").unwrap(), i64::MAX);
+        for bad in [
+            "", ".", "1.", ".5", "1,00", "1e3", "abc", "1.005", "1500.5", "--1", " - 1",
+        ] {
+            let cur = if bad == "1500.5" { "JPY" } else { "USD" };
+            assert!(p(bad, cur).is_err(), "{bad}");
+        }
+        assert!(p("92233720368547758.08", "USD").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decimal_strings_round_trip_through_display(amount in -1_000_000_000_000i64..1_000_000_000_000, cur in 0usize..3) {
+            let currency = Currency::parse("c", ["USD", "JPY", "KWD"][cur]).unwrap();
+            let shown = Money::new(amount, currency).major();
+            proptest::prop_assert_eq!(Money::parse_decimal("a", &shown, currency).unwrap().amount, amount);
+        }
     }
 
     #[test]

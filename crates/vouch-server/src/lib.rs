@@ -8,11 +8,13 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod hooks;
 pub mod jobs;
 pub mod links;
 pub mod ops;
 pub mod portal;
 pub mod state;
+pub mod storefront;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -91,6 +93,8 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         .merge(api::docs_router(doc))
         .merge(links::router())
         .merge(portal::router())
+        .merge(hooks::router())
+        .merge(storefront::router())
         .merge(ops::router())
         .merge(extra)
         .fallback(fallback)

@@ -9,6 +9,7 @@ pub mod coupons;
 pub mod error;
 pub mod events;
 pub mod fraud;
+pub mod integrations;
 pub mod jobs;
 pub mod model;
 pub mod outbox;
@@ -40,6 +41,7 @@ pub trait Store:
     + CouponStore
     + PayoutStore
     + FraudStore
+    + IntegrationStore
     + JobStore
     + OutboxStore
     + Send
@@ -84,6 +86,7 @@ pub mod prelude {
     pub use crate::coupons::{CouponStore, CouponTx};
     pub use crate::events::{EventStore, EventTx};
     pub use crate::fraud::{FraudStore, FraudTx};
+    pub use crate::integrations::IntegrationStore;
     pub use crate::jobs::{JobStore, JobTx};
     pub use crate::outbox::{OutboxStore, OutboxTx};
     pub use crate::participants::{ParticipantStore, ParticipantTx};

@@ -7,8 +7,10 @@ use vouch_domain::program::AttributionModel;
 use vouch_domain::Millis;
 
 mod fraud;
+mod integrations;
 mod links;
 pub use fraud::*;
+pub use integrations::*;
 pub use links::*;
 
 pub use vouch_domain::entities::{

@@ -126,3 +126,43 @@ async fn the_friend_page_shows_and_carries_the_coupon_in_both_languages() {
     assert!(issued.contains(&codes["en"].as_str().unwrap()));
     assert!(issued.contains(&codes["ar"].as_str().unwrap()));
 }
+
+/// The storefront script on a shop of another origin, in Chromium: the referral kept
+/// in a first-party cookie and storage, forms and the Shopify cart filled, a signup
+/// recorded with the publishable key, and nothing stored before consent when the shop
+/// asks for consent (`e2e/storefront.mjs`).
+#[tokio::test]
+async fn the_storefront_script_keeps_the_referral_on_the_shop() {
+    if !browser_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().display().to_string();
+    let server = serve(&["--data-dir", &data]);
+    let key = |prefix: &str| {
+        server
+            .stdout
+            .iter()
+            .find_map(|l| l.split_whitespace().find(|w| w.starts_with(prefix)))
+            .unwrap_or_else(|| panic!("{prefix} key printed"))
+            .trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .to_owned()
+    };
+    let (sk, pk) = (key("sk_"), key("pk_"));
+    let base = server.base.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(repo().join("e2e/storefront.mjs"))
+            .args([&base, &sk, &pk])
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "storefront checks failed:\n{stdout}\n{stderr}"
+    );
+}

@@ -88,7 +88,7 @@ pub fn idempotency_header(headers: &HeaderMap) -> Result<Option<String>> {
     Ok(Some(k.to_owned()))
 }
 
-fn validate(
+pub(crate) fn validate(
     input: EventIn,
     headers: &HeaderMap,
     now: vouch_domain::Millis,
@@ -243,35 +243,8 @@ async fn create_event(
     if !matches!(input.kind, EventKind::Signup | EventKind::Arrival) {
         auth.require_secret()?;
     }
-    let (program_id, mut input, context) = validate(input, &headers, state.clock.now())?;
-    let sighting = vouch_app::fraud::fingerprint(
-        state.store.as_ref(),
-        &state.fraud,
-        &auth.workspace_id,
-        &context,
-    )
-    .await?;
-    input.fingerprint = sighting.fingerprint;
-    input.ip_range_hash = sighting.ip_range_hash;
-    input.hasher = sighting.hasher;
-    // Events are the hot write path: the program comes from a short-lived cache.
-    let key = (auth.workspace_id.clone(), program_id.clone());
-    let program = state
-        .programs
-        .get_or_load(
-            &key,
-            state.store.get_program(&auth.workspace_id, &program_id),
-        )
-        .await?
-        .ok_or(ApiError::NotFound { what: "program" })?;
-    let recorded = record_event(
-        state.store.as_ref(),
-        &state.clock,
-        &state.fraud,
-        &program,
-        &input,
-    )
-    .await?;
+    let checked = validate(input, &headers, state.clock.now())?;
+    let recorded = record(&state, &auth.workspace_id, checked).await?;
     let status = StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::CREATED);
     // A publishable key speaks for a browser: it learns that the event was taken,
     // never the referral's risk, its signals or what the block list says.
@@ -293,6 +266,35 @@ async fn create_event(
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(resp)
+}
+
+/// Records a validated event: the request's network and device hashed under the
+/// workspace's key, the program from a short-lived cache (events are the hot write
+/// path). Shared by `POST /events` and the shops' webhooks.
+pub(crate) async fn record(
+    state: &AppState,
+    ws: &vouch_domain::ids::WorkspaceId,
+    (program_id, mut input, context): (ProgramId, EventInput, vouch_app::fraud::ContextIn),
+) -> Result<vouch_app::events::Recorded> {
+    let sighting =
+        vouch_app::fraud::fingerprint(state.store.as_ref(), &state.fraud, ws, &context).await?;
+    input.fingerprint = sighting.fingerprint;
+    input.ip_range_hash = sighting.ip_range_hash;
+    input.hasher = sighting.hasher;
+    let key = (ws.clone(), program_id.clone());
+    let program = state
+        .programs
+        .get_or_load(&key, state.store.get_program(ws, &program_id))
+        .await?
+        .ok_or(ApiError::NotFound { what: "program" })?;
+    Ok(record_event(
+        state.store.as_ref(),
+        &state.clock,
+        &state.fraud,
+        &program,
+        &input,
+    )
+    .await?)
 }
 
 /// What a publishable key is told about an event it recorded: its id and type, that

@@ -7,6 +7,7 @@ pub mod common;
 pub mod coupon_pools;
 mod docs;
 pub mod events;
+pub mod integrations;
 pub mod participants;
 pub mod payouts;
 pub mod programs;
@@ -114,6 +115,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
                 .merge(rewards::router())
                 .merge(payouts::router())
                 .merge(coupon_pools::router())
+                .merge(integrations::router())
                 .merge(simulate::router())
                 .merge(reviews::router())
                 .merge(audit::router())

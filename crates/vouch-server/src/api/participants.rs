@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vouch_domain::code::ReferralCode;
 use vouch_domain::email::Email;
 use vouch_domain::ids::{ParticipantId, ProgramId};
 use vouch_store::{Balance, Enrolment, Participant, ParticipantStats};
@@ -293,39 +292,21 @@ pub async fn find_participant(
 
 /// Validates the fields an advocate gives, from the API or the join page.
 pub fn enrolment_input(input: ParticipantIn) -> Result<EnrolmentInput> {
-    let email = Email::parse("email", &input.email)?;
-    let name = input
-        .name
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty());
-    if name.as_ref().is_some_and(|n| n.chars().count() > 200) {
-        return Err(ApiError::invalid("name", "must be at most 200 characters"));
-    }
-    let external_id = clean_external_id("external_id", input.external_id)?;
-    let locale = match input.locale.as_deref().map(str::trim) {
-        None | Some("") => "en".to_owned(),
-        Some(l) if l.eq_ignore_ascii_case("ar") || l.to_ascii_lowercase().starts_with("ar-") => {
-            "ar".into()
+    // An advocate joining needs an email; imports may name them by external id alone.
+    Email::parse("email", &input.email)?;
+    vouch_app::imports::check_fields(vouch_app::imports::RowIn {
+        email: Some(input.email),
+        name: input.name,
+        locale: input.locale,
+        external_id: input.external_id,
+        code: input.referral_code,
+    })
+    .map_err(|e| match e {
+        // The API names the vanity code's field as its request does.
+        vouch_app::error::AppError::Invalid { field, message } if field == "code" => {
+            ApiError::invalid("referral_code", message)
         }
-        Some(l) if l.eq_ignore_ascii_case("en") || l.to_ascii_lowercase().starts_with("en-") => {
-            "en".into()
-        }
-        Some(_) => return Err(ApiError::invalid("locale", "must be `ar` or `en`")),
-    };
-    let vanity_code = input
-        .referral_code
-        .as_deref()
-        .map(|c| ReferralCode::parse_vanity("referral_code", c))
-        .transpose()?;
-    Ok(EnrolmentInput {
-        email: Some(email),
-        name,
-        external_id,
-        locale,
-        vanity_code,
-        referred_by: None,
-        fingerprint: Default::default(),
-        hasher: None,
+        other => other.into(),
     })
 }
 

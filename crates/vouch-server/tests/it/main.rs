@@ -9,6 +9,8 @@ mod events;
 mod famous_programs;
 mod fraud;
 mod fraud_cases;
+mod hooks;
+mod hooks_independent;
 mod links;
 mod money_edges;
 mod ops;

@@ -10,6 +10,7 @@ mod coupons;
 mod events;
 mod fraud;
 mod fraud_counts;
+mod integrations;
 mod jobs;
 mod outbox;
 mod participants;
