@@ -178,7 +178,29 @@ pub fn parse(format: Format, bytes: &[u8]) -> Result<Vec<Checked>> {
     }
 }
 
+/// Where a quoted value opens and never closes (the csv crate reads such a file to its
+/// end as one value instead of refusing it).
+fn unclosed_quote(text: &str) -> Option<usize> {
+    let (mut inside, mut line, mut opened) = (false, 1, 0);
+    for b in text.bytes() {
+        match b {
+            b'"' => {
+                inside = !inside;
+                if inside {
+                    opened = line;
+                }
+            }
+            b'\n' => line += 1,
+            _ => {}
+        }
+    }
+    inside.then_some(opened)
+}
+
 fn parse_csv(text: &str) -> Result<Vec<Checked>> {
+    if let Some(line) = unclosed_quote(text) {
+        return Err(malformed(line, "a quoted value is never closed"));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)

@@ -18,5 +18,7 @@ pub trait ProgramStore: Send + Sync {
     async fn update_program(&self, program: &Program) -> Result<()>;
     async fn get_program(&self, ws: &WorkspaceId, id: &ProgramId) -> Result<Option<Program>>;
     async fn get_program_by_slug(&self, slug: &str) -> Result<Option<Program>>;
+    /// A program of any workspace (for the operator's command line).
+    async fn find_program(&self, id: &ProgramId) -> Result<Option<Program>>;
     async fn list_programs(&self, ws: &WorkspaceId, q: &ListQuery) -> Result<Page<Program>>;
 }

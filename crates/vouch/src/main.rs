@@ -2,6 +2,7 @@
 
 mod demo;
 mod fraud_sim;
+mod transfer;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,6 +39,11 @@ enum Command {
     Workspace(WorkspaceCommand),
     /// Seed a demo program with advocates and simulated traffic, then serve it.
     Demo(DemoArgs),
+    /// Import customers as advocates from a CSV or JSON lines file.
+    #[command(subcommand)]
+    Import(transfer::ImportCommand),
+    /// Export a program's participants, referrals or rewards as CSV or JSON lines.
+    Export(transfer::ExportArgs),
     /// Print the OpenAPI document.
     Openapi,
     /// Run a month of honest and hostile referral traffic through the fraud rules on a
@@ -80,7 +86,7 @@ enum WorkspaceCommand {
 }
 
 #[derive(Debug, Clone, Args)]
-struct DbArgs {
+pub struct DbArgs {
     /// Directory of the embedded SQLite database (created on first start).
     #[arg(long, env = "VOUCH_DATA_DIR", default_value = "./vouch-data")]
     data_dir: PathBuf,
@@ -100,7 +106,7 @@ impl DbArgs {
         Ok(format!("sqlite://{}/vouch.db?mode=rwc", dir.display()))
     }
 
-    async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+    pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
         let url = self.url()?;
         let store = vouch_store::connect(&url).await.with_context(|| {
             format!("cannot open the database {}", vouch_store::sql_redact(&url))
@@ -252,6 +258,8 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(&created)?);
             Ok(())
         }
+        Command::Import(cmd) => transfer::import(cmd).await,
+        Command::Export(args) => transfer::export(args).await,
         Command::Demo(args) => {
             let secret = args.serve.hash_secret()?;
             let store = args.serve.db.open().await?;

@@ -98,6 +98,8 @@ fn every_command_has_help() {
         vec!["migrate", "--help"],
         vec!["workspace", "create", "--help"],
         vec!["demo", "--help"],
+        vec!["import", "participants", "--help"],
+        vec!["export", "--help"],
     ] {
         let (ok, out, _) = run(&cmd);
         assert!(ok && out.contains("Usage"), "{cmd:?}: {out}");
@@ -106,6 +108,72 @@ fn every_command_has_help() {
     assert!(ok);
     let doc: Value = serde_json::from_str(&out).unwrap();
     assert!(doc["paths"]["/api/v1/events"].is_object());
+}
+
+/// `vouch import participants` and `vouch export` on the embedded database, beside a
+/// running server.
+#[tokio::test]
+async fn import_and_export_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = sqlite_args(dir.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = serve(&args);
+    let sk = server
+        .stdout
+        .iter()
+        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("sk_")))
+        .expect("secret key printed")
+        .to_owned();
+    let (pid, _, _) = program_with_advocate(&server.base, &sk, json!({})).await;
+    let file = dir.path().join("customers.csv");
+    std::fs::write(
+        &file,
+        "email,name,locale\nsara@example.com,Sara,ar\nnew@example.com,=cmd|' /C calc'!A0,en\nbad,x,\n",
+    )
+    .unwrap();
+    let file = file.display().to_string();
+    let mut cmd = vec![
+        "import",
+        "participants",
+        file.as_str(),
+        "--program",
+        pid.as_str(),
+    ];
+    cmd.extend(&args);
+    let (ok, out, err) = run(&cmd);
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (report["created"].as_i64(), report["existing"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(report["refused_rows"][0]["line"], 4);
+    let out_file = dir.path().join("participants.csv").display().to_string();
+    let mut cmd = vec![
+        "export",
+        "participants",
+        "--program",
+        pid.as_str(),
+        "--out",
+        out_file.as_str(),
+    ];
+    cmd.extend(&args);
+    let (ok, _, err) = run(&cmd);
+    assert!(ok, "{err}");
+    let csv = std::fs::read_to_string(&out_file).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.contains("'=cmd|"), "{csv}");
+    let mut cmd = vec![
+        "export",
+        "referrals",
+        "--program",
+        pid.as_str(),
+        "--format",
+        "jsonl",
+    ];
+    cmd.extend(&args);
+    let (ok, out, err) = run(&cmd);
+    assert!(ok && out.is_empty(), "{out}{err}");
 }
 
 #[tokio::test]

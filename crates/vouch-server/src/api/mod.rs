@@ -7,7 +7,9 @@ pub mod common;
 pub mod coupon_pools;
 mod docs;
 pub mod events;
+pub mod export;
 pub mod integrations;
+pub mod participant_import;
 pub mod participants;
 pub mod payouts;
 pub mod programs;
@@ -109,6 +111,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
             OpenApiRouter::new()
                 .merge(programs::router())
                 .merge(participants::router())
+                .merge(participant_import::router())
                 .merge(redemptions::router())
                 .merge(events::router())
                 .merge(referrals::router())

@@ -1,7 +1,8 @@
 //! Participants (advocates): `/api/v1/programs/{id}/participants`, `/api/v1/participants/{id}`.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,6 +13,7 @@ use vouch_domain::ids::{ParticipantId, ProgramId};
 use vouch_store::{Balance, Enrolment, Participant, ParticipantStats};
 
 use super::common::{path_id, rfc3339, List, PageParams};
+use super::export;
 use super::programs::find_program;
 use crate::auth::SecretAuth;
 use crate::error::{ApiError, Problem, Result};
@@ -363,30 +365,67 @@ async fn create_participant(
 /// List a program's advocates.
 #[utoipa::path(get, path = "/programs/{id}/participants", tag = "participants",
     params(("id" = String, Path, description = "Program id"), PageParams),
-    responses((status = 200, description = "A page of participants", body = List<ParticipantOut>),
+    responses((status = 200, description = "A page of participants, or all of them as CSV or JSON lines (`Accept: text/csv` or `application/x-ndjson`)",
+        content((List<ParticipantOut> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson"))),
         (status = 404, description = "No such program in this workspace", body = Problem)),
     security(("secret_key" = [])))]
 async fn list_participants(
     State(state): State<AppState>,
     SecretAuth(auth): SecretAuth,
+    headers: HeaderMap,
     Path(id): Path<String>,
     ApiQuery(page): ApiQuery<PageParams>,
-) -> Result<Json<List<ParticipantOut>>> {
+) -> Result<Response> {
     let id = path_id(&id, ProgramId::parse, "program")?;
     let program = find_program(&state, &auth, &id).await?;
     let mut q = page.query()?;
     q.program_id = Some(program.id);
-    list_page(&state, &auth.workspace_id, &q).await
+    list_page(&state, &headers, &auth.workspace_id, q).await
 }
 
+/// The columns of a CSV export.
+pub const EXPORT_COLUMNS: &[&str] = &[
+    "id",
+    "program_id",
+    "email",
+    "name",
+    "external_id",
+    "locale",
+    "status",
+    "referral_code",
+    "referral_url",
+    "created_at",
+];
+
+/// A page as JSON, or (`Accept: text/csv` or `application/x-ndjson`) every matching
+/// participant streamed as a file.
 async fn list_page(
     state: &AppState,
+    headers: &HeaderMap,
     ws: &vouch_domain::ids::WorkspaceId,
-    q: &vouch_store::ListQuery,
-) -> Result<Json<List<ParticipantOut>>> {
-    let page = state.store.list_participants(ws, q).await?;
+    q: vouch_store::ListQuery,
+) -> Result<Response> {
+    let format = export::wanted(headers);
+    if format != export::Format::Json {
+        let (store, ws) = (state.store.clone(), ws.clone());
+        let url = state.config.public_url.clone();
+        return Ok(export::stream(
+            format,
+            "participants",
+            EXPORT_COLUMNS,
+            q,
+            move |q| {
+                let (store, ws, url) = (store.clone(), ws.clone(), url.clone());
+                async move {
+                    let page = store.list_participants(&ws, &q).await?;
+                    Ok(page.map(|p| ParticipantOut::new(p, &url)))
+                }
+            },
+        ));
+    }
+    let page = state.store.list_participants(ws, &q).await?;
     let url = &state.config.public_url;
-    Ok(Json(List::from_page(page, |p| ParticipantOut::new(p, url))))
+    Ok(Json(List::from_page(page, |p| ParticipantOut::new(p, url))).into_response())
 }
 
 /// `?program_id=&status=` on `GET /participants`.
@@ -405,13 +444,15 @@ pub struct ParticipantFilter {
 /// List advocates across programs.
 #[utoipa::path(get, path = "/participants", tag = "participants",
     params(ParticipantFilter),
-    responses((status = 200, description = "A page of participants", body = List<ParticipantOut>)),
+    responses((status = 200, description = "A page of participants, or all of them as CSV or JSON lines (`Accept: text/csv` or `application/x-ndjson`)",
+        content((List<ParticipantOut> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")))),
     security(("secret_key" = [])))]
 async fn list_all_participants(
     State(state): State<AppState>,
     SecretAuth(auth): SecretAuth,
+    headers: HeaderMap,
     ApiQuery(f): ApiQuery<ParticipantFilter>,
-) -> Result<Json<List<ParticipantOut>>> {
+) -> Result<Response> {
     let mut q = PageParams {
         limit: f.limit,
         cursor: f.cursor,
@@ -425,7 +466,7 @@ async fn list_all_participants(
         }
         q.status = Some(s);
     }
-    list_page(&state, &auth.workspace_id, &q).await
+    list_page(&state, &headers, &auth.workspace_id, q).await
 }
 
 /// Get an advocate, with their stats and credit balance.

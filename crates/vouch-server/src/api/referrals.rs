@@ -1,6 +1,8 @@
 //! Referrals: `/api/v1/referrals`.
 
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -10,6 +12,7 @@ use vouch_domain::attribution::ReferralStatus;
 use vouch_domain::ids::{ParticipantId, ProgramId, ReferralId};
 
 use super::common::{field_id, path_id, List, PageParams};
+use super::export;
 use crate::auth::SecretAuth;
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::ApiQuery;
@@ -63,19 +66,57 @@ impl ListFilter {
     }
 }
 
+/// The columns of a CSV export.
+pub const EXPORT_COLUMNS: &[&str] = &[
+    "id",
+    "program_id",
+    "status",
+    "reason",
+    "referrer_participant_id",
+    "referee_participant_id",
+    "source",
+    "click_id",
+    "created_at",
+    "signed_up_at",
+    "converted_at",
+    "payments",
+    "risk_score",
+    "review",
+    "updated_at",
+];
+
 /// List referrals.
+///
+/// With `Accept: text/csv` (or `application/x-ndjson`), every referral matching the
+/// filters is streamed as a file instead of one page.
 #[utoipa::path(get, path = "/referrals", tag = "referrals",
     params(ListFilter),
-    responses((status = 200, description = "A page of referrals", body = List<ReferralOut>)),
+    responses((status = 200, description = "A page of referrals, or all of them as CSV or JSON lines",
+        content((List<ReferralOut> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")))),
     security(("secret_key" = [])))]
 async fn list_referrals(
     State(state): State<AppState>,
     SecretAuth(auth): SecretAuth,
+    headers: HeaderMap,
     ApiQuery(filter): ApiQuery<ListFilter>,
-) -> Result<Json<List<ReferralOut>>> {
+) -> Result<Response> {
     let q = filter.query(|s| ReferralStatus::parse(s).is_some())?;
+    let format = export::wanted(&headers);
+    if format != export::Format::Json {
+        let (store, ws) = (state.store.clone(), auth.workspace_id.clone());
+        return Ok(export::stream(
+            format,
+            "referrals",
+            EXPORT_COLUMNS,
+            q,
+            move |q| {
+                let (store, ws) = (store.clone(), ws.clone());
+                async move { Ok(store.list_referrals(&ws, &q).await?.map(ReferralOut::from)) }
+            },
+        ));
+    }
     let page = state.store.list_referrals(&auth.workspace_id, &q).await?;
-    Ok(Json(List::from_page(page, ReferralOut::from)))
+    Ok(Json(List::from_page(page, ReferralOut::from)).into_response())
 }
 
 /// Get a referral.

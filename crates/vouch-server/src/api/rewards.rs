@@ -2,6 +2,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -77,19 +79,60 @@ async fn fulfill_reward(
 
 pub use vouch_domain::views::RewardOut;
 
+/// The columns of a CSV export.
+pub const EXPORT_COLUMNS: &[&str] = &[
+    "id",
+    "program_id",
+    "participant_id",
+    "referral_id",
+    "trigger",
+    "role",
+    "kind",
+    "amount",
+    "currency",
+    "display",
+    "status",
+    "approve_at",
+    "reversed_amount",
+    "coupon_code",
+    "coupon_expires_at",
+    "fulfilled_at",
+    "created_at",
+    "updated_at",
+];
+
 /// List rewards.
+///
+/// With `Accept: text/csv` (or `application/x-ndjson`), every reward matching the
+/// filters is streamed as a file instead of one page.
 #[utoipa::path(get, path = "/rewards", tag = "rewards",
     params(ListFilter),
-    responses((status = 200, description = "A page of rewards", body = List<RewardOut>)),
+    responses((status = 200, description = "A page of rewards, or all of them as CSV or JSON lines",
+        content((List<RewardOut> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")))),
     security(("secret_key" = [])))]
 async fn list_rewards(
     State(state): State<AppState>,
     SecretAuth(auth): SecretAuth,
+    headers: HeaderMap,
     ApiQuery(filter): ApiQuery<ListFilter>,
-) -> Result<Json<List<RewardOut>>> {
+) -> Result<Response> {
     let q = filter.query(|s| RewardStatus::parse(s).is_some())?;
+    let format = super::export::wanted(&headers);
+    if format != super::export::Format::Json {
+        let (store, ws) = (state.store.clone(), auth.workspace_id.clone());
+        return Ok(super::export::stream(
+            format,
+            "rewards",
+            EXPORT_COLUMNS,
+            q,
+            move |q| {
+                let (store, ws) = (store.clone(), ws.clone());
+                async move { Ok(store.list_rewards(&ws, &q).await?.map(RewardOut::from)) }
+            },
+        ));
+    }
     let page = state.store.list_rewards(&auth.workspace_id, &q).await?;
-    Ok(Json(List::from_page(page, RewardOut::from)))
+    Ok(Json(List::from_page(page, RewardOut::from)).into_response())
 }
 
 /// Get a reward.

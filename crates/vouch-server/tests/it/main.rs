@@ -11,6 +11,7 @@ mod fraud;
 mod fraud_cases;
 mod hooks;
 mod hooks_independent;
+mod imports;
 mod links;
 mod money_edges;
 mod ops;

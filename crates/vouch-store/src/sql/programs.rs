@@ -136,6 +136,16 @@ impl ProgramStore for SqlStore {
         .map(|r| rows::program(&r))
         .transpose()
     }
+    async fn find_program(&self, id: &ProgramId) -> Result<Option<Program>> {
+        self.one(
+            "SELECT id, workspace_id, slug, status, config, version, created_at, updated_at \
+             FROM programs WHERE id = ?",
+            &[id.as_str()],
+        )
+        .await?
+        .map(|r| rows::program(&r))
+        .transpose()
+    }
     async fn list_programs(&self, ws: &WorkspaceId, q: &ListQuery) -> Result<Page<Program>> {
         let list = ListSql::new(
             &format!("SELECT {} FROM programs", rows::PROGRAM_COLS),
