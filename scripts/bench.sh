@@ -22,3 +22,4 @@ fi
 
 cargo bench -p vouch-server --bench redirect
 cargo bench -p vouch-server --bench events
+cargo bench -p vouch-server --bench import

@@ -223,23 +223,27 @@ fn parse_csv(text: &str) -> Result<Vec<Checked>> {
     let locale = column(&["locale", "language"]);
     let code = column(&["code", "referral_code", "vanity_code"]);
     let mut out = vec![];
+    // Lines as an editor numbers them (the csv crate does not count blank ones),
+    // counted onwards from the previous record: records come in order.
+    let (mut seen, mut lines) = (0usize, 1usize);
+    let mut line_at = |p: Option<&csv::Position>| {
+        p.map_or(0, |p| {
+            let at = usize::try_from(p.byte())
+                .unwrap_or(usize::MAX)
+                .clamp(seen, text.len());
+            let bytes = text.as_bytes();
+            lines += bytes[seen..at].iter().filter(|b| **b == b'\n').count();
+            seen = at;
+            // A record's position is where reading it began, before blank lines.
+            let blank = bytes[at..]
+                .iter()
+                .take_while(|b| matches!(b, b'\n' | b'\r'))
+                .filter(|b| **b == b'\n')
+                .count();
+            lines + blank
+        })
+    };
     for record in reader.records() {
-        // Lines as an editor numbers them (the csv crate does not count blank ones).
-        let line_at = |p: Option<&csv::Position>| {
-            p.map_or(0, |p| {
-                let at = usize::try_from(p.byte())
-                    .unwrap_or(usize::MAX)
-                    .min(text.len());
-                let (before, after) = text.as_bytes().split_at(at);
-                // A record's position is where reading it began, before blank lines.
-                let blank = after
-                    .iter()
-                    .take_while(|b| matches!(b, b'\n' | b'\r'))
-                    .filter(|b| **b == b'\n')
-                    .count();
-                before.iter().filter(|b| **b == b'\n').count() + blank + 1
-            })
-        };
         let record = record.map_err(|e| malformed(line_at(e.position()), e))?;
         let line = line_at(record.position());
         if record.iter().all(str::is_empty) {

@@ -42,7 +42,12 @@ contract!(
     lists_page_newest_first,
     concurrent_claims_of_one_event_let_exactly_one_win,
     redemptions_are_unique_per_key,
+    integrations_and_their_delivery_log,
 );
+
+#[path = "contract/integrations.rs"]
+mod integrations;
+use integrations::integrations_and_their_delivery_log;
 
 async fn open(url: &str) -> Arc<dyn Store> {
     let s = connect(url).await.expect("connect");

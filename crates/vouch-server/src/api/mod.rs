@@ -5,7 +5,7 @@ pub mod activity;
 pub mod audit;
 pub mod common;
 pub mod coupon_pools;
-mod docs;
+pub mod docs;
 pub mod events;
 pub mod export;
 pub mod integrations;
@@ -130,16 +130,12 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
     (router, doc)
 }
 
-/// `/api/openapi.json` and the `/api/docs` page.
+/// `/api/openapi.json` and the `/api/docs` reference.
 pub fn docs_router(doc: OpenApiDoc) -> Router<AppState> {
     let json = serde_json::to_value(&doc).unwrap_or_default();
-    let page = docs::render(&doc);
     Router::new()
         .route("/api/openapi.json", get(move || async move { Json(json) }))
-        .route(
-            "/api/docs",
-            get(move || async move { axum::response::Html(page) }),
-        )
+        .merge(docs::router())
 }
 
 /// The OpenAPI document (for `vouch openapi` and the snapshot test).

@@ -56,6 +56,11 @@ fn order(v: &Value, options: &IntegrationOptions) -> Mapped {
         for m in v["meta_data"].as_array().into_iter().flatten() {
             if let (Some(k), Some(val)) = (m["key"].as_str(), m["value"].as_str()) {
                 e.take_attribute(k, val);
+                // WooCommerce's own order attribution (8.5+) keeps the landing URL,
+                // with the link's `ref` and `vouch_click`, without any plugin.
+                if k == "_wc_order_attribution_session_entry" {
+                    e.take_landing_url(val);
+                }
             }
         }
         for c in v["coupon_lines"].as_array().into_iter().flatten() {

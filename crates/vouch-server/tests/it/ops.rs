@@ -82,8 +82,21 @@ async fn openapi_describes_every_endpoint(app: TestApp) {
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     let docs = app.client.get(app.url("/api/docs")).send().await.unwrap();
     assert_eq!(docs.status(), 200);
+    assert!(docs.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("connect-src 'self'"));
     let html = docs.text().await.unwrap();
-    assert!(html.contains("/api/v1/events"));
+    assert!(html.contains("data-url=\"/api/openapi.json\""));
+    assert!(html.contains("/api/docs/scalar.standalone.js"));
+    let bundle = app
+        .client
+        .get(app.url("/api/docs/scalar.standalone.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bundle.status(), 200);
+    assert!(bundle.bytes().await.unwrap().len() > 1_000_000);
 }
 
 /// The committed `openapi.json` is what the code generates: API changes show in review.
