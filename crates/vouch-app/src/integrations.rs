@@ -216,7 +216,8 @@ pub async fn log(
     event_ids: Vec<String>,
     now: Millis,
 ) -> Result<Delivery> {
-    let mut body = String::from_utf8_lossy(r.body).into_owned();
+    // PostgreSQL cannot store NUL in text: a hostile body is kept readable instead.
+    let mut body = String::from_utf8_lossy(r.body).replace('\0', "\u{FFFD}");
     if body.len() > LOGGED_BODY {
         let mut cut = LOGGED_BODY;
         while !body.is_char_boundary(cut) {
@@ -228,11 +229,19 @@ pub async fn log(
         id: DeliveryId::new(),
         integration_id: r.integration.id.clone(),
         workspace_id: r.integration.workspace_id.clone(),
-        delivery_key: r.delivery_key.map(str::to_owned),
-        topic: r.topic.chars().take(100).collect(),
+        delivery_key: r
+            .delivery_key
+            .filter(|k| !k.chars().any(char::is_control))
+            .map(str::to_owned),
+        topic: r
+            .topic
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(100)
+            .collect(),
         verdict,
         status,
-        reason: reason.map(|r| r.chars().take(1000).collect()),
+        reason: reason.map(|r| r.chars().filter(|c| *c != '\0').take(1000).collect()),
         event_ids,
         body,
         received_at: now,

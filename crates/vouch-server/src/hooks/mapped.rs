@@ -49,6 +49,9 @@ impl ShopEvent {
     /// `vouch_click`. A value that is not well formed is left out.
     pub fn take_attribute(&mut self, key: &str, value: &str) {
         let value = value.trim();
+        if value.chars().any(char::is_control) {
+            return;
+        }
         let key = key.trim().trim_start_matches('_').to_ascii_lowercase();
         match key.as_str() {
             "ref" | "vouch_ref" | "referral_code" | "vouch_code"
@@ -93,7 +96,11 @@ impl ShopEvent {
     /// attributes by that code.
     pub fn take_discount_code(&mut self, code: &str) {
         let code = code.trim();
-        if code.is_empty() || code.len() > 100 || self.coupon_codes.iter().any(|c| c == code) {
+        if code.is_empty()
+            || code.len() > 100
+            || code.chars().any(char::is_control)
+            || self.coupon_codes.iter().any(|c| c == code)
+        {
             return;
         }
         self.coupon_codes.push(code.to_owned());
@@ -104,17 +111,20 @@ impl ShopEvent {
 /// serde_json keeps integers up to 2^64 exact). Fractions and empty strings are none.
 pub fn id_of(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::String(s) if !s.trim().is_empty() && !s.chars().any(char::is_control) => {
+            Some(s.trim().to_owned())
+        }
         Value::Number(n) if n.is_u64() || n.is_i64() => Some(n.to_string()),
         _ => None,
     }
 }
 
-/// A string field, trimmed; none when empty.
+/// A string field, trimmed; none when empty or when it holds control characters
+/// (a NUL, say, which no email or id has and PostgreSQL cannot store).
 pub fn text(v: &Value) -> Option<String> {
     v.as_str()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
+        .filter(|s| !s.is_empty() && !s.chars().any(char::is_control))
         .map(str::to_owned)
 }
 

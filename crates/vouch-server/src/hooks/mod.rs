@@ -30,8 +30,13 @@ pub mod woocommerce;
 use mapped::{Mapped, ShopEvent};
 use signature::Refusal;
 
+/// Shops send whole orders: a few hundred line items pass 64 KiB.
+const HOOK_LIMIT: usize = 5 * 1024 * 1024;
+
 pub fn router() -> Router<AppState> {
-    Router::new().route("/hooks/{platform}/{integration_id}", post(receive))
+    Router::new()
+        .route("/hooks/{platform}/{integration_id}", post(receive))
+        .layer(axum::extract::DefaultBodyLimit::max(HOOK_LIMIT))
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -146,7 +151,7 @@ async fn handle(
         ),
     };
     let topic = topic.unwrap_or_default();
-    let key = key.filter(|k| !k.is_empty() && k.len() <= 255);
+    let key = key.filter(|k| !k.is_empty() && k.len() <= 255 && !k.chars().any(char::is_control));
     let received = Received {
         integration: &integration,
         delivery_key: key.as_deref(),

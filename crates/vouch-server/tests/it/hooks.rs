@@ -19,7 +19,8 @@ both!(
     woocommerce_ping_orders_and_refunds,
     stripe_checkout_subscription_and_refunds,
     stripe_stale_and_forged_signatures_are_refused,
-    integrations_hide_their_secret_and_can_be_changed_and_removed
+    integrations_hide_their_secret_and_can_be_changed_and_removed,
+    large_and_hostile_deliveries_never_fail_the_server
 );
 
 const SHOPIFY_SECRET: &str = "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";
@@ -701,4 +702,54 @@ async fn integrations_hide_their_secret_and_can_be_changed_and_removed(app: Test
         None,
     )
     .await;
+}
+
+async fn large_and_hostile_deliveries_never_fail_the_server(app: TestApp) {
+    let p = app.program(json!({})).await;
+    let shop = integration(&app, &p, "shopify", json!({"secret": SHOPIFY_SECRET})).await;
+    let url = shop["webhook_url"].as_str().unwrap().to_owned();
+    // A big order: 400 line items, about half a megabyte.
+    let mut order = fixture("shopify/orders_paid.json");
+    let item = order["line_items"][0].clone();
+    order["line_items"] = Value::Array(vec![item; 400]);
+    order["id"] = json!(5950385831936123456u64);
+    let resp = shopify(&app, &url, "orders/paid", "big", &order).await;
+    let ok = expect_json(resp, 200).await;
+    assert_eq!(ok["verdict"], "processed", "{ok}");
+    // NUL and other control characters where ids, emails and topics go.
+    let mut nul = fixture("shopify/orders_paid.json");
+    nul["id"] = json!("4\u{0}2");
+    nul["email"] = json!("a\u{0}@example.com");
+    let resp = shopify(&app, &url, "orders/paid", "nul", &nul).await;
+    assert!(
+        resp.status().is_client_error() || resp.status().is_success(),
+        "{}",
+        resp.status()
+    );
+    let bytes = b"{\"id\": 1, \"raw\": \"\x00\xff\"}".to_vec();
+    let headers = [
+        ("x-shopify-topic", "orders/paid".to_owned()),
+        ("x-shopify-hmac-sha256", sign_base64(SHOPIFY_SECRET, &bytes)),
+    ];
+    let resp = deliver(&app, &url, &headers, &bytes).await;
+    expect_problem(resp, 422, "unmappable_payload", None).await;
+    let stripe = integration(&app, &p, "stripe", json!({"secret": STRIPE_SECRET})).await;
+    let url = stripe["webhook_url"].as_str().unwrap().to_owned();
+    let mut e = paid_session("evt_\u{0}nul", "x");
+    e["data"]["object"]["customer_details"]["email"] = json!("\u{0}");
+    e["data"]["object"]["customer"] = json!("cus_\u{0}");
+    let bytes = serde_json::to_vec(&e).unwrap();
+    let resp = deliver(
+        &app,
+        &url,
+        &stripe_headers(&bytes, app.clock.now() / 1000),
+        &bytes,
+    )
+    .await;
+    assert!(resp.status().as_u16() < 500, "{}", resp.status());
+    // Every one was logged and can be read back.
+    let log = app
+        .get_ok(&format!("/api/v1/integrations/{}/deliveries", id(&shop)))
+        .await;
+    assert!(log["data"].as_array().unwrap().len() >= 2);
 }
