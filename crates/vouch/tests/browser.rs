@@ -166,3 +166,42 @@ async fn the_storefront_script_keeps_the_referral_on_the_shop() {
         "storefront checks failed:\n{stdout}\n{stderr}"
     );
 }
+
+/// The API reference at `/api/docs` in Chromium: the vendored bundle renders the
+/// document under its strict CSP, makes no request to any other origin, shows request
+/// examples, and its try-it console calls this server with the key (`e2e/api_docs.mjs`).
+#[tokio::test]
+async fn the_api_reference_renders_offline_and_its_console_calls_the_server() {
+    if !browser_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().display().to_string();
+    let server = serve(&["--data-dir", &data]);
+    let sk = server
+        .stdout
+        .iter()
+        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("sk_")))
+        .expect("secret key printed")
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .to_owned();
+    let base = server.base.clone();
+    let shots = repo().join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(repo().join("e2e/api_docs.mjs"))
+            .args([&base, &sk])
+            .env("SHOTS", shots)
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "API reference checks failed:\n{stdout}\n{stderr}"
+    );
+}
