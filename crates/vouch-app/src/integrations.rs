@@ -188,14 +188,17 @@ pub async fn secrets(
     i: &Integration,
     now: Millis,
 ) -> Result<Vec<String>> {
-    let sealer = sealer(store, server_secret, &i.workspace_id).await?;
-    let mut out = vec![sealer.open(&i.secret_sealed, i.id.as_str())?];
-    if let (Some(prev), Some(until)) = (&i.previous_secret_sealed, i.previous_secret_until) {
-        if now < until {
-            out.push(sealer.open(prev, i.id.as_str())?);
-        }
-    }
-    Ok(out)
+    sealer(store, server_secret, &i.workspace_id)
+        .await?
+        .open_rotating(
+            &crate::sealing::Rotating {
+                current: &i.secret_sealed,
+                previous: i.previous_secret_sealed.as_deref(),
+                previous_until: i.previous_secret_until,
+                bound_to: i.id.as_str(),
+            },
+            now,
+        )
 }
 
 /// A verified delivery and what became of it, for the log.

@@ -7,18 +7,33 @@ use vouch_domain::Millis;
 use vouch_store::Store;
 
 use crate::approval;
+use crate::webhooks::delivery::{Delivery, DELIVER_WEBHOOK};
 
 /// How long a claimed job is reserved for the worker that claimed it.
 const LEASE_MS: i64 = 60_000;
 /// Jobs claimed at a time.
 pub const BATCH: i64 = 32;
 
-/// Claims and runs the jobs due at `now`; returns how many were claimed.
+/// Claims and runs the jobs due at `now`; returns how many were claimed. Without a
+/// webhook sender (`vouch demo`, the fraud simulations), webhook jobs wait.
 pub async fn run_due_jobs(store: &dyn Store, now: Millis) -> vouch_store::Result<usize> {
+    run_due_jobs_with(store, &Delivery::default(), now).await
+}
+
+/// [`run_due_jobs`], delivering webhooks through `webhooks`.
+pub async fn run_due_jobs_with(
+    store: &dyn Store,
+    webhooks: &Delivery,
+    now: Millis,
+) -> vouch_store::Result<usize> {
     let jobs = store.claim_jobs(now, BATCH, LEASE_MS).await?;
     for job in &jobs {
         let result = match job.kind.as_str() {
             approval::APPROVE_REWARD => approval::run_job(store, &job.id, &job.payload, now).await,
+            DELIVER_WEBHOOK => {
+                crate::webhooks::delivery::run_job(store, webhooks, &job.id, &job.payload, now)
+                    .await
+            }
             other => Err(anyhow::anyhow!("unknown job kind {other}")),
         };
         metrics::counter!("vouch_jobs_total", "kind" => job.kind.clone(), "ok" => result.is_ok().to_string())

@@ -25,6 +25,7 @@ pub mod reviews;
 pub mod rewarding;
 pub mod sealing;
 pub mod simulation;
+pub mod webhooks;
 pub mod workspaces;
 
 use vouch_domain::ids::LedgerTxId;

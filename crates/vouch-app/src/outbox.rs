@@ -46,7 +46,10 @@ impl Subscriber for ActivityFeed {
 
 /// Every subscriber the worker runs.
 pub fn subscribers() -> Vec<Box<dyn Subscriber>> {
-    vec![Box::new(ActivityFeed)]
+    vec![
+        Box::new(ActivityFeed),
+        Box::new(crate::webhooks::delivery::Webhooks),
+    ]
 }
 
 /// Gives every subscriber a cursor in every workspace that has none: run when the

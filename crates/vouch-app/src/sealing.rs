@@ -83,6 +83,32 @@ impl Sealer {
     }
 }
 
+/// A secret that rotates: the current one, and the previous one until its overlap
+/// ends, both sealed for the same row.
+pub struct Rotating<'a> {
+    pub current: &'a str,
+    pub previous: Option<&'a str>,
+    pub previous_until: Option<vouch_domain::Millis>,
+    pub bound_to: &'a str,
+}
+
+impl Sealer {
+    /// The secrets in force at `now`, the current one first.
+    pub fn open_rotating(
+        &self,
+        r: &Rotating<'_>,
+        now: vouch_domain::Millis,
+    ) -> Result<Vec<String>> {
+        let mut out = vec![self.open(r.current, r.bound_to)?];
+        if let (Some(prev), Some(until)) = (r.previous, r.previous_until) {
+            if now < until {
+                out.push(self.open(prev, r.bound_to)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,6 +112,10 @@ id_type!(/// A shop connection (Shopify, WooCommerce, Stripe) whose webhooks fee
     IntegrationId, "int_");
 id_type!(/// One webhook a shop delivered to an integration, with Vouch's verdict.
     DeliveryId, "dlv_");
+id_type!(/// An endpoint of the merchant's that receives Vouch's webhooks.
+    WebhookEndpointId, "we_");
+id_type!(/// One webhook message to one endpoint (its `webhook-id`, stable across retries).
+    MessageId, "msg_");
 
 #[cfg(test)]
 mod tests {

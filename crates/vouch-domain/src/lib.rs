@@ -22,6 +22,7 @@ pub mod reward;
 pub mod rules;
 pub mod simulate;
 pub mod views;
+pub mod webhook;
 
 pub use error::{DomainError, Result};
 

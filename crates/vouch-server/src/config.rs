@@ -18,6 +18,8 @@ pub struct Config {
     /// The secret that keys every hash of an IP, browser, device, card or mailbox,
     /// with each workspace's own key. It never goes to the database.
     pub hash_secret: Option<String>,
+    /// Deliver webhooks to loopback and private addresses (tests, internal networks).
+    pub webhook_allow_private: bool,
     /// What the use cases take the time from (the wall clock, unless a test moves it).
     pub clock: vouch_app::clock::Clock,
 }
@@ -31,6 +33,7 @@ impl Config {
             run_jobs: true,
             disposable_domains: None,
             hash_secret: None,
+            webhook_allow_private: false,
             clock: vouch_app::clock::Clock::system(),
         }
     }

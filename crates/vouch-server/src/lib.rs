@@ -15,6 +15,7 @@ pub mod ops;
 pub mod portal;
 pub mod state;
 pub mod storefront;
+pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -154,10 +155,23 @@ pub async fn serve(
     let run_jobs = config.run_jobs;
     let poll = config.job_poll;
     let clock = config.clock.clone();
+    let delivery = vouch_app::webhooks::delivery::Delivery {
+        sender: Some(Arc::new(webhooks::HttpSender {
+            allow_private: config.webhook_allow_private,
+        })),
+        server_secret: config.hash_secret.clone(),
+    };
     let (state, app) = build(store.clone(), config)?;
     let cancel = CancellationToken::new();
-    let worker =
-        run_jobs.then(|| tokio::spawn(jobs::run_worker(store, clock, poll, cancel.clone())));
+    let worker = run_jobs.then(|| {
+        tokio::spawn(jobs::run_worker(
+            store,
+            clock,
+            poll,
+            delivery,
+            cancel.clone(),
+        ))
+    });
     // Wrapping the router (not `Router::layer`) so the path is normalized before routing.
     let app = NormalizePathLayer::trim_trailing_slash().layer(app);
     axum::serve(

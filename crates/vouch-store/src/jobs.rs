@@ -21,4 +21,6 @@ pub trait JobStore: Send + Sync {
 pub trait JobTx: Send {
     async fn enqueue_job(&mut self, job: &NewJob) -> Result<()>;
     async fn finish_job(&mut self, id: &JobId) -> Result<()>;
+    /// Moves the unfinished job with this key to `run_at`; false when there is none.
+    async fn reschedule_job(&mut self, dedupe_key: &str, run_at: Millis) -> Result<bool>;
 }

@@ -20,6 +20,7 @@ pub mod referrals;
 pub mod rewards;
 mod sql;
 pub mod testing;
+pub mod webhooks;
 
 use async_trait::async_trait;
 
@@ -44,6 +45,7 @@ pub trait Store:
     + IntegrationStore
     + JobStore
     + OutboxStore
+    + WebhookStore
     + Send
     + Sync
     + 'static
@@ -71,6 +73,7 @@ pub trait StoreTx:
     + FraudTx
     + JobTx
     + OutboxTx
+    + WebhookTx
     + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
@@ -94,5 +97,6 @@ pub mod prelude {
     pub use crate::programs::ProgramStore;
     pub use crate::referrals::{ReferralStore, ReferralTx};
     pub use crate::rewards::{RewardStore, RewardTx};
+    pub use crate::webhooks::{WebhookStore, WebhookTx};
     pub use crate::{Store, StoreTx};
 }

@@ -9,9 +9,11 @@ use vouch_domain::Millis;
 mod fraud;
 mod integrations;
 mod links;
+mod webhooks;
 pub use fraud::*;
 pub use integrations::*;
 pub use links::*;
+pub use webhooks::*;
 
 pub use vouch_domain::entities::{
     Customer, Fingerprint, LineStatus, Participant, ParticipantStatus, Payout, PayoutLine,

@@ -130,6 +130,11 @@ struct ServeArgs {
     /// Do not run background jobs in this process.
     #[arg(long, env = "VOUCH_NO_JOBS")]
     no_jobs: bool,
+    /// Deliver webhooks to loopback and private addresses too (for tests or an
+    /// internal network; refused by default, as a guard against server-side request
+    /// forgery).
+    #[arg(long, env = "VOUCH_WEBHOOK_ALLOW_PRIVATE")]
+    webhook_allow_private: bool,
     /// A file of disposable email domains (one per line) added to the shipped list.
     #[arg(long, env = "VOUCH_DISPOSABLE_DOMAINS")]
     disposable_domains: Option<std::path::PathBuf>,
@@ -316,6 +321,7 @@ fn config_for(args: &ServeArgs, bound: SocketAddr) -> Config {
     config.trust_proxy = args.trust_proxy;
     config.run_jobs = !args.no_jobs;
     config.disposable_domains = args.disposable_domains.clone();
+    config.webhook_allow_private = args.webhook_allow_private;
     config
 }
 

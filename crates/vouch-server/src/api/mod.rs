@@ -18,6 +18,7 @@ pub mod referrals;
 pub mod reviews;
 pub mod rewards;
 pub mod simulate;
+pub mod webhook_endpoints;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -119,6 +120,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
                 .merge(payouts::router())
                 .merge(coupon_pools::router())
                 .merge(integrations::router())
+                .merge(webhook_endpoints::router())
                 .merge(simulate::router())
                 .merge(reviews::router())
                 .merge(audit::router())

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 use vouch_app::clock::Clock;
-use vouch_app::jobs::{run_due_jobs, BATCH};
+use vouch_app::jobs::{run_due_jobs_with, BATCH};
 use vouch_app::outbox;
+use vouch_app::webhooks::delivery::Delivery;
 use vouch_store::Store;
 
 /// Runs until `shutdown` is cancelled.
@@ -15,6 +16,7 @@ pub async fn run_worker(
     store: Arc<dyn Store>,
     clock: Clock,
     poll: Duration,
+    webhooks: Delivery,
     shutdown: CancellationToken,
 ) {
     let subscribers = outbox::subscribers();
@@ -26,7 +28,7 @@ pub async fn run_worker(
                 Err(e) => tracing::error!(error = %e, "creating outbox cursors failed"),
             }
         }
-        let jobs = match run_due_jobs(store.as_ref(), clock.now()).await {
+        let jobs = match run_due_jobs_with(store.as_ref(), &webhooks, clock.now()).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::error!(error = %e, "claiming jobs failed");

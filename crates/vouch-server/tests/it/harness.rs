@@ -54,6 +54,11 @@ macro_rules! both {
 
 impl TestApp {
     pub async fn spawn(db: Db) -> Option<Self> {
+        Self::spawn_with(db, |_| {}).await
+    }
+
+    /// A server whose configuration `configure` adjusts first.
+    pub async fn spawn_with(db: Db, configure: impl FnOnce(&mut Config)) -> Option<Self> {
         let (dir, url) = match db {
             Db::Sqlite => {
                 let (dir, url) = vouch_store::testing::fresh_sqlite();
@@ -73,6 +78,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let mut config = Config::for_listen(addr);
         config.job_poll = Duration::from_millis(100);
+        configure(&mut config);
         let clock = config.clock.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(vouch_server::serve(

@@ -22,3 +22,4 @@ mod programs;
 mod redemptions;
 mod rules;
 mod simulate;
+mod webhooks;

@@ -125,26 +125,13 @@ impl IntegrationStore for SqlStore {
     }
 
     async fn delete_integration(&self, ws: &WorkspaceId, id: &IntegrationId) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
-        let sql = self
-            .backend
-            .sql("DELETE FROM integrations WHERE id = ? AND workspace_id = ?");
-        let done = sqlx::query(&sql)
-            .bind(id.as_str())
-            .bind(ws.as_str())
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() > 0 {
-            let sql = self
-                .backend
-                .sql("DELETE FROM integration_deliveries WHERE integration_id = ?");
-            sqlx::query(&sql)
-                .bind(id.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+        self.delete_with_children(
+            "integrations",
+            ("integration_deliveries", "integration_id"),
+            ws.as_str(),
+            id.as_str(),
+        )
+        .await
     }
 
     async fn insert_delivery(&self, d: &Delivery) -> Result<()> {

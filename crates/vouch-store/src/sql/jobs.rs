@@ -76,6 +76,17 @@ impl JobTx for SqlTx {
         self.write(&sql, args).await?;
         Ok(())
     }
+    async fn reschedule_job(&mut self, dedupe_key: &str, run_at: Millis) -> Result<bool> {
+        let sql = self
+            .backend
+            .sql("UPDATE jobs SET run_at = ? WHERE dedupe_key = ?");
+        let done = sqlx::query(&sql)
+            .bind(run_at)
+            .bind(dedupe_key)
+            .execute(self.conn().await?)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
     async fn finish_job(&mut self, id: &JobId) -> Result<()> {
         let sql = self.backend.sql("DELETE FROM jobs WHERE id = ?");
         let args = Args::default().arg(id.as_str());

@@ -21,6 +21,7 @@ mod rewards;
 mod rows;
 mod store;
 mod tx;
+mod webhooks;
 
 use std::borrow::Cow;
 use std::path::Path;

@@ -66,6 +66,34 @@ impl SqlStore {
         Ok(q.fetch_optional(&self.pool).await?)
     }
 
+    /// Deletes a workspace's row of `table` and, when it was there, the rows of
+    /// `child` that name it in `child_col`, in one transaction.
+    pub(crate) async fn delete_with_children(
+        &self,
+        table: &str,
+        (child, child_col): (&str, &str),
+        ws: &str,
+        id: &str,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let sql = self.backend.sql_owned(format!(
+            "DELETE FROM {table} WHERE id = ? AND workspace_id = ?"
+        ));
+        let done = sqlx::query(&sql)
+            .bind(id)
+            .bind(ws)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() > 0 {
+            let sql = self
+                .backend
+                .sql_owned(format!("DELETE FROM {child} WHERE {child_col} = ?"));
+            sqlx::query(&sql).bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     pub(crate) async fn many(&self, sql: String, args: &[&str]) -> Result<Vec<AnyRow>> {
         let sql = self.backend.sql_owned(sql);
         let mut q = sqlx::query(&sql);

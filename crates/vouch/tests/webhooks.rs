@@ -1,0 +1,236 @@
+//! Outgoing webhooks from a running `vouch serve` to a receiver that verifies them with
+//! the Standard Webhooks reference library (`e2e/webhook_receiver.mjs`, npm
+//! `standardwebhooks`): a purchase's events arrive signed, a failed attempt is retried
+//! with the same `webhook-id`, and after a rotation each message carries both
+//! signatures. Needs Node and `e2e/node_modules` (`scripts/browser-deps.sh`); without
+//! them the test skips loudly, and with `CI` or `VOUCH_REQUIRE_BROWSER` it fails.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+mod common;
+use common::serve;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn node_ready() -> bool {
+    let ready = repo().join("e2e/node_modules/standardwebhooks").exists()
+        && Command::new("node").arg("--version").output().is_ok();
+    let required =
+        std::env::var_os("CI").is_some() || std::env::var_os("VOUCH_REQUIRE_BROWSER").is_some();
+    assert!(
+        ready || !required,
+        "node or e2e/node_modules missing: run scripts/browser-deps.sh"
+    );
+    if !ready {
+        eprintln!("SKIPPING webhook verifier test: node or e2e/node_modules is missing");
+    }
+    ready
+}
+
+struct Receiver {
+    child: Child,
+    port: u16,
+    lines: mpsc::Receiver<Value>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn receiver() -> Receiver {
+    let mut child = Command::new("node")
+        .arg(repo().join("e2e/webhook_receiver.mjs"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let (port_tx, port_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(p) = line.strip_prefix("listening ") {
+                let _ = port_tx.send(p.trim().parse::<u16>().unwrap());
+            } else if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                let _ = tx.send(v);
+            }
+        }
+    });
+    let port = port_rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("receiver port");
+    Receiver {
+        child,
+        port,
+        lines: rx,
+    }
+}
+
+impl Receiver {
+    /// Messages received until `done` holds for them (or 30 s).
+    fn until(&self, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut got = vec![];
+        while !done(&got) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(v) => got.push(v),
+                Err(_) => panic!("receiver got {got:?}"),
+            }
+        }
+        got
+    }
+}
+
+async fn call(method: reqwest::Method, url: String, sk: &str, body: Value) -> Value {
+    let resp = reqwest::Client::new()
+        .request(method, &url)
+        .bearer_auth(sk)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let v: Value = resp.json().await.unwrap_or_default();
+    assert!(status.is_success(), "{url}: {status} {v}");
+    v
+}
+
+#[tokio::test]
+async fn webhooks_verify_with_the_reference_library_and_retry_with_the_same_id() {
+    if !node_ready() {
+        return;
+    }
+    let hook = receiver();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().display().to_string();
+    let server = serve(&["--data-dir", &data, "--webhook-allow-private"]);
+    let sk = server
+        .stdout
+        .iter()
+        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("sk_")))
+        .expect("secret key printed")
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .to_owned();
+    let base = server.base.clone();
+    let post =
+        |path: &str, body: Value| call(reqwest::Method::POST, format!("{base}{path}"), &sk, body);
+    let program = post(
+        "/api/v1/programs",
+        json!({
+        "name": "Hooks", "destination_url": "https://shop.example.com/",
+        "referrer_reward": {"kind": "credit", "amount": 1000, "currency": "USD"}}),
+    )
+    .await;
+    let pid = program["id"].as_str().unwrap().to_owned();
+    let advocate = post(
+        &format!("/api/v1/programs/{pid}/participants"),
+        json!({"email": "sara@example.com"}),
+    )
+    .await;
+    let endpoint = post(
+        "/api/v1/webhook-endpoints",
+        json!({
+        "url": format!("http://127.0.0.1:{}/hook", hook.port),
+        "event_types": ["referral.converted", "reward.created"]}),
+    )
+    .await;
+    let secret = endpoint["secret"].as_str().unwrap().to_owned();
+    let control = reqwest::Client::new();
+    let hook_url = format!("http://127.0.0.1:{}", hook.port);
+    control
+        .post(format!("{hook_url}/__secrets"))
+        .json(&json!([secret]))
+        .send()
+        .await
+        .unwrap();
+    // The first attempt fails: the retry 5 s later succeeds.
+    control
+        .post(format!("{hook_url}/__statuses"))
+        .json(&json!([500, 200]))
+        .send()
+        .await
+        .unwrap();
+
+    post(
+        "/api/v1/events",
+        json!({"type": "purchase", "program_id": pid,
+        "referral_code": advocate["referral_code"], "customer": {"email": "friend@example.net"},
+        "order_id": "o-1", "amount": 5000, "currency": "USD"}),
+    )
+    .await;
+    let got = hook.until(|g| g.iter().filter(|m| m["status"] == 200).count() >= 2);
+    assert!(
+        got.iter().all(|m| m["verified"] == json!([true])),
+        "{got:?}"
+    );
+    let types: Vec<&str> = got.iter().filter_map(|m| m["type"].as_str()).collect();
+    assert!(
+        types.contains(&"referral.converted") && types.contains(&"reward.created"),
+        "{types:?}"
+    );
+    assert_eq!(got[0]["status"], 500);
+    let retried = got
+        .iter()
+        .skip(1)
+        .find(|m| m["id"] == got[0]["id"])
+        .expect("the same webhook-id again");
+    assert_eq!(retried["status"], 200);
+
+    let eid = endpoint["id"].as_str().unwrap();
+    let log = call(
+        reqwest::Method::GET,
+        format!("{base}/api/v1/webhook-endpoints/{eid}/deliveries"),
+        &sk,
+        Value::Null,
+    )
+    .await;
+    let first = log["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == got[0]["id"])
+        .cloned()
+        .unwrap();
+    assert_eq!(first["status"], "succeeded");
+    assert_eq!(first["attempts"], 2);
+    assert_eq!(first["response_status"], 200);
+
+    // A rotation: both secrets sign until the overlap ends.
+    let rotated = call(
+        reqwest::Method::PATCH,
+        format!("{base}/api/v1/webhook-endpoints/{eid}"),
+        &sk,
+        json!({"rotate_secret": {"overlap_hours": 1}}),
+    )
+    .await;
+    let new_secret = rotated["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new_secret, secret);
+    control
+        .post(format!("{hook_url}/__secrets"))
+        .json(&json!([secret, new_secret]))
+        .send()
+        .await
+        .unwrap();
+    let before = got.len();
+    post(
+        &format!("/api/v1/webhook-endpoints/{eid}/test"),
+        Value::Null,
+    )
+    .await;
+    let all = hook.until(|g| !g.is_empty());
+    let test = &all[0];
+    assert_eq!(test["type"], "webhook.test", "{all:?} after {before}");
+    assert_eq!(test["signatures"], 2);
+    assert_eq!(test["verified"], json!([true, true]));
+}
