@@ -234,3 +234,97 @@ async fn webhooks_verify_with_the_reference_library_and_retry_with_the_same_id()
     assert_eq!(test["signatures"], 2);
     assert_eq!(test["verified"], json!([true, true]));
 }
+
+/// Two instances on one PostgreSQL database: every message reaches the receiver once
+/// per attempt, whichever instance's worker sent it.
+#[tokio::test]
+async fn two_instances_send_each_attempt_once() {
+    let Some(url) = vouch_store::testing::fresh_postgres().await else {
+        return;
+    };
+    if !node_ready() {
+        return;
+    }
+    let hook = receiver();
+    let out = Command::new(common::BIN)
+        .args(["workspace", "create", "Shared", "--database-url", &url])
+        .output()
+        .unwrap();
+    let ws: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sk = ws["secret_key"].as_str().unwrap().to_owned();
+    let a = serve(&["--database-url", &url, "--webhook-allow-private"]);
+    let b = serve(&["--database-url", &url, "--webhook-allow-private"]);
+    let post = |base: String, path: &str, body: Value| {
+        call(reqwest::Method::POST, format!("{base}{path}"), &sk, body)
+    };
+    let program = post(
+        a.base.clone(),
+        "/api/v1/programs",
+        json!({
+        "name": "Hooks", "destination_url": "https://shop.example.com/",
+        "referrer_reward": {"kind": "credit", "amount": 1000, "currency": "USD"},
+        "fraud": {"max_referrals_per_hour": 1000, "max_referrals_per_day": 1000,
+                  "max_code_referrals_per_day": 1000, "max_code_referrals_per_week": 1000}}),
+    )
+    .await;
+    let pid = program["id"].as_str().unwrap().to_owned();
+    let advocate = post(
+        a.base.clone(),
+        &format!("/api/v1/programs/{pid}/participants"),
+        json!({"email": "sara@example.com"}),
+    )
+    .await;
+    let endpoint = post(
+        a.base.clone(),
+        "/api/v1/webhook-endpoints",
+        json!({
+        "url": format!("http://127.0.0.1:{}/hook", hook.port),
+        "event_types": ["referral.converted"]}),
+    )
+    .await;
+    let control = reqwest::Client::new();
+    let hook_url = format!("http://127.0.0.1:{}", hook.port);
+    control
+        .post(format!("{hook_url}/__secrets"))
+        .json(&json!([endpoint["secret"]]))
+        .send()
+        .await
+        .unwrap();
+    // The first message is answered 500, then retried once.
+    control
+        .post(format!("{hook_url}/__statuses"))
+        .json(&json!([500, 200]))
+        .send()
+        .await
+        .unwrap();
+    const FRIENDS: usize = 20;
+    for i in 0..FRIENDS {
+        let base = if i % 2 == 0 {
+            a.base.clone()
+        } else {
+            b.base.clone()
+        };
+        post(
+            base,
+            "/api/v1/events",
+            json!({"type": "purchase", "program_id": pid,
+            "referral_code": advocate["referral_code"],
+            "customer": {"email": format!("friend{i}@example.net")},
+            "order_id": format!("o-{i}"), "amount": 3000, "currency": "USD"}),
+        )
+        .await;
+    }
+    let got = hook.until(|g| g.iter().filter(|m| m["status"] == 200).count() >= FRIENDS);
+    // A moment more: a duplicate would arrive now.
+    std::thread::sleep(Duration::from_secs(2));
+    let mut all = got;
+    while let Ok(v) = hook.lines.try_recv() {
+        all.push(v);
+    }
+    assert!(all.iter().all(|m| m["verified"] == json!([true])));
+    let mut ids: Vec<&str> = all.iter().filter_map(|m| m["id"].as_str()).collect();
+    assert_eq!(ids.len(), FRIENDS + 1, "one retry, no duplicate: {all:?}");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), FRIENDS, "each message once, plus the one retry");
+}
