@@ -10,7 +10,8 @@
 //! machine affects both alike. Environment: `VOUCH_BENCH_EVENTS` (measured purchases,
 //! default 2000; a warm-up of 200 comes first).
 //!
-//! Run: `cargo bench -p vouch-server --bench events`
+//! Run: `cargo bench -p vouch-server --bench events` (`VOUCH_BENCH_WEBHOOKS=1`: with the
+//! worker running and a webhook endpoint taking every event)
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,6 +23,16 @@ use vouch_server::Config;
 use vouch_store::Store;
 
 const WARM_UP: usize = 200;
+
+/// `VOUCH_BENCH_WEBHOOKS=1`: the server runs its worker and a webhook endpoint takes
+/// every event, so purchases are measured while messages are queued and sent.
+fn webhooks() -> bool {
+    std::env::var_os("VOUCH_BENCH_WEBHOOKS").is_some()
+}
+
+/// Messages the bench's receiver got.
+static RECEIVED: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicUsize>> =
+    std::sync::OnceLock::new();
 
 struct Fixture {
     base: String,
@@ -59,15 +70,27 @@ async fn start(client: &reqwest::Client) -> Fixture {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let (_, app) = vouch_server::build(store, Config::for_listen(addr)).expect("build");
-    tokio::spawn(async move {
-        axum::serve(
+    if webhooks() {
+        // The whole server, with its worker queueing and sending webhooks.
+        let mut config = Config::for_listen(addr);
+        config.webhook_allow_private = true;
+        tokio::spawn(vouch_server::serve(
             listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .expect("serve");
-    });
+            store,
+            config,
+            std::future::pending(),
+        ));
+    } else {
+        let (_, app) = vouch_server::build(store, Config::for_listen(addr)).expect("build");
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("serve");
+        });
+    }
 
     let base = format!("http://{addr}");
     let program = post(
@@ -93,6 +116,29 @@ async fn start(client: &reqwest::Client) -> Fixture {
     )
     .await;
     let program_id = program["id"].as_str().expect("program id").to_owned();
+    if webhooks() {
+        let receiver = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind receiver");
+        let at = receiver.local_addr().expect("addr");
+        let hits = RECEIVED.get_or_init(Default::default).clone();
+        let app = axum::Router::new().fallback(move || {
+            let hits = hits.clone();
+            async move {
+                hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                "ok"
+            }
+        });
+        tokio::spawn(async move { axum::serve(receiver, app).await.expect("receiver") });
+        let resp = client
+            .post(format!("{base}/api/v1/webhook-endpoints"))
+            .bearer_auth(&ws.secret_key)
+            .json(&json!({"url": format!("http://{at}/hook")}))
+            .send()
+            .await
+            .expect("endpoint");
+        assert_eq!(resp.status().as_u16(), 201);
+    }
     let participant = post(
         client,
         &format!("{base}/api/v1/programs/{program_id}/participants"),
@@ -241,6 +287,12 @@ fn main() {
         e.mean / h.mean
     );
     println!();
+    if webhooks() {
+        let got = RECEIVED
+            .get()
+            .map_or(0, |r| r.load(std::sync::atomic::Ordering::Relaxed));
+        println!("With webhooks: the receiver had {got} messages when the run ended.");
+    }
     println!(
         "Purchase median {:.3} ms: {} the 2 ms goal.",
         e.p50,
