@@ -188,20 +188,28 @@ async fn webhooks_verify_with_the_reference_library_and_retry_with_the_same_id()
     assert_eq!(retried["status"], 200);
 
     let eid = endpoint["id"].as_str().unwrap();
-    let log = call(
-        reqwest::Method::GET,
-        format!("{base}/api/v1/webhook-endpoints/{eid}/deliveries"),
-        &sk,
-        Value::Null,
-    )
-    .await;
-    let first = log["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["id"] == got[0]["id"])
-        .cloned()
-        .unwrap();
+    // The log shows the outcome once the attempt is written (just after the answer).
+    let mut first = Value::Null;
+    for _ in 0..100 {
+        let log = call(
+            reqwest::Method::GET,
+            format!("{base}/api/v1/webhook-endpoints/{eid}/deliveries"),
+            &sk,
+            Value::Null,
+        )
+        .await;
+        first = log["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == got[0]["id"])
+            .cloned()
+            .unwrap();
+        if first["status"] == "succeeded" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(first["status"], "succeeded");
     assert_eq!(first["attempts"], 2);
     assert_eq!(first["response_status"], 200);

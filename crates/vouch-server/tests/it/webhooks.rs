@@ -292,6 +292,7 @@ async fn gone_disables_at_once_and_five_days_of_failures_disable(app: TestApp) {
     )
     .await;
     down.wait_for(1).await;
+    wait_messages(&app, &e, |m| m.first().is_some_and(|x| x["attempts"] == 1)).await;
     let failing = app.get_ok(&format!("/api/v1/webhook-endpoints/{id}")).await;
     assert!(failing["failing_since"].is_string());
     assert_eq!(failing["enabled"], true);
@@ -352,6 +353,8 @@ async fn test_events_retries_and_the_log(app: TestApp) {
     )
     .await;
     r.wait_for(2).await;
+    // The user sees the second attempt settle in the log before asking again.
+    wait_messages(&app, &e, |m| m[0]["attempts"] == 2).await;
     app.post_ok(
         &format!("/api/v1/webhook-endpoints/{id}/deliveries/{mid}/retry"),
         &json!({}),
