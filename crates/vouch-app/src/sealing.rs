@@ -7,9 +7,9 @@
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use rand::RngCore;
-use sha2::Sha256;
+use vouch_domain::crypto::hmac_sha256;
 
 use crate::error::{AppError, Result};
 
@@ -22,8 +22,7 @@ impl Sealer {
     /// The sealer of a workspace. Without a server secret the key comes from the
     /// workspace's key alone (in the database): the server warns about that at start.
     pub fn for_workspace(server_secret: Option<&str>, workspace_key: &str) -> Self {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(server_secret.unwrap_or("").as_bytes())
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        let mut mac = hmac_sha256(server_secret.unwrap_or("").as_bytes());
         mac.update(b"vouch sealing key\0");
         mac.update(workspace_key.as_bytes());
         let key = mac.finalize().into_bytes();

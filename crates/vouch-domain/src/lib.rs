@@ -6,6 +6,7 @@
 pub mod attribution;
 pub mod click;
 pub mod code;
+pub mod crypto;
 pub mod email;
 pub mod entities;
 pub mod error;

@@ -55,12 +55,7 @@ async fn the_friend_page_shows_and_carries_the_coupon_in_both_languages() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().display().to_string();
     let server = serve(&["--data-dir", &data]);
-    let sk = server
-        .stdout
-        .iter()
-        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("sk_")))
-        .expect("secret key printed")
-        .to_owned();
+    let sk = server.key("sk_");
     let base = server.base.clone();
     let program = post(
         &base,
@@ -139,16 +134,7 @@ async fn the_storefront_script_keeps_the_referral_on_the_shop() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().display().to_string();
     let server = serve(&["--data-dir", &data]);
-    let key = |prefix: &str| {
-        server
-            .stdout
-            .iter()
-            .find_map(|l| l.split_whitespace().find(|w| w.starts_with(prefix)))
-            .unwrap_or_else(|| panic!("{prefix} key printed"))
-            .trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-            .to_owned()
-    };
-    let (sk, pk) = (key("sk_"), key("pk_"));
+    let (sk, pk) = (server.key("sk_"), server.key("pk_"));
     let base = server.base.clone();
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
@@ -178,13 +164,7 @@ async fn the_api_reference_renders_offline_and_its_console_calls_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().display().to_string();
     let server = serve(&["--data-dir", &data]);
-    let sk = server
-        .stdout
-        .iter()
-        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("sk_")))
-        .expect("secret key printed")
-        .trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .to_owned();
+    let sk = server.key("sk_");
     let base = server.base.clone();
     let shots = repo().join("target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();

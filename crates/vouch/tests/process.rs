@@ -118,12 +118,7 @@ async fn import_and_export_from_the_command_line() {
     let args = sqlite_args(dir.path());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let server = serve(&args);
-    let sk = server
-        .stdout
-        .iter()
-        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("sk_")))
-        .expect("secret key printed")
-        .to_owned();
+    let sk = server.key("sk_");
     let (pid, _, _) = program_with_advocate(&server.base, &sk, json!({})).await;
     let file = dir.path().join("customers.csv");
     std::fs::write(

@@ -115,13 +115,7 @@ async fn webhooks_verify_with_the_reference_library_and_retry_with_the_same_id()
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().display().to_string();
     let server = serve(&["--data-dir", &data, "--webhook-allow-private"]);
-    let sk = server
-        .stdout
-        .iter()
-        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("sk_")))
-        .expect("secret key printed")
-        .trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .to_owned();
+    let sk = server.key("sk_");
     let base = server.base.clone();
     let post =
         |path: &str, body: Value| call(reqwest::Method::POST, format!("{base}{path}"), &sk, body);

@@ -21,6 +21,18 @@ impl Drop for Server {
     }
 }
 
+impl Server {
+    /// The first-start key with this prefix (`sk_`, `pk_`) the server printed.
+    pub fn key(&self, prefix: &str) -> String {
+        self.stdout
+            .iter()
+            .find_map(|l| l.split_whitespace().find(|w| w.starts_with(prefix)))
+            .unwrap_or_else(|| panic!("no {prefix} key printed"))
+            .trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .to_owned()
+    }
+}
+
 pub fn serve(db_args: &[&str]) -> Server {
     let child = Command::new(BIN)
         .arg("serve")
