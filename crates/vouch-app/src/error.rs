@@ -19,6 +19,9 @@ pub enum AppError {
         field: Option<String>,
         message: String,
     },
+    /// Too many requests of this kind for now (an advocate's invitations per day).
+    #[error("{message}")]
+    RateLimited { message: String },
     /// A change of state the lifecycle does not allow (a concurrent change won).
     #[error(transparent)]
     Illegal(#[from] IllegalTransition),

@@ -7,6 +7,8 @@ use vouch_domain::Millis;
 use vouch_store::Store;
 
 use crate::approval;
+use crate::emails::delivery::SEND_EMAIL;
+use crate::emails::Mailing;
 use crate::webhooks::delivery::{Delivery, DELIVER_WEBHOOK};
 
 /// How long a claimed job is reserved for the worker that claimed it.
@@ -14,16 +16,23 @@ const LEASE_MS: i64 = 60_000;
 /// Jobs claimed at a time.
 pub const BATCH: i64 = 32;
 
-/// Claims and runs the jobs due at `now`; returns how many were claimed. Without a
-/// webhook sender (`vouch demo`, the fraud simulations), webhook jobs wait.
-pub async fn run_due_jobs(store: &dyn Store, now: Millis) -> vouch_store::Result<usize> {
-    run_due_jobs_with(store, &Delivery::default(), now).await
+/// What sends webhooks and emails; without them (`vouch demo`, the fraud simulations)
+/// those jobs wait.
+#[derive(Clone, Default)]
+pub struct Senders {
+    pub webhooks: Delivery,
+    pub mailing: Mailing,
 }
 
-/// [`run_due_jobs`], delivering webhooks through `webhooks`.
+/// Claims and runs the jobs due at `now`; returns how many were claimed.
+pub async fn run_due_jobs(store: &dyn Store, now: Millis) -> vouch_store::Result<usize> {
+    run_due_jobs_with(store, &Senders::default(), now).await
+}
+
+/// [`run_due_jobs`], sending webhooks and emails through `senders`.
 pub async fn run_due_jobs_with(
     store: &dyn Store,
-    webhooks: &Delivery,
+    senders: &Senders,
     now: Millis,
 ) -> vouch_store::Result<usize> {
     let jobs = store.claim_jobs(now, BATCH, LEASE_MS).await?;
@@ -31,8 +40,24 @@ pub async fn run_due_jobs_with(
         let result = match job.kind.as_str() {
             approval::APPROVE_REWARD => approval::run_job(store, &job.id, &job.payload, now).await,
             DELIVER_WEBHOOK => {
-                crate::webhooks::delivery::run_job(store, webhooks, &job.id, &job.payload, now)
-                    .await
+                crate::webhooks::delivery::run_job(
+                    store,
+                    &senders.webhooks,
+                    &job.id,
+                    &job.payload,
+                    now,
+                )
+                .await
+            }
+            SEND_EMAIL => {
+                crate::emails::delivery::run_job(
+                    store,
+                    &senders.mailing,
+                    &job.id,
+                    &job.payload,
+                    now,
+                )
+                .await
             }
             other => Err(anyhow::anyhow!("unknown job kind {other}")),
         };

@@ -9,6 +9,7 @@ pub mod blocking;
 pub mod cache;
 pub mod clock;
 pub mod coupons;
+pub mod emails;
 pub mod enrolment;
 pub mod error;
 pub mod events;

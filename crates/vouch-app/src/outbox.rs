@@ -49,6 +49,7 @@ pub fn subscribers() -> Vec<Box<dyn Subscriber>> {
     vec![
         Box::new(ActivityFeed),
         Box::new(crate::webhooks::delivery::Webhooks),
+        Box::new(crate::emails::delivery::Emails),
     ]
 }
 

@@ -116,6 +116,8 @@ id_type!(/// An endpoint of the merchant's that receives Vouch's webhooks.
     WebhookEndpointId, "we_");
 id_type!(/// One webhook message to one endpoint (its `webhook-id`, stable across retries).
     MessageId, "msg_");
+id_type!(/// One email to one person, from the email outbox.
+    EmailId, "eml_");
 
 #[cfg(test)]
 mod tests {

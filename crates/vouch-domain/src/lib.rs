@@ -17,6 +17,7 @@ pub mod integration;
 pub mod ledger;
 pub mod lifecycle;
 pub mod money;
+pub mod notification;
 pub mod program;
 pub mod redirect;
 pub mod reward;

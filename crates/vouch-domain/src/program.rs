@@ -115,6 +115,9 @@ pub struct ProgramConfig {
     /// unique click (default 24).
     #[serde(default = "default_unique_window")]
     pub unique_click_window_hours: i64,
+    /// Which emails the program sends, and the share reminder's delay.
+    #[serde(default)]
+    pub emails: crate::notification::EmailSettings,
 }
 
 fn default_unique_window() -> i64 {
@@ -199,6 +202,7 @@ impl ProgramConfig {
         self.friend_page
             .validate()
             .map_err(|e| e.within("friend_page"))?;
+        self.emails.validate().map_err(|e| e.within("emails"))?;
         if self.unique_click_window_hours == 0 {
             self.unique_click_window_hours = default_unique_window();
         }

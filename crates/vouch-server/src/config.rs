@@ -20,6 +20,12 @@ pub struct Config {
     pub hash_secret: Option<String>,
     /// Deliver webhooks to loopback and private addresses (tests, internal networks).
     pub webhook_allow_private: bool,
+    /// The SMTP server emails go through (`smtp://user:pass@host:587?tls=required`).
+    pub smtp_url: Option<String>,
+    /// Without SMTP, emails are written as `.eml` files here (the dry run).
+    pub email_dir: Option<std::path::PathBuf>,
+    /// The sender's address (each program puts its name in front of it).
+    pub email_from: Option<String>,
     /// What the use cases take the time from (the wall clock, unless a test moves it).
     pub clock: vouch_app::clock::Clock,
 }
@@ -34,7 +40,25 @@ impl Config {
             disposable_domains: None,
             hash_secret: None,
             webhook_allow_private: false,
+            smtp_url: None,
+            email_dir: None,
+            email_from: None,
             clock: vouch_app::clock::Clock::system(),
         }
+    }
+}
+
+impl Config {
+    /// The sender's address: `--email-from`, else `noreply@` the public host.
+    pub fn sender(&self) -> String {
+        if let Some(f) = &self.email_from {
+            return f.clone();
+        }
+        let host = url::Url::parse(&self.public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .filter(|h| h.contains('.') && h.parse::<std::net::IpAddr>().is_err())
+            .unwrap_or_else(|| "vouch.localhost".to_owned());
+        format!("noreply@{host}")
     }
 }

@@ -28,6 +28,8 @@ pub enum ApiError {
         field: Option<String>,
         message: String,
     },
+    #[error("{message}")]
+    TooManyRequests { message: String },
     #[error("request body is too large")]
     PayloadTooLarge,
     /// A change of state the lifecycle does not allow (a concurrent change won).
@@ -59,6 +61,7 @@ impl ApiError {
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::Illegal(_) => (StatusCode::CONFLICT, "illegal_transition"),
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, "conflict"),
             Self::Store(_) | Self::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
@@ -82,6 +85,7 @@ impl From<vouch_app::error::AppError> for ApiError {
                 field,
                 message,
             },
+            E::RateLimited { message } => Self::TooManyRequests { message },
             E::Illegal(e) => Self::Illegal(e),
             E::Store(e) => Self::Store(e),
             E::Internal(e) => Self::Internal(e),

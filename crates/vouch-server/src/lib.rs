@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod email;
 pub mod error;
 pub mod extract;
 pub mod hooks;
@@ -62,6 +63,7 @@ pub fn build(store: Arc<dyn Store>, config: Config) -> anyhow::Result<(AppState,
         keys: auth::KeyCache::default(),
         programs: vouch_app::cache::TtlCache::new(std::time::Duration::from_secs(5), 10_000),
         pages: Arc::new(Pages::load()?),
+        emails: Arc::new(email::Renderer::load()?),
         metrics: ops::metrics_handle(),
     };
     let router = router(state.clone(), Router::new());
@@ -155,20 +157,42 @@ pub async fn serve(
     let run_jobs = config.run_jobs;
     let poll = config.job_poll;
     let clock = config.clock.clone();
-    let delivery = vouch_app::webhooks::delivery::Delivery {
+    let webhooks = vouch_app::webhooks::delivery::Delivery {
         sender: Some(Arc::new(webhooks::HttpSender {
             allow_private: config.webhook_allow_private,
         })),
         server_secret: config.hash_secret.clone(),
     };
-    let (state, app) = build(store.clone(), config)?;
+    let (state, app) = build(store.clone(), config.clone())?;
+    let postman: Option<Arc<dyn vouch_app::emails::Postman>> =
+        match (&config.smtp_url, &config.email_dir) {
+            (Some(url), _) => Some(Arc::new(email::postman::MailPostman::smtp(
+                state.emails.clone(),
+                url,
+                &config.sender(),
+            )?)),
+            (None, Some(dir)) => Some(Arc::new(email::postman::MailPostman::files(
+                state.emails.clone(),
+                dir.clone(),
+                &config.sender(),
+            )?)),
+            (None, None) => None,
+        };
+    let senders = vouch_app::jobs::Senders {
+        webhooks,
+        mailing: vouch_app::emails::Mailing {
+            postman,
+            public_url: config.public_url.clone(),
+            server_secret: config.hash_secret.clone(),
+        },
+    };
     let cancel = CancellationToken::new();
     let worker = run_jobs.then(|| {
         tokio::spawn(jobs::run_worker(
             store,
             clock,
             poll,
-            delivery,
+            senders,
             cancel.clone(),
         ))
     });

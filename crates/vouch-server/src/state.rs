@@ -24,6 +24,7 @@ pub struct AppState {
         Option<vouch_store::Program>,
     >,
     pub pages: Arc<Pages>,
+    pub emails: Arc<crate::email::Renderer>,
     pub metrics: PrometheusHandle,
     pub fraud: Arc<FraudData>,
     pub clock: vouch_app::clock::Clock,

@@ -6,6 +6,7 @@
 
 pub mod clicks;
 pub mod coupons;
+pub mod emails;
 pub mod error;
 pub mod events;
 pub mod fraud;
@@ -46,6 +47,7 @@ pub trait Store:
     + JobStore
     + OutboxStore
     + WebhookStore
+    + EmailStore
     + Send
     + Sync
     + 'static
@@ -74,6 +76,7 @@ pub trait StoreTx:
     + JobTx
     + OutboxTx
     + WebhookTx
+    + EmailTx
     + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
@@ -87,6 +90,7 @@ pub trait StoreTx:
 pub mod prelude {
     pub use crate::clicks::{ClickStore, ClickTx};
     pub use crate::coupons::{CouponStore, CouponTx};
+    pub use crate::emails::{EmailStore, EmailTx};
     pub use crate::events::{EventStore, EventTx};
     pub use crate::fraud::{FraudStore, FraudTx};
     pub use crate::integrations::IntegrationStore;

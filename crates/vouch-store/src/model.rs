@@ -6,10 +6,12 @@ use vouch_domain::money::Currency;
 use vouch_domain::program::AttributionModel;
 use vouch_domain::Millis;
 
+mod emails;
 mod fraud;
 mod integrations;
 mod links;
 mod webhooks;
+pub use emails::*;
 pub use fraud::*;
 pub use integrations::*;
 pub use links::*;

@@ -135,6 +135,18 @@ struct ServeArgs {
     /// forgery).
     #[arg(long, env = "VOUCH_WEBHOOK_ALLOW_PRIVATE")]
     webhook_allow_private: bool,
+    /// The SMTP server that sends emails: `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), `smtps://user:pass@host:465` (TLS) or `smtp://host:25` (a local
+    /// relay). Without it, emails are written as `.eml` files to `--email-dir`.
+    #[arg(long, env = "VOUCH_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Where emails are written without SMTP (default: `emails` in the data directory).
+    #[arg(long, env = "VOUCH_EMAIL_DIR")]
+    email_dir: Option<PathBuf>,
+    /// The sender's address (default `noreply@` the public host); each program's name
+    /// is shown in front of it.
+    #[arg(long, env = "VOUCH_EMAIL_FROM")]
+    email_from: Option<String>,
     /// A file of disposable email domains (one per line) added to the shipped list.
     #[arg(long, env = "VOUCH_DISPOSABLE_DOMAINS")]
     disposable_domains: Option<std::path::PathBuf>,
@@ -322,6 +334,13 @@ fn config_for(args: &ServeArgs, bound: SocketAddr) -> Config {
     config.run_jobs = !args.no_jobs;
     config.disposable_domains = args.disposable_domains.clone();
     config.webhook_allow_private = args.webhook_allow_private;
+    config.smtp_url = args.smtp_url.clone();
+    config.email_from = args.email_from.clone();
+    config.email_dir = Some(
+        args.email_dir
+            .clone()
+            .unwrap_or_else(|| args.db.data_dir.join("emails")),
+    );
     config
 }
 
@@ -356,6 +375,17 @@ async fn serve(
          Health:         {base}/healthz   Metrics: {base}/metrics",
         store.backend().as_str()
     ));
+    match (&config.smtp_url, &config.email_dir) {
+        (Some(_), _) => say(&format!(
+            "  Emails:         sent by SMTP from {}",
+            config.sender()
+        )),
+        (None, Some(dir)) => say(&format!(
+            "  Emails:         written to {} (no --smtp-url: a dry run)",
+            dir.display()
+        )),
+        (None, None) => {}
+    }
     tracing::info!(listen = %args.listen, "serving");
     vouch_server::serve(listener, store, config, shutdown_signal()).await
 }

@@ -6,6 +6,8 @@ pub mod audit;
 pub mod common;
 pub mod coupon_pools;
 pub mod docs;
+pub mod email_templates;
+pub mod emails;
 pub mod events;
 pub mod export;
 pub mod integrations;
@@ -121,6 +123,8 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
                 .merge(coupon_pools::router())
                 .merge(integrations::router())
                 .merge(webhook_endpoints::router())
+                .merge(emails::router())
+                .merge(email_templates::router())
                 .merge(simulate::router())
                 .merge(reviews::router())
                 .merge(audit::router())

@@ -101,6 +101,8 @@ pub struct ProgramIn {
     /// Repeat clicks of one visitor on a link within this many hours count once as
     /// unique (default 24).
     pub unique_click_window_hours: Option<i64>,
+    /// Which emails the program sends (all by default) and the share reminder's delay.
+    pub emails: Option<vouch_domain::notification::EmailSettings>,
 }
 
 /// Changes to a program; omitted fields stay as they are. A reward set to `null` is
@@ -148,6 +150,8 @@ pub struct ProgramPatch {
     pub fraud: Option<FraudSettings>,
     pub friend_page: Option<vouch_domain::program::FriendPage>,
     pub unique_click_window_hours: Option<i64>,
+    /// Which emails the program sends (all by default) and the share reminder's delay.
+    pub emails: Option<vouch_domain::notification::EmailSettings>,
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`).
@@ -187,6 +191,7 @@ pub struct ProgramOut {
     pub fraud: FraudSettings,
     pub friend_page: vouch_domain::program::FriendPage,
     pub unique_click_window_hours: i64,
+    pub emails: vouch_domain::notification::EmailSettings,
     /// Things to know about this configuration (multi-level compliance, say).
     pub warnings: Vec<String>,
     /// Increases on every change.
@@ -226,6 +231,7 @@ impl ProgramOut {
             fraud: p.config.fraud,
             friend_page: p.config.friend_page,
             unique_click_window_hours: p.config.unique_click_window_hours,
+            emails: p.config.emails,
             version: p.version,
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
@@ -305,6 +311,9 @@ pub fn apply_patch(config: ProgramConfig, patch: ProgramPatch) -> Result<Program
     if let Some(v) = patch.unique_click_window_hours {
         c.unique_click_window_hours = v;
     }
+    if let Some(v) = patch.emails {
+        c.emails = v;
+    }
     Ok(c.validate()?)
 }
 
@@ -352,6 +361,7 @@ async fn create_program(
         fraud: input.fraud.unwrap_or_default(),
         friend_page: input.friend_page.unwrap_or_default(),
         unique_click_window_hours: input.unique_click_window_hours.unwrap_or(0),
+        emails: input.emails.unwrap_or_default(),
     }
     .validate()?;
     let now = state.clock.now();

@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 use vouch_app::clock::Clock;
-use vouch_app::jobs::{run_due_jobs_with, BATCH};
+use vouch_app::jobs::{run_due_jobs_with, Senders, BATCH};
 use vouch_app::outbox;
-use vouch_app::webhooks::delivery::Delivery;
 use vouch_store::Store;
 
 /// Runs until `shutdown` is cancelled.
@@ -16,7 +15,7 @@ pub async fn run_worker(
     store: Arc<dyn Store>,
     clock: Clock,
     poll: Duration,
-    webhooks: Delivery,
+    senders: Senders,
     shutdown: CancellationToken,
 ) {
     let subscribers = outbox::subscribers();
@@ -28,7 +27,7 @@ pub async fn run_worker(
                 Err(e) => tracing::error!(error = %e, "creating outbox cursors failed"),
             }
         }
-        let jobs = match run_due_jobs_with(store.as_ref(), &webhooks, clock.now()).await {
+        let jobs = match run_due_jobs_with(store.as_ref(), &senders, clock.now()).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::error!(error = %e, "claiming jobs failed");

@@ -4,9 +4,10 @@
 //! in Arabic (right-to-left) and English, with no CDN so they work offline.
 
 pub(crate) mod friend;
-mod i18n;
+pub(crate) mod i18n;
 pub(crate) mod preview;
 mod program;
+mod unsubscribe;
 
 use std::fmt::Write as _;
 
@@ -34,6 +35,10 @@ impl Pages {
         env.add_template("program.html", include_str!("../../templates/program.html"))?;
         env.add_template("friend.html", include_str!("../../templates/friend.html"))?;
         env.add_template("preview.html", include_str!("../../templates/preview.html"))?;
+        env.add_template(
+            "unsubscribe.html",
+            include_str!("../../templates/unsubscribe.html"),
+        )?;
         env.add_template(
             "not_found.html",
             include_str!("../../templates/not_found.html"),
@@ -63,7 +68,7 @@ impl Pages {
 /// minijinja's HTML escaping also escapes `/`, which turns every link in the page into
 /// `http:&#x2f;&#x2f;…`; browsers cope, but people reading or copying the source do not.
 /// Escape only what HTML needs.
-fn html_formatter(
+pub(crate) fn html_formatter(
     out: &mut minijinja::Output<'_>,
     state: &minijinja::State<'_, '_>,
     value: &minijinja::Value,
@@ -95,6 +100,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/p/{slug}", get(program::show_program))
         .route("/p/{slug}/join", post(program::join_program))
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe::show).post(unsubscribe::confirm),
+        )
 }
 
 /// The visitor's network and browser as the fraud rules compare them (keyed hashes).

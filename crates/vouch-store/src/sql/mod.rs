@@ -7,6 +7,7 @@
 
 mod clicks;
 mod coupons;
+mod emails;
 mod events;
 mod fraud;
 mod fraud_counts;
