@@ -5,6 +5,7 @@ mod harness;
 mod activity;
 mod attribution_edges;
 mod clicks;
+mod emails;
 mod events;
 mod famous_programs;
 mod fraud;
