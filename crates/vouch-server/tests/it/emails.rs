@@ -481,7 +481,7 @@ async fn programs_override_templates_and_preview_them(app: TestApp, dir: &Path) 
 
     let preview = app
         .post_ok(
-            &format!("/api/v1/email-templates/welcome/en/preview"),
+            "/api/v1/email-templates/welcome/en/preview",
             &json!({"program_id": pid}),
             200,
         )
