@@ -185,3 +185,34 @@ async fn the_api_reference_renders_offline_and_its_console_calls_the_server() {
         "API reference checks failed:\n{stdout}\n{stderr}"
     );
 }
+
+/// Every email in both languages in Chromium, from the preview API: direction, a
+/// 600-pixel column that fits a phone, links, accessibility (`e2e/emails.mjs`).
+#[tokio::test]
+async fn emails_render_in_both_languages() {
+    if !browser_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().display().to_string();
+    let server = serve(&["--data-dir", &data]);
+    let sk = server.key("sk_");
+    let base = server.base.clone();
+    let shots = repo().join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(repo().join("e2e/emails.mjs"))
+            .args([&base, &sk, &shots.display().to_string()])
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "email checks failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
