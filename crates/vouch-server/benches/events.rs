@@ -11,7 +11,8 @@
 //! default 2000; a warm-up of 200 comes first).
 //!
 //! Run: `cargo bench -p vouch-server --bench events` (`VOUCH_BENCH_WEBHOOKS=1`: with the
-//! worker running and a webhook endpoint taking every event)
+//! worker running, a webhook endpoint taking every event and every email written as an
+//! `.eml` file)
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,8 +25,9 @@ use vouch_store::Store;
 
 const WARM_UP: usize = 200;
 
-/// `VOUCH_BENCH_WEBHOOKS=1`: the server runs its worker and a webhook endpoint takes
-/// every event, so purchases are measured while messages are queued and sent.
+/// `VOUCH_BENCH_WEBHOOKS=1`: the server runs its worker, a webhook endpoint takes every
+/// event and emails are written as files, so purchases are measured while messages
+/// and emails are queued and sent.
 fn webhooks() -> bool {
     std::env::var_os("VOUCH_BENCH_WEBHOOKS").is_some()
 }
@@ -74,6 +76,7 @@ async fn start(client: &reqwest::Client) -> Fixture {
         // The whole server, with its worker queueing and sending webhooks.
         let mut config = Config::for_listen(addr);
         config.webhook_allow_private = true;
+        config.email_dir = Some(dir.path().join("emails"));
         tokio::spawn(vouch_server::serve(
             listener,
             store,
@@ -243,7 +246,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (events, health) = rt.block_on(async {
+    let (events, health, emails) = rt.block_on(async {
         // One client, one kept-alive connection: requests are strictly sequential.
         let client = reqwest::Client::new();
         let f = start(&client).await;
@@ -258,7 +261,8 @@ fn main() {
             events.push(purchase(&client, &f, i).await);
             health.push(healthz(&client, &f).await);
         }
-        (events, health)
+        let emails = std::fs::read_dir(f._dir.path().join("emails")).map_or(0, |d| d.count());
+        (events, health, emails)
     });
     let e = summarize(events);
     let h = summarize(health);
@@ -291,7 +295,10 @@ fn main() {
         let got = RECEIVED
             .get()
             .map_or(0, |r| r.load(std::sync::atomic::Ordering::Relaxed));
-        println!("With webhooks: the receiver had {got} messages when the run ended.");
+        println!(
+            "With webhooks and emails: the receiver had {got} messages and {emails} emails \
+             were written when the run ended."
+        );
     }
     println!(
         "Purchase median {:.3} ms: {} the 2 ms goal.",

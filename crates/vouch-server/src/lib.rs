@@ -158,9 +158,9 @@ pub async fn serve(
     let poll = config.job_poll;
     let clock = config.clock.clone();
     let webhooks = vouch_app::webhooks::delivery::Delivery {
-        sender: Some(Arc::new(webhooks::HttpSender {
-            allow_private: config.webhook_allow_private,
-        })),
+        sender: Some(Arc::new(webhooks::HttpSender::new(
+            config.webhook_allow_private,
+        ))),
         server_secret: config.hash_secret.clone(),
     };
     let (state, app) = build(store.clone(), config.clone())?;

@@ -13,9 +13,46 @@ use vouch_app::webhooks::delivery::{Sender, Sent};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+#[derive(Default)]
 pub struct HttpSender {
     /// Deliver to private and loopback addresses too (`--webhook-allow-private`).
     pub allow_private: bool,
+    /// Clients by host and the address it was checked to resolve to: each keeps its
+    /// connections open for the next message to that endpoint.
+    clients: std::sync::Mutex<std::collections::HashMap<(String, SocketAddr), reqwest::Client>>,
+}
+
+/// Clients kept at most (forgotten all at once beyond it).
+const MAX_CLIENTS: usize = 256;
+
+impl HttpSender {
+    pub fn new(allow_private: bool) -> Self {
+        Self {
+            allow_private,
+            ..Self::default()
+        }
+    }
+
+    /// The client pinned to `addr` for `host`, made once.
+    fn client(&self, host: &str, addr: SocketAddr) -> Result<reqwest::Client, String> {
+        let key = (host.to_owned(), addr);
+        let mut clients = self.clients.lock().map_err(|_| "client cache poisoned")?;
+        if let Some(c) = clients.get(&key) {
+            return Ok(c.clone());
+        }
+        let c = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(TIMEOUT)
+            .user_agent(concat!("Vouch-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .resolve(host, addr)
+            .build()
+            .map_err(|e| format!("client: {e}"))?;
+        if clients.len() >= MAX_CLIENTS {
+            clients.clear();
+        }
+        clients.insert(key, c.clone());
+        Ok(c)
+    }
 }
 
 /// Whether `ip` is an address on the public internet.
@@ -88,7 +125,13 @@ impl HttpSender {
 
 #[async_trait]
 impl Sender for HttpSender {
-    async fn send(&self, url: &str, headers: Vec<(&'static str, String)>, body: String) -> Sent {
+    async fn send(
+        &self,
+        url: &str,
+        headers: Vec<(&'static str, String)>,
+        body: String,
+        timeout: Duration,
+    ) -> Sent {
         let started = Instant::now();
         let elapsed = |s: Instant| i64::try_from(s.elapsed().as_millis()).unwrap_or(i64::MAX);
         let failed = |error: String| Sent::Failed {
@@ -103,17 +146,11 @@ impl Sender for HttpSender {
             Err(e) => return failed(e),
         };
         let host = parsed.host_str().unwrap_or_default().to_owned();
-        let client = match reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
-            .user_agent(concat!("Vouch-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .resolve(&host, addr)
-            .build()
-        {
+        let client = match self.client(&host, addr) {
             Ok(c) => c,
-            Err(e) => return failed(format!("client: {e}")),
+            Err(e) => return failed(e),
         };
-        let mut req = client.post(parsed).body(body);
+        let mut req = client.post(parsed).body(body).timeout(timeout.min(TIMEOUT));
         for (k, v) in headers {
             req = req.header(k, v);
         }
@@ -127,7 +164,10 @@ impl Sender for HttpSender {
                     duration_ms: elapsed(started),
                 }
             }
-            Err(e) if e.is_timeout() => failed("no answer within 10 s".into()),
+            Err(e) if e.is_timeout() => failed(format!(
+                "no answer within {} ms",
+                timeout.min(TIMEOUT).as_millis()
+            )),
             Err(e) => failed(format!("{e}")),
         }
     }

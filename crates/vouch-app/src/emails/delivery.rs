@@ -86,7 +86,7 @@ async fn enqueue(tx: &mut dyn StoreTx, id: &EmailId, at: Millis) -> Result<()> {
         id: JobId::new(),
         kind: SEND_EMAIL.into(),
         payload: json!({ "email_id": id.as_str() }),
-        dedupe_key: Some(format!("email:{id}:{at}")),
+        dedupe_key: Some(format!("email:{id}")),
         run_at: at,
     })
     .await?;
@@ -229,6 +229,8 @@ async fn settle(
 ) -> anyhow::Result<()> {
     m.attempts += 1;
     let mut tx = store.begin().await?;
+    // Ended first: a retry's job takes the same key.
+    tx.finish_job(job).await?;
     let mut refused = false;
     match posted {
         Posted::Sent {
@@ -268,7 +270,6 @@ async fn settle(
     }
     m.updated_at = now;
     tx.update_email(m).await?;
-    tx.finish_job(job).await?;
     tx.commit().await?;
     if refused {
         if let Some(e) = m
@@ -318,7 +319,10 @@ pub async fn retry(store: &dyn Store, m: &mut EmailMessage, now: Millis) -> Resu
     m.updated_at = now;
     let mut tx = store.begin().await?;
     tx.update_email(m).await?;
-    enqueue(tx.as_mut(), &m.id, now).await?;
+    // A scheduled attempt is brought forward; a settled email gets a new job.
+    if !tx.reschedule_job(&format!("email:{}", m.id), now).await? {
+        enqueue(tx.as_mut(), &m.id, now).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -37,12 +37,21 @@ pub enum Sent {
     Failed { error: String, duration_ms: i64 },
 }
 
-/// Sends one signed message (the server's implementation: reqwest, a 10 s timeout,
-/// no redirects, the private-address guard).
+/// Sends one signed message (the server's implementation: reqwest, at most 10 s, no
+/// redirects, the private-address guard).
 #[async_trait]
 pub trait Sender: Send + Sync {
-    async fn send(&self, url: &str, headers: Vec<(&'static str, String)>, body: String) -> Sent;
+    async fn send(
+        &self,
+        url: &str,
+        headers: Vec<(&'static str, String)>,
+        body: String,
+        timeout: std::time::Duration,
+    ) -> Sent;
 }
+
+/// How long a delivery waits for an answer.
+pub const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What the job runner needs to deliver webhooks.
 #[derive(Clone, Default)]
@@ -234,7 +243,9 @@ pub async fn run_job(
             signature_header(&keys, m.id.as_str(), timestamp, m.payload.as_bytes()),
         ),
     ];
-    let sent = sender.send(&endpoint.url, headers, m.payload.clone()).await;
+    let sent = sender
+        .send(&endpoint.url, headers, m.payload.clone(), DELIVERY_TIMEOUT)
+        .await;
     settle(store, job, &mut m, &endpoint, sent, now).await
 }
 
