@@ -23,6 +23,8 @@ pub struct EnrolmentInput {
     /// The workspace's keyed hasher: with it, the advocate's device, card and mailbox
     /// join the identity graph the fraud rules compare friends with.
     pub hasher: Option<crate::hashing::IpHasher>,
+    /// Whether they get the welcome email (imports ask for it; everyone else does).
+    pub welcome_email: bool,
 }
 
 /// Generated codes collide about once in 10^11; a few tries are plenty.
@@ -51,7 +53,12 @@ pub async fn enroll_in(
     };
     let enrolment = enroll_with_code(tx, &new, input).await?;
     if let Enrolment::Created(p) = &enrolment {
-        tx.emit(vec![p.enrolled(now)]);
+        let mut event = p.enrolled(now);
+        if !input.welcome_email {
+            // Read by the emails subscriber; webhooks see it too.
+            event.data["welcome_email"] = serde_json::Value::Bool(false);
+        }
+        tx.emit(vec![event]);
         if let Some(hasher) = &input.hasher {
             let email = p.email_normalized.as_deref();
             let person = crate::fraud::person_key(hasher, email, &format!("participant:{}", p.id));

@@ -128,6 +128,8 @@ pub fn check_fields(row: RowIn) -> Result<EnrolmentInput> {
         referred_by: None,
         fingerprint: Default::default(),
         hasher: None,
+        // An advocate enrolled through the API gets it; `import` decides for files.
+        welcome_email: true,
     })
 }
 
@@ -268,10 +270,13 @@ fn parse_csv(text: &str) -> Result<Vec<Checked>> {
 }
 
 /// Enrols the checked rows in batches, each in one transaction.
+/// `welcome_email`: imported advocates get the welcome email (off by default: a
+/// merchant importing a customer list decides when to write to it).
 pub async fn import(
     store: &dyn Store,
     program: &Program,
     rows: Vec<Checked>,
+    welcome_email: bool,
     now: vouch_domain::Millis,
 ) -> Result<ImportReport> {
     let mut report = ImportReport {
@@ -287,7 +292,10 @@ pub async fn import(
     let mut ok = vec![];
     for row in rows {
         match row {
-            Ok(r) => ok.push(r),
+            Ok(mut r) => {
+                r.1.welcome_email = welcome_email;
+                ok.push(r)
+            }
             Err(r) => refuse(&mut report, r),
         }
     }

@@ -46,6 +46,16 @@ async fn run_one(
             crate::webhooks::delivery::run_job(store, &senders.webhooks, &job.id, &job.payload, now)
                 .await
         }
+        crate::webhooks::reward_check::CHECK_REWARD => {
+            crate::webhooks::reward_check::run_job(
+                store,
+                &senders.webhooks,
+                &job.id,
+                &job.payload,
+                now,
+            )
+            .await
+        }
         SEND_EMAIL => {
             crate::emails::delivery::run_job(store, &senders.mailing, &job.id, &job.payload, now)
                 .await

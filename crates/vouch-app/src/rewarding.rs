@@ -98,7 +98,9 @@ pub async fn create_rewards(
 ) -> Result<Vec<Reward>> {
     let mut rewards = Vec::with_capacity(plans.len());
     for (plan, participant) in plans {
-        let status = if plan.approve_at <= now && !source.held_for_review {
+        // The merchant's check, when the program has one, answers before it stands.
+        let checked = program.config.reward_check.is_some() && !source.held_for_review;
+        let status = if plan.approve_at <= now && !source.held_for_review && !checked {
             RewardStatus::Approved
         } else {
             RewardStatus::Pending
@@ -128,6 +130,8 @@ pub async fn create_rewards(
         reward.inputs = inputs;
         if source.held_for_review {
             reward.pending_reason = Some(super::fraud::HELD_FOR_REVIEW);
+        } else if checked {
+            reward.pending_reason = Some(crate::webhooks::reward_check::MERCHANT_CHECK);
         }
         if let (RewardKind::Coupon, Some(spec)) = (plan.kind, &plan.rule.coupon) {
             // A coupon's days run from when it is issued (a code waiting for its pool
@@ -186,7 +190,10 @@ pub async fn create_rewards(
                 });
             }
         }
-        if reward.status == RewardStatus::Pending && reward.approve_at > now {
+        if reward.pending_reason == Some(crate::webhooks::reward_check::MERCHANT_CHECK) {
+            tx.enqueue_job(&crate::webhooks::reward_check::check_job(reward, now))
+                .await?;
+        } else if reward.status == RewardStatus::Pending && reward.approve_at > now {
             tx.enqueue_job(&approve_job(&reward.id, reward.approve_at))
                 .await?;
         }

@@ -50,6 +50,8 @@ pub enum PendingReason {
     Review,
     /// Its coupon pool had no free code; it gets one when codes are uploaded.
     CouponPoolEmpty,
+    /// The merchant's `reward.requested` check has not answered yet.
+    MerchantCheck,
 }
 
 impl PendingReason {
@@ -57,6 +59,7 @@ impl PendingReason {
         match self {
             Self::Review => "review",
             Self::CouponPoolEmpty => "coupon_pool_empty",
+            Self::MerchantCheck => "merchant_check",
         }
     }
 
@@ -64,6 +67,7 @@ impl PendingReason {
         match s {
             "review" => Some(Self::Review),
             "coupon_pool_empty" => Some(Self::CouponPoolEmpty),
+            "merchant_check" => Some(Self::MerchantCheck),
             _ => None,
         }
     }

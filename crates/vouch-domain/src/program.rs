@@ -118,6 +118,9 @@ pub struct ProgramConfig {
     /// Which emails the program sends, and the share reminder's delay.
     #[serde(default)]
     pub emails: crate::notification::EmailSettings,
+    /// Ask the merchant before each reward stands (`reward.requested`); off unless set.
+    #[serde(default)]
+    pub reward_check: Option<crate::webhook::RewardCheck>,
 }
 
 fn default_unique_window() -> i64 {
@@ -203,6 +206,9 @@ impl ProgramConfig {
             .validate()
             .map_err(|e| e.within("friend_page"))?;
         self.emails.validate().map_err(|e| e.within("emails"))?;
+        if let Some(c) = &self.reward_check {
+            c.validate().map_err(|e| e.within("reward_check"))?;
+        }
         if self.unique_click_window_hours == 0 {
             self.unique_click_window_hours = default_unique_window();
         }

@@ -195,3 +195,99 @@ mod tests {
         assert!(event_type("reward.eaten").is_err());
     }
 }
+
+/// `reward.requested`: before a reward of the program stands, Vouch asks one of the
+/// merchant's webhook endpoints (signed like every message). An answer
+/// `{"approve": false}` (with an optional `reason`) within the timeout cancels the
+/// reward; any other answer, an error or silence lets it proceed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RewardCheck {
+    /// The endpoint asked (`we_…`).
+    pub endpoint_id: String,
+    /// How long to wait for its answer, 100 to 10 000 ms (default 3 000).
+    #[serde(default = "default_check_timeout")]
+    pub timeout_ms: u64,
+}
+
+fn default_check_timeout() -> u64 {
+    3_000
+}
+
+impl RewardCheck {
+    pub fn validate(&self) -> Result<()> {
+        if crate::ids::WebhookEndpointId::parse(&self.endpoint_id).is_none() {
+            return Err(DomainError::invalid(
+                "endpoint_id",
+                "must be a webhook endpoint id (we_…)",
+            ));
+        }
+        if !(100..=10_000).contains(&self.timeout_ms) {
+            return Err(DomainError::invalid(
+                "timeout_ms",
+                "must be between 100 and 10000",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What a `reward.requested` answer decides: `Some(reason)` to cancel the reward.
+/// Only a 2xx answer whose JSON says `"approve": false` vetoes.
+pub fn check_vetoes(status: Option<u16>, body: &str) -> Option<String> {
+    if !status.is_some_and(|s| (200..300).contains(&s)) {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    if v.get("approve") != Some(&serde_json::Value::Bool(false)) {
+        return None;
+    }
+    Some(
+        v.get("reason")
+            .and_then(|r| r.as_str())
+            .map(|r| r.chars().take(200).collect())
+            .unwrap_or_else(|| "refused by the merchant".to_owned()),
+    )
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+
+    #[test]
+    fn only_an_explicit_refusal_vetoes() {
+        assert_eq!(
+            check_vetoes(Some(200), r#"{"approve": false, "reason": "employee"}"#),
+            Some("employee".into())
+        );
+        assert!(check_vetoes(Some(200), r#"{"approve": false}"#).is_some());
+        assert_eq!(check_vetoes(Some(200), r#"{"approve": true}"#), None);
+        assert_eq!(check_vetoes(Some(200), "ok"), None);
+        assert_eq!(check_vetoes(Some(500), r#"{"approve": false}"#), None);
+        assert_eq!(check_vetoes(None, ""), None);
+        assert_eq!(check_vetoes(Some(200), r#"{"approve": "false"}"#), None);
+    }
+
+    #[test]
+    fn the_check_names_its_problems() {
+        let ok = RewardCheck {
+            endpoint_id: crate::ids::WebhookEndpointId::new().to_string(),
+            timeout_ms: 3000,
+        };
+        assert!(ok.validate().is_ok());
+        let e = RewardCheck {
+            timeout_ms: 50,
+            ..ok.clone()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.to_string().contains("timeout_ms"));
+        let e = RewardCheck {
+            endpoint_id: "x".into(),
+            ..ok
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.to_string().contains("endpoint_id"));
+    }
+}

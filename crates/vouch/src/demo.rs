@@ -65,6 +65,7 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
                 referred_by: None,
                 fingerprint: Default::default(),
                 hasher: None,
+                welcome_email: true,
             },
             now,
         )

@@ -22,6 +22,10 @@ pub enum ImportCommand {
         /// The program they join (`prg_…`).
         #[arg(long)]
         program: String,
+        /// Send each new advocate the welcome email (by default importing writes to
+        /// nobody).
+        #[arg(long)]
+        welcome_email: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -75,6 +79,7 @@ pub async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
     let ImportCommand::Participants {
         file,
         program: p,
+        welcome_email,
         db,
     } = cmd;
     let store = db.open().await?;
@@ -87,7 +92,8 @@ pub async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
     };
     let rows = vouch_app::imports::parse(format, &bytes)?;
     let now = vouch_app::clock::Clock::system().now();
-    let report = vouch_app::imports::import(store.as_ref(), &program, rows, now).await?;
+    let report =
+        vouch_app::imports::import(store.as_ref(), &program, rows, welcome_email, now).await?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }

@@ -38,6 +38,10 @@ impl Subscriber for Emails {
             else {
                 continue;
             };
+            // Imported advocates get it only when the import asked.
+            if kind == EmailKind::Welcome && ev.data.get("welcome_email") == Some(&json!(false)) {
+                continue;
+            }
             let Some(p) = tx.get_participant(pid).await? else {
                 continue;
             };

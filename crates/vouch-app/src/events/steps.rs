@@ -134,6 +134,7 @@ pub(super) async fn friend_participant(
             referred_by: Some(referral.id.clone()),
             fingerprint: input.fingerprint.clone(),
             hasher: None,
+            welcome_email: true,
         },
         now,
     )

@@ -10,6 +10,7 @@ use crate::error::{AppError, Result};
 use crate::sealing::Sealer;
 
 pub mod delivery;
+pub mod reward_check;
 
 /// After a rotation the previous secret signs too, for this long.
 pub const ROTATION_OVERLAP_MS: Millis = 24 * 3_600_000;

@@ -14,6 +14,7 @@ use super::common::path_id;
 use super::programs::find_program;
 use crate::auth::SecretAuth;
 use crate::error::{ApiError, Problem, Result};
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 
 /// 100,000 customers with names fit well inside this.
@@ -53,6 +54,14 @@ fn format_of(headers: &HeaderMap) -> Result<Format> {
 
 /// Import existing customers as advocates.
 ///
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// Send each new advocate the welcome email (default `false`: importing a customer
+    /// list writes to nobody).
+    pub welcome_email: Option<bool>,
+}
+
 /// A CSV file (`Content-Type: text/csv`) whose first row names the columns `email`,
 /// `name`, `locale` (`ar` or `en`), `external_id` and `code` (a vanity referral code),
 /// or JSON lines (`application/x-ndjson`) with the same fields. Idempotent on email
@@ -62,7 +71,7 @@ fn format_of(headers: &HeaderMap) -> Result<Format> {
 /// read (bad quoting, ragged rows, no email column, not UTF-8) is refused whole and
 /// nothing is imported.
 #[utoipa::path(post, path = "/programs/{id}/participants/import", tag = "participants",
-    params(("id" = String, Path, description = "Program id")),
+    params(("id" = String, Path, description = "Program id"), ImportParams),
     request_body(content((String = "text/csv"), (String = "application/x-ndjson")),
         description = "email,name,locale,external_id,code"),
     responses((status = 200, description = "What was imported", body = ImportReport),
@@ -72,12 +81,20 @@ async fn import_participants(
     State(state): State<AppState>,
     SecretAuth(auth): SecretAuth,
     Path(id): Path<String>,
+    ApiQuery(params): ApiQuery<ImportParams>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<ImportReport>> {
     let id = path_id(&id, ProgramId::parse, "program")?;
     let program = find_program(&state, &auth, &id).await?;
     let rows = imports::parse(format_of(&headers)?, &body)?;
-    let report = imports::import(state.store.as_ref(), &program, rows, state.clock.now()).await?;
+    let report = imports::import(
+        state.store.as_ref(),
+        &program,
+        rows,
+        params.welcome_email.unwrap_or(false),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(report))
 }

@@ -103,6 +103,8 @@ pub struct ProgramIn {
     pub unique_click_window_hours: Option<i64>,
     /// Which emails the program sends (all by default) and the share reminder's delay.
     pub emails: Option<vouch_domain::notification::EmailSettings>,
+    /// Ask one of the merchant's webhook endpoints before each reward stands.
+    pub reward_check: Option<vouch_domain::webhook::RewardCheck>,
 }
 
 /// Changes to a program; omitted fields stay as they are. A reward set to `null` is
@@ -152,6 +154,10 @@ pub struct ProgramPatch {
     pub unique_click_window_hours: Option<i64>,
     /// Which emails the program sends (all by default) and the share reminder's delay.
     pub emails: Option<vouch_domain::notification::EmailSettings>,
+    /// `null` turns the check off.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<vouch_domain::webhook::RewardCheck>)]
+    pub reward_check: Option<Option<vouch_domain::webhook::RewardCheck>>,
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`).
@@ -192,6 +198,7 @@ pub struct ProgramOut {
     pub friend_page: vouch_domain::program::FriendPage,
     pub unique_click_window_hours: i64,
     pub emails: vouch_domain::notification::EmailSettings,
+    pub reward_check: Option<vouch_domain::webhook::RewardCheck>,
     /// Things to know about this configuration (multi-level compliance, say).
     pub warnings: Vec<String>,
     /// Increases on every change.
@@ -232,6 +239,7 @@ impl ProgramOut {
             friend_page: p.config.friend_page,
             unique_click_window_hours: p.config.unique_click_window_hours,
             emails: p.config.emails,
+            reward_check: p.config.reward_check,
             version: p.version,
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
@@ -314,6 +322,9 @@ pub fn apply_patch(config: ProgramConfig, patch: ProgramPatch) -> Result<Program
     if let Some(v) = patch.emails {
         c.emails = v;
     }
+    if let Some(v) = patch.reward_check {
+        c.reward_check = v;
+    }
     Ok(c.validate()?)
 }
 
@@ -328,6 +339,33 @@ pub async fn find_program(
         .get_program(&auth.workspace_id, id)
         .await?
         .ok_or(ApiError::NotFound { what: "program" })
+}
+
+/// A reward check must name one of this workspace's endpoints.
+async fn check_endpoint(
+    state: &AppState,
+    auth: &crate::auth::Auth,
+    c: &ProgramConfig,
+) -> Result<()> {
+    let Some(check) = &c.reward_check else {
+        return Ok(());
+    };
+    let found = match vouch_domain::ids::WebhookEndpointId::parse(&check.endpoint_id) {
+        Some(id) => state
+            .store
+            .get_endpoint(&auth.workspace_id, &id)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    if found {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "reward_check.endpoint_id",
+            "is not a webhook endpoint of this workspace",
+        ))
+    }
 }
 
 /// Create a program.
@@ -362,8 +400,10 @@ async fn create_program(
         friend_page: input.friend_page.unwrap_or_default(),
         unique_click_window_hours: input.unique_click_window_hours.unwrap_or(0),
         emails: input.emails.unwrap_or_default(),
+        reward_check: input.reward_check,
     }
     .validate()?;
+    check_endpoint(&state, &auth, &config).await?;
     let now = state.clock.now();
     let base = slugify(&config.name);
     let mut program = Program {
@@ -449,6 +489,7 @@ async fn update_program(
     let mut program = find_program(&state, &auth, &id).await?;
     let status = patch.status;
     program.config = apply_patch(program.config.clone(), patch)?;
+    check_endpoint(&state, &auth, &program.config).await?;
     if let Some(s) = status {
         program.status = s.into();
     }

@@ -340,6 +340,7 @@ pub async fn join_program(
         referred_by: None,
         fingerprint: sighting.fingerprint,
         hasher: sighting.hasher,
+        welcome_email: true,
     };
     match enroll(state.store.as_ref(), &program, &input, state.clock.now()).await {
         Ok(Enrolment::Created(p) | Enrolment::Existing(p)) => Redirect::to(&format!(

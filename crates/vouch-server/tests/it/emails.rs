@@ -58,6 +58,7 @@ email_tests!(super::dry_run =>
     invitations_are_limited_and_sent_once_per_friend,
     the_share_reminder_waits_and_skips_advocates_who_shared,
     programs_override_templates_and_preview_them,
+    imported_advocates_get_the_welcome_only_when_asked,
 );
 
 email_tests!(super::mail_server_down => a_failing_mail_server_is_retried_on_the_schedule_then_given_up);
@@ -576,4 +577,34 @@ async fn a_failing_mail_server_is_retried_on_the_schedule_then_given_up(app: Tes
     let again = expect_json(resp, 202).await;
     assert_eq!(again["status"], "pending");
     wait_emails(&app, &q, |v| v[0]["attempts"] == 8).await;
+}
+
+async fn imported_advocates_get_the_welcome_only_when_asked(app: TestApp, _dir: &Path) {
+    let program = app.program(json!({})).await;
+    let path = format!(
+        "/api/v1/programs/{}/participants/import",
+        program["id"].as_str().unwrap()
+    );
+    let import = |query: &'static str, csv: &'static str| {
+        let req = app
+            .client
+            .post(app.url(&format!("{path}{query}")))
+            .bearer_auth(&app.sk)
+            .header("content-type", "text/csv")
+            .body(csv);
+        async move { expect_json(req.send().await.unwrap(), 200).await }
+    };
+    let quiet = import("", "email,name\nq1@example.com,Q\nq2@example.com,R\n").await;
+    assert_eq!(quiet["created"], 2, "{quiet}");
+    let told = import("?welcome_email=true", "email\nt1@example.com\n").await;
+    assert_eq!(told["created"], 1, "{told}");
+    let sent = wait_emails(&app, "kind=welcome", settled).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sent = if sent.len() == 1 {
+        emails(&app, "kind=welcome").await
+    } else {
+        sent
+    };
+    let to: Vec<&str> = sent.iter().map(|m| m["to"].as_str().unwrap()).collect();
+    assert_eq!(to, ["t1@example.com"], "{sent:#?}");
 }

@@ -21,6 +21,7 @@ mod payouts;
 mod portal;
 mod programs;
 mod redemptions;
+mod reward_check;
 mod rules;
 mod simulate;
 mod webhooks;

@@ -285,6 +285,7 @@ pub async fn replay(url: &str, traffic: &Traffic) -> anyhow::Result<Outcome> {
                     referred_by: None,
                     fingerprint: sighting.fingerprint,
                     hasher: sighting.hasher,
+                    welcome_email: true,
                 };
                 let p = match enroll(store.as_ref(), &program, &input, now).await? {
                     Enrolment::Created(p) | Enrolment::Existing(p) => p,
