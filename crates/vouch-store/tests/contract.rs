@@ -43,11 +43,15 @@ contract!(
     concurrent_claims_of_one_event_let_exactly_one_win,
     redemptions_are_unique_per_key,
     integrations_and_their_delivery_log,
+    emails_suppressions_and_templates,
 );
 
 #[path = "contract/integrations.rs"]
 mod integrations;
 use integrations::integrations_and_their_delivery_log;
+#[path = "contract/emails.rs"]
+mod emails;
+use emails::emails_suppressions_and_templates;
 
 async fn open(url: &str) -> Arc<dyn Store> {
     let s = connect(url).await.expect("connect");
