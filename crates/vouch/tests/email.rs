@@ -6,10 +6,7 @@
 //! Needs Node and `e2e/node_modules` (`scripts/browser-deps.sh`); without them the test
 //! skips loudly, and with `CI` or `VOUCH_REQUIRE_BROWSER` it fails.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -17,62 +14,27 @@ use serde_json::{json, Value};
 mod common;
 use common::serve;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn node_ready() -> bool {
-    let ready = repo().join("e2e/node_modules/smtp-server").exists()
-        && repo().join("e2e/node_modules/mailparser").exists()
-        && Command::new("node").arg("--version").output().is_ok();
-    let required =
-        std::env::var_os("CI").is_some() || std::env::var_os("VOUCH_REQUIRE_BROWSER").is_some();
-    assert!(
-        ready || !required,
-        "node or e2e/node_modules missing: run scripts/browser-deps.sh"
-    );
-    if !ready {
-        eprintln!("SKIPPING SMTP test: node or e2e/node_modules is missing");
-    }
-    ready
+    common::node_ready(&["smtp-server", "mailparser"])
 }
 
 /// The SMTP server and the messages it accepted.
 struct Sink {
-    child: Child,
+    node: common::NodeScript,
     port: u16,
-    lines: mpsc::Receiver<Value>,
     got: Vec<Value>,
 }
 
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn sink() -> Sink {
-    let mut child = Command::new("node")
-        .arg(repo().join("e2e/smtp_sink.mjs"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                let _ = tx.send(v);
-            }
-        }
-    });
-    let first = rx.recv_timeout(Duration::from_secs(20)).expect("sink port");
+    let node = common::node_script("smtp_sink.mjs");
+    let first = node
+        .lines
+        .recv_timeout(Duration::from_secs(20))
+        .expect("sink port");
     let port = u16::try_from(first["port"].as_u64().unwrap()).unwrap();
     Sink {
-        child,
+        node,
         port,
-        lines: rx,
         got: vec![],
     }
 }
@@ -93,7 +55,7 @@ impl Sink {
                 return m.clone();
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
+            match self.node.lines.recv_timeout(left) {
                 Ok(v) => self.got.push(v),
                 Err(_) => panic!("no email to {to} about {subject:?}; got {:#?}", self.got),
             }
@@ -101,7 +63,7 @@ impl Sink {
     }
 
     fn count_to(&mut self, to: &str) -> usize {
-        while let Ok(v) = self.lines.recv_timeout(Duration::from_millis(50)) {
+        while let Ok(v) = self.node.lines.recv_timeout(Duration::from_millis(50)) {
             self.got.push(v);
         }
         self.got

@@ -5,10 +5,7 @@
 //! signatures. Needs Node and `e2e/node_modules` (`scripts/browser-deps.sh`); without
 //! them the test skips loudly, and with `CI` or `VOUCH_REQUIRE_BROWSER` it fails.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -16,64 +13,27 @@ use serde_json::{json, Value};
 mod common;
 use common::serve;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn node_ready() -> bool {
-    let ready = repo().join("e2e/node_modules/standardwebhooks").exists()
-        && Command::new("node").arg("--version").output().is_ok();
-    let required =
-        std::env::var_os("CI").is_some() || std::env::var_os("VOUCH_REQUIRE_BROWSER").is_some();
-    assert!(
-        ready || !required,
-        "node or e2e/node_modules missing: run scripts/browser-deps.sh"
-    );
-    if !ready {
-        eprintln!("SKIPPING webhook verifier test: node or e2e/node_modules is missing");
-    }
-    ready
+    common::node_ready(&["standardwebhooks"])
 }
 
 struct Receiver {
-    child: Child,
+    node: common::NodeScript,
     port: u16,
-    lines: mpsc::Receiver<Value>,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn receiver() -> Receiver {
-    let mut child = Command::new("node")
-        .arg(repo().join("e2e/webhook_receiver.mjs"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    let (port_tx, port_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(p) = line.strip_prefix("listening ") {
-                let _ = port_tx.send(p.trim().parse::<u16>().unwrap());
-            } else if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                let _ = tx.send(v);
-            }
+    let node = common::node_script("webhook_receiver.mjs");
+    let port = loop {
+        let line = node
+            .text
+            .recv_timeout(Duration::from_secs(20))
+            .expect("receiver port");
+        if let Some(p) = line.strip_prefix("listening ") {
+            break p.trim().parse::<u16>().unwrap();
         }
-    });
-    let port = port_rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("receiver port");
-    Receiver {
-        child,
-        port,
-        lines: rx,
-    }
+    };
+    Receiver { node, port }
 }
 
 impl Receiver {
@@ -83,7 +43,7 @@ impl Receiver {
         let mut got = vec![];
         while !done(&got) {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
+            match self.node.lines.recv_timeout(left) {
                 Ok(v) => got.push(v),
                 Err(_) => panic!("receiver got {got:?}"),
             }
@@ -320,7 +280,7 @@ async fn two_instances_send_each_attempt_once() {
     // A moment more: a duplicate would arrive now.
     std::thread::sleep(Duration::from_secs(2));
     let mut all = got;
-    while let Ok(v) = hook.lines.try_recv() {
+    while let Ok(v) = hook.node.lines.try_recv() {
         all.push(v);
     }
     assert!(all.iter().all(|m| m["verified"] == json!([true])));

@@ -52,6 +52,29 @@ macro_rules! both {
     )*};
 }
 
+/// Runs `$name(app)` against both backends with deliveries to loopback allowed (a
+/// receiver in the test).
+#[macro_export]
+macro_rules! private_ok {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::harness::TestApp::spawn_with($crate::harness::Db::Sqlite,
+                    |c| c.webhook_allow_private = true).await.unwrap();
+                super::$name(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::harness::TestApp::spawn_with($crate::harness::Db::Postgres,
+                    |c| c.webhook_allow_private = true).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
+
 impl TestApp {
     pub async fn spawn(db: Db) -> Option<Self> {
         Self::spawn_with(db, |_| {}).await

@@ -12,27 +12,7 @@ use vouch_domain::webhook::{verifies, SigningKey};
 
 use crate::harness::{expect_problem, TestApp};
 
-macro_rules! private_ok {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let app = crate::harness::TestApp::spawn_with(crate::harness::Db::Sqlite,
-                    |c| c.webhook_allow_private = true).await.unwrap();
-                super::$name(app).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(app) = crate::harness::TestApp::spawn_with(crate::harness::Db::Postgres,
-                    |c| c.webhook_allow_private = true).await {
-                    super::$name(app).await;
-                }
-            }
-        }
-    )*};
-}
-
-private_ok!(the_merchant_vetoes_approves_or_stays_silent);
+crate::private_ok!(the_merchant_vetoes_approves_or_stays_silent);
 
 type Seen = Arc<Mutex<Vec<(HeaderMap, String)>>>;
 

@@ -13,27 +13,7 @@ use vouch_domain::webhook::{verifies, SigningKey};
 
 use crate::harness::{expect_json, expect_problem, Db, TestApp};
 
-macro_rules! private_ok {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let app = crate::harness::TestApp::spawn_with(crate::harness::Db::Sqlite,
-                    |c| c.webhook_allow_private = true).await.unwrap();
-                super::$name(app).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(app) = crate::harness::TestApp::spawn_with(crate::harness::Db::Postgres,
-                    |c| c.webhook_allow_private = true).await {
-                    super::$name(app).await;
-                }
-            }
-        }
-    )*};
-}
-
-private_ok!(
+crate::private_ok!(
     failed_deliveries_retry_on_the_schedule_then_give_up,
     gone_disables_at_once_and_five_days_of_failures_disable,
     test_events_retries_and_the_log

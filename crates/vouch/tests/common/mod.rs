@@ -75,3 +75,70 @@ pub fn serve(db_args: &[&str]) -> Server {
         }
     }
 }
+
+/// The repository's root.
+#[allow(dead_code)]
+pub fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Whether Node and these packages of `e2e/node_modules` are there. Without them the
+/// test skips loudly; with `CI` or `VOUCH_REQUIRE_BROWSER` set it fails.
+#[allow(dead_code)]
+pub fn node_ready(packages: &[&str]) -> bool {
+    let ready = packages
+        .iter()
+        .all(|p| repo().join("e2e/node_modules").join(p).exists())
+        && Command::new("node").arg("--version").output().is_ok();
+    let required =
+        std::env::var_os("CI").is_some() || std::env::var_os("VOUCH_REQUIRE_BROWSER").is_some();
+    assert!(
+        ready || !required,
+        "node or e2e/node_modules missing: run scripts/browser-deps.sh"
+    );
+    if !ready {
+        eprintln!("SKIPPING: node or e2e/node_modules ({packages:?}) is missing");
+    }
+    ready
+}
+
+/// A Node script from `e2e/` running beside the test; killed when dropped. Its
+/// stdout's JSON lines arrive on `lines`, its other lines on `text`.
+#[allow(dead_code)]
+pub struct NodeScript {
+    child: Child,
+    pub lines: mpsc::Receiver<serde_json::Value>,
+    pub text: mpsc::Receiver<String>,
+}
+
+impl Drop for NodeScript {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[allow(dead_code)]
+pub fn node_script(script: &str) -> NodeScript {
+    let mut child = Command::new("node")
+        .arg(repo().join("e2e").join(script))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, lines) = mpsc::channel();
+    let (text_tx, text) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            match serde_json::from_str::<serde_json::Value>(&line) {
+                Ok(v) => {
+                    let _ = tx.send(v);
+                }
+                Err(_) => {
+                    let _ = text_tx.send(line);
+                }
+            }
+        }
+    });
+    NodeScript { child, lines, text }
+}
