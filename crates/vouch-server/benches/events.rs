@@ -261,9 +261,37 @@ fn main() {
             events.push(purchase(&client, &f, i).await);
             health.push(healthz(&client, &f).await);
         }
-        let emails = std::fs::read_dir(f._dir.path().join("emails")).map_or(0, |d| d.count());
-        (events, health, emails)
+        let emails_dir = f._dir.path().join("emails");
+        let count = || {
+            let got = RECEIVED
+                .get()
+                .map_or(0, |r| r.load(std::sync::atomic::Ordering::Relaxed));
+            let mails = std::fs::read_dir(&emails_dir).map_or(0, |d| d.count());
+            (got, mails)
+        };
+        let at_end = count();
+        // With the purchases over, the worker alone: how fast it works off the backlog
+        // (until nothing new arrives for 3 s, or 3 minutes).
+        let mut drained = (at_end, Duration::ZERO);
+        if webhooks() {
+            let started = Instant::now();
+            let mut last = at_end;
+            let mut quiet = Instant::now();
+            while started.elapsed() < Duration::from_secs(180)
+                && quiet.elapsed() < Duration::from_secs(3)
+            {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                let now = count();
+                if now != last {
+                    last = now;
+                    quiet = Instant::now();
+                    drained = (now, started.elapsed());
+                }
+            }
+        }
+        (events, health, (at_end, drained))
     });
+    let ((messages_at_end, emails_at_end), ((messages, emails), drain)) = emails;
     let e = summarize(events);
     let h = summarize(health);
 
@@ -295,9 +323,14 @@ fn main() {
         let got = RECEIVED
             .get()
             .map_or(0, |r| r.load(std::sync::atomic::Ordering::Relaxed));
+        let secs = drain.as_secs_f64().max(0.001);
         println!(
-            "With webhooks and emails: the receiver had {got} messages and {emails} emails \
-             were written when the run ended."
+            "With webhooks and emails: {messages_at_end} messages received and {emails_at_end} \
+             emails written when the purchases ended ({got} counted); then the worker alone \
+             reached {messages} messages and {emails} emails in {secs:.1} s \
+             ({:.0} messages/s, {:.0} emails/s).",
+            (messages - messages_at_end) as f64 / secs,
+            (emails - emails_at_end) as f64 / secs,
         );
     }
     println!(
