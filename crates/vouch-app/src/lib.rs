@@ -4,6 +4,7 @@
 //! call these; none of it knows about HTTP. Time comes from [`clock::Clock`].
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod approval;
 pub mod blocking;
 pub mod cache;

@@ -3,6 +3,7 @@
 //! facts, calls these functions, and hands the decisions to the store.
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod attribution;
 pub mod click;
 pub mod code;

@@ -4,6 +4,7 @@
 //! suite (`tests/contract.rs`) runs against both.
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod clicks;
 pub mod coupons;
 pub mod emails;
@@ -48,6 +49,7 @@ pub trait Store:
     + OutboxStore
     + WebhookStore
     + EmailStore
+    + AnalyticsStore
     + Send
     + Sync
     + 'static
@@ -88,6 +90,7 @@ pub trait StoreTx:
 /// Every store trait, for `use vouch_store::prelude::*`: a method of an aggregate's
 /// trait is callable on `dyn Store` / `dyn StoreTx` once its trait is in scope.
 pub mod prelude {
+    pub use crate::analytics::AnalyticsStore;
     pub use crate::clicks::{ClickStore, ClickTx};
     pub use crate::coupons::{CouponStore, CouponTx};
     pub use crate::emails::{EmailStore, EmailTx};

@@ -2,6 +2,7 @@
 //! handlers' annotations so the two cannot drift.
 
 pub mod activity;
+pub mod analytics;
 pub mod audit;
 pub mod common;
 pub mod coupon_pools;
@@ -128,7 +129,8 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
                 .merge(simulate::router())
                 .merge(reviews::router())
                 .merge(audit::router())
-                .merge(activity::router()),
+                .merge(activity::router())
+                .merge(analytics::router()),
         )
         .split_for_parts();
     let mut doc = doc;

@@ -3,6 +3,7 @@
 mod harness;
 
 mod activity;
+mod analytics;
 mod attribution_edges;
 mod clicks;
 mod emails;

@@ -5,6 +5,7 @@
 //! driver serves both, with those differences in [`Backend`]. Two copies of the same
 //! queries would drift apart; the contract suite keeps this one honest on both.
 
+mod analytics;
 mod clicks;
 mod coupons;
 mod emails;

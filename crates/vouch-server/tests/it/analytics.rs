@@ -1,0 +1,189 @@
+//! The analytics report on both backends, against a small data set computed by hand:
+//! clicks from three browsers on one share channel, a friend who clicked, signed up and
+//! bought; one who typed the code, bought and got a full refund (rewards reversed); one
+//! who paid in euros (the dollar rewards are paid; the euros show only in euros);
+//! grouped by advocate, channel, day and month; as CSV.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::harness::{expect_problem, TestApp};
+
+crate::both!(the_report_adds_up_by_hand);
+
+/// A click from a browser of its own (each a different visitor).
+async fn click_as(app: &TestApp, code: &str, browser: &str) -> String {
+    let resp = app
+        .client
+        .get(app.url(&format!("/r/{code}?s=whatsapp")))
+        .header(
+            "user-agent",
+            format!("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/13{browser}.0.0.0 Safari/537.36"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let url = reqwest::Url::parse(&location).unwrap();
+    url.query_pairs()
+        .find(|(k, _)| k == "vouch_click")
+        .map(|(_, v)| v.into_owned())
+        .unwrap()
+}
+
+async fn report(app: &TestApp, query: &str) -> Value {
+    app.get_ok(&format!("/api/v1/analytics/report?{query}"))
+        .await
+}
+
+async fn the_report_adds_up_by_hand(app: TestApp) {
+    let program = app.program(json!({})).await;
+    let pid = program["id"].as_str().unwrap().to_owned();
+    let a = app.advocate(&program, "ann@example.com").await;
+    let b = app.advocate(&program, "bob@example.com").await;
+    let code = a["referral_code"].as_str().unwrap();
+    let c1 = click_as(&app, code, "1").await;
+    click_as(&app, code, "2").await;
+    click_as(&app, code, "3").await;
+    // Clicks are written in batches: let them land.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    app.event(json!({"type": "signup", "program_id": pid, "click_id": c1,
+        "customer": {"email": "f1@example.net"}}))
+        .await;
+    app.event(json!({"type": "purchase", "program_id": pid, "click_id": c1,
+        "customer": {"email": "f1@example.net"}, "order_id": "o-1", "amount": 5000, "currency": "USD"}))
+        .await;
+    app.event(json!({"type": "purchase", "program_id": pid, "referral_code": code,
+        "customer": {"email": "f2@example.net"}, "order_id": "o-2", "amount": 3000, "currency": "USD"}))
+        .await;
+    app.event(json!({"type": "refund", "program_id": pid, "order_id": "o-2", "amount": 3000, "currency": "USD"}))
+        .await;
+    // A euro order: it converts, and the rules' fixed dollar rewards are paid.
+    app.event(json!({"type": "purchase", "program_id": pid, "referral_code": b["referral_code"],
+        "customer": {"email": "f3@example.net"}, "order_id": "o-3", "amount": 2000, "currency": "EUR"}))
+        .await;
+
+    let r = report(&app, &format!("program_id={pid}")).await;
+    assert_eq!(r["currency"], "USD", "the program's currency by default");
+    let t = &r["totals"];
+    let counts = |t: &Value| {
+        [
+            "clicks",
+            "unique_clicks",
+            "signups",
+            "conversions",
+            "revenue",
+            "refunds",
+            "reward_pending",
+            "reward_approved",
+            "reward_reversed",
+        ]
+        .map(|k| t[k].as_i64().unwrap_or(-1))
+    };
+    // 3 clicks by 3 browsers; f1 signed up; f1, f2 and f3 converted; 50 + 30 USD paid
+    // (f3's euros are not dollars), 30 refunded; f1's and f3's purchases each earned 10
+    // (the advocate) + 5 (the friend) approved, f2's the same, reversed by the refund.
+    assert_eq!(counts(t), [3, 3, 1, 3, 8000, 3000, 0, 3000, 1500], "{r:#}");
+    assert_eq!(t["net_revenue"], 5000);
+    assert_eq!(t["reward_cost"], 3000);
+    assert_eq!(t["cac"], 1000, "30 USD for three new customers");
+    assert_eq!(t["roi"], 0.6667, "(50 - 30) / 30");
+    assert_eq!(t["click_to_signup"], 0.3333);
+    assert_eq!(
+        t["signup_to_conversion"], 3.0,
+        "f2 and f3 did not sign up first"
+    );
+    assert!(r["time_to_conversion_hours_median"].as_f64().unwrap() >= 0.0);
+
+    let of = |by: &Value, k: &Value| {
+        by["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| &g["key"] == k)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {k}: {by:#}"))
+    };
+    let by = report(&app, &format!("program_id={pid}&group_by=advocate")).await;
+    assert_eq!(by["groups"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        counts(&of(&by, &a["id"])),
+        [3, 3, 1, 2, 8000, 3000, 0, 1500, 1500]
+    );
+    assert_eq!(counts(&of(&by, &b["id"])), [0, 0, 0, 1, 0, 0, 0, 1500, 0]);
+
+    let by = report(&app, &format!("program_id={pid}&group_by=channel")).await;
+    assert_eq!(
+        counts(&of(&by, &json!("whatsapp"))),
+        [3, 3, 1, 1, 5000, 0, 0, 1500, 0]
+    );
+    assert_eq!(
+        counts(&of(&by, &json!("referral_code"))),
+        [0, 0, 0, 2, 3000, 3000, 0, 1500, 1500]
+    );
+
+    let today = vouch_domain::analytics::bucket(
+        vouch_domain::analytics::GroupBy::Day,
+        vouch_domain::analytics::day_of(app.clock.now()),
+    );
+    let by = report(&app, &format!("program_id={pid}&group_by=day")).await;
+    assert_eq!(by["groups"][0]["key"], today);
+    assert_eq!(counts(&by["groups"][0]), counts(t));
+    let by = report(&app, &format!("program_id={pid}&group_by=month")).await;
+    assert_eq!(by["groups"][0]["key"], today[..7]);
+
+    // In euros: the same funnel, f3's 20 EUR, and no reward paid in euros.
+    let eur = report(&app, &format!("program_id={pid}&currency=EUR")).await;
+    assert_eq!(
+        counts(&eur["totals"]),
+        [3, 3, 1, 3, 2000, 0, 0, 0, 0],
+        "{eur:#}"
+    );
+    assert_eq!(eur["totals"]["roi"], Value::Null, "no cost, no ROI");
+    // A period before all this is empty.
+    let before = report(
+        &app,
+        &format!("program_id={pid}&from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z"),
+    )
+    .await;
+    assert_eq!(counts(&before["totals"]), [0; 9]);
+
+    let csv = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/analytics/report?program_id={pid}&group_by=channel"
+        )))
+        .bearer_auth(&app.sk)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let body = csv.text().await.unwrap();
+    let mut lines = body.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("key,clicks,unique_clicks,signups,conversions,revenue"));
+    assert!(
+        body.contains("\nwhatsapp,3,3,1,1,5000,0,5000,0,1500,0,1500,"),
+        "{body}"
+    );
+
+    let resp = app
+        .get("/api/v1/analytics/report?group_by=year&currency=USD")
+        .await;
+    expect_problem(resp, 422, "validation_failed", Some("group_by")).await;
+    let resp = app.get("/api/v1/analytics/report").await;
+    expect_problem(resp, 422, "validation_failed", Some("currency")).await;
+    let resp = app
+        .get("/api/v1/analytics/report?currency=USD&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")
+        .await;
+    expect_problem(resp, 422, "validation_failed", Some("from")).await;
+}

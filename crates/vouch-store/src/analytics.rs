@@ -1,0 +1,41 @@
+//! Analytics: the funnel, revenue and reward cost of a period, counted from the raw
+//! rows and grouped by UTC day, channel or advocate.
+
+use async_trait::async_trait;
+use vouch_domain::analytics::Counts;
+use vouch_domain::ids::{ProgramId, WorkspaceId};
+use vouch_domain::Millis;
+
+use crate::error::Result;
+
+/// What the store groups by; weeks and months are folded from days by the domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    /// Everything under one key (`""`).
+    Total,
+    /// The UTC day number (days since 1970-01-01), as text.
+    Day,
+    Channel,
+    Advocate,
+}
+
+#[derive(Debug, Clone)]
+pub struct AnalyticsQuery {
+    pub workspace_id: WorkspaceId,
+    pub program_id: Option<ProgramId>,
+    /// From this instant (included) to `to` (excluded).
+    pub from: Millis,
+    pub to: Millis,
+    /// Money is counted in this currency only.
+    pub currency: String,
+    pub by: Dimension,
+}
+
+#[async_trait]
+pub trait AnalyticsStore: Send + Sync {
+    /// The counts of each key with any activity in the period.
+    async fn analytics(&self, q: &AnalyticsQuery) -> Result<Vec<(String, Counts)>>;
+    /// For referrals converted in the period: milliseconds from the friend's click (or
+    /// first contact) to the conversion, at most `limit` of them.
+    async fn conversion_delays(&self, q: &AnalyticsQuery, limit: i64) -> Result<Vec<i64>>;
+}
