@@ -180,9 +180,77 @@ pub fn delays(mut ms: Vec<i64>) -> (Option<f64>, Option<f64>) {
     (Some(rank(0.5)), Some(rank(0.9)))
 }
 
+/// A name as leaderboards show it: the first name and the initial of the last
+/// (`Sara Ali` → `Sara A.`); nothing without a name.
+pub fn masked_name(name: Option<&str>) -> Option<String> {
+    let mut words = name?.split_whitespace();
+    let first = words.next()?;
+    Some(match words.last().and_then(|l| l.chars().next()) {
+        Some(initial) => format!("{first} {initial}."),
+        None => first.to_owned(),
+    })
+}
+
+/// What a leaderboard ranks by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RankBy {
+    Conversions,
+    /// Net referred revenue in the report's currency.
+    Revenue,
+}
+
+/// Ranks advocates' figures: highest first; a tie goes to the advocate who joined
+/// first (ids are time-ordered). Equal figures share a rank (1, 2, 2, 4).
+pub fn rank(mut rows: Vec<(String, Metrics)>, by: RankBy) -> Vec<(u32, String, Metrics)> {
+    let value = |m: &Metrics| match by {
+        RankBy::Conversions => m.counts.conversions,
+        RankBy::Revenue => m.net_revenue,
+    };
+    rows.sort_by(|a, b| value(&b.1).cmp(&value(&a.1)).then_with(|| a.0.cmp(&b.0)));
+    let mut out: Vec<(u32, String, Metrics)> = Vec::with_capacity(rows.len());
+    for (i, (id, m)) in rows.into_iter().enumerate() {
+        let r = match out.last() {
+            Some((r, _, prev)) if value(prev) == value(&m) => *r,
+            _ => u32::try_from(i + 1).unwrap_or(u32::MAX),
+        };
+        out.push((r, id, m));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_masked_and_ranks_shared() {
+        assert_eq!(masked_name(Some("Sara Ali")).as_deref(), Some("Sara A."));
+        assert_eq!(
+            masked_name(Some("  سارة  بنت علي ")).as_deref(),
+            Some("سارة ع.")
+        );
+        assert_eq!(masked_name(Some("Sara")).as_deref(), Some("Sara"));
+        assert_eq!(masked_name(Some("  ")), None);
+        assert_eq!(masked_name(None), None);
+        let m = |c| {
+            derive(Counts {
+                conversions: c,
+                ..Counts::default()
+            })
+        };
+        let ranked = rank(
+            vec![
+                ("b".into(), m(2)),
+                ("a".into(), m(1)),
+                ("c".into(), m(2)),
+                ("d".into(), m(5)),
+            ],
+            RankBy::Conversions,
+        );
+        let got: Vec<(u32, &str)> = ranked.iter().map(|(r, id, _)| (*r, id.as_str())).collect();
+        assert_eq!(got, [(1, "d"), (2, "b"), (2, "c"), (4, "a")]);
+    }
 
     #[test]
     fn days_weeks_and_months() {

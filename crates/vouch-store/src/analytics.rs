@@ -31,8 +31,20 @@ pub struct AnalyticsQuery {
     pub by: Dimension,
 }
 
+/// What a storefront may say about a program: counts and a first name, nothing more.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SocialProof {
+    /// Active advocates.
+    pub participants: i64,
+    /// Advocates with a reward approved since the instant asked.
+    pub rewarded: i64,
+    /// The name of the one rewarded most recently, if they gave one.
+    pub latest_name: Option<String>,
+}
+
 #[async_trait]
 pub trait AnalyticsStore: Send + Sync {
+    async fn social_proof(&self, program: &ProgramId, since: Millis) -> Result<SocialProof>;
     /// The counts of each key with any activity in the period.
     async fn analytics(&self, q: &AnalyticsQuery) -> Result<Vec<(String, Counts)>>;
     /// For referrals converted in the period: milliseconds from the friend's click (or

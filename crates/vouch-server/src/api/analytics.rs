@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vouch_domain::analytics::{GroupBy, Metrics};
+use vouch_domain::analytics::{masked_name, rank, GroupBy, Metrics, RankBy};
 use vouch_domain::ids::ProgramId;
 use vouch_domain::money::Currency;
 use vouch_domain::DAY_MS;
@@ -23,7 +23,9 @@ use crate::extract::ApiQuery;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(report))
+    OpenApiRouter::new()
+        .routes(routes!(report))
+        .routes(routes!(leaderboard))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -81,38 +83,8 @@ async fn report(
     ApiQuery(p): ApiQuery<ReportParams>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let program = match &p.program_id {
-        Some(raw) => {
-            let id = ProgramId::parse(raw)
-                .ok_or_else(|| ApiError::invalid("program_id", "is not a program id"))?;
-            Some(super::programs::find_program(&state, &auth, &id).await?)
-        }
-        None => None,
-    };
-    let to = match &p.to {
-        Some(t) => parse_time("to", t)?,
-        None => state.clock.now(),
-    };
-    let from = match &p.from {
-        Some(t) => parse_time("from", t)?,
-        None => to - 30 * DAY_MS,
-    };
-    if from >= to || to - from > 3 * 366 * DAY_MS {
-        return Err(ApiError::invalid(
-            "from",
-            "must be before `to`, at most three years earlier",
-        ));
-    }
-    let currency = match (&p.currency, &program) {
-        (Some(c), _) => Currency::parse("currency", c)?,
-        (None, Some(prog)) => prog
-            .config
-            .referrer_reward
-            .as_ref()
-            .and_then(|r| r.currency)
-            .ok_or_else(|| ApiError::invalid("currency", "is required for this program"))?,
-        (None, None) => return Err(ApiError::invalid("currency", "is required")),
-    };
+    let (q, currency) = query(&state, &auth, &p).await?;
+    let (from, to) = (q.from, q.to);
     let group_by = p
         .group_by
         .as_deref()
@@ -122,14 +94,6 @@ async fn report(
             })
         })
         .transpose()?;
-    let q = AnalyticsQuery {
-        workspace_id: auth.workspace_id.clone(),
-        program_id: program.map(|p| p.id),
-        from,
-        to,
-        currency: currency.to_string(),
-        by: Dimension::Total,
-    };
     let r = vouch_app::analytics::report(state.store.as_ref(), q, group_by).await?;
     let out = ReportOut {
         from: rfc3339(from),
@@ -162,6 +126,55 @@ async fn report(
         csv(&out),
     )
         .into_response())
+}
+
+/// The period, program and currency a report or leaderboard covers.
+async fn query(
+    state: &AppState,
+    auth: &crate::auth::Auth,
+    p: &ReportParams,
+) -> Result<(AnalyticsQuery, Currency)> {
+    let program = match &p.program_id {
+        Some(raw) => {
+            let id = ProgramId::parse(raw)
+                .ok_or_else(|| ApiError::invalid("program_id", "is not a program id"))?;
+            Some(super::programs::find_program(state, auth, &id).await?)
+        }
+        None => None,
+    };
+    let to = match &p.to {
+        Some(t) => parse_time("to", t)?,
+        None => state.clock.now(),
+    };
+    let from = match &p.from {
+        Some(t) => parse_time("from", t)?,
+        None => to - 30 * DAY_MS,
+    };
+    if from >= to || to - from > 3 * 366 * DAY_MS {
+        return Err(ApiError::invalid(
+            "from",
+            "must be before `to`, at most three years earlier",
+        ));
+    }
+    let currency = match (&p.currency, &program) {
+        (Some(c), _) => Currency::parse("currency", c)?,
+        (None, Some(prog)) => prog
+            .config
+            .referrer_reward
+            .as_ref()
+            .and_then(|r| r.currency)
+            .ok_or_else(|| ApiError::invalid("currency", "is required for this program"))?,
+        (None, None) => return Err(ApiError::invalid("currency", "is required")),
+    };
+    let q = AnalyticsQuery {
+        workspace_id: auth.workspace_id.clone(),
+        program_id: program.map(|p| p.id),
+        from,
+        to,
+        currency: currency.to_string(),
+        by: Dimension::Total,
+    };
+    Ok((q, currency))
 }
 
 const COLUMNS: [&str; 17] = [
@@ -206,4 +219,104 @@ fn csv(r: &ReportOut) -> String {
         row(&g.key, &g.metrics);
     }
     out
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LeaderboardParams {
+    pub program_id: String,
+    /// Start, included (RFC 3339; default 30 days before `to`).
+    pub from: Option<String>,
+    /// End, excluded (RFC 3339; default now).
+    pub to: Option<String>,
+    /// Revenue in this currency (default: the program's referrer reward's).
+    pub currency: Option<String>,
+    /// `conversions` (default) or `revenue` (net referred revenue).
+    pub by: Option<RankBy>,
+    /// 1–100 (default 10).
+    pub limit: Option<usize>,
+    /// `true`: full names (for the merchant's own use); masked (`Sara A.`) by default.
+    pub full_names: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaderOut {
+    /// Equal figures share a rank; among them, who joined first comes first.
+    pub rank: u32,
+    pub participant_id: String,
+    pub name: Option<String>,
+    pub conversions: i64,
+    pub net_revenue: i64,
+    pub reward_cost: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaderboardOut {
+    pub by: RankBy,
+    pub from: String,
+    pub to: String,
+    pub currency: String,
+    pub data: Vec<LeaderOut>,
+}
+
+/// The top advocates of a period, by conversions or by referred revenue.
+#[utoipa::path(get, path = "/analytics/leaderboard", tag = "analytics",
+    params(LeaderboardParams),
+    responses((status = 200, description = "The leaders", body = LeaderboardOut),
+        (status = 404, description = "No such program", body = Problem),
+        (status = 422, description = "A parameter is not valid", body = Problem)),
+    security(("secret_key" = [])))]
+async fn leaderboard(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+    ApiQuery(p): ApiQuery<LeaderboardParams>,
+) -> Result<Json<LeaderboardOut>> {
+    let limit = p.limit.unwrap_or(10);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 100"));
+    }
+    let by = p.by.unwrap_or(RankBy::Conversions);
+    let rp = ReportParams {
+        program_id: Some(p.program_id.clone()),
+        from: p.from.clone(),
+        to: p.to.clone(),
+        currency: p.currency.clone(),
+        group_by: None,
+    };
+    let (q, currency) = query(&state, &auth, &rp).await?;
+    let (from, to) = (q.from, q.to);
+    let r = vouch_app::analytics::report(state.store.as_ref(), q, Some(GroupBy::Advocate)).await?;
+    let rows = r.groups.into_iter().map(|g| (g.key, g.metrics)).collect();
+    let mut data = vec![];
+    for (rank, id, m) in rank(rows, by).into_iter().take(limit) {
+        let participant = match vouch_domain::ids::ParticipantId::parse(&id) {
+            Some(pid) => {
+                state
+                    .store
+                    .get_participant(&auth.workspace_id, &pid)
+                    .await?
+            }
+            None => None,
+        };
+        let name = participant.and_then(|x| x.name);
+        data.push(LeaderOut {
+            rank,
+            participant_id: id,
+            name: if p.full_names == Some(true) {
+                name
+            } else {
+                masked_name(name.as_deref())
+            },
+            conversions: m.counts.conversions,
+            net_revenue: m.net_revenue,
+            reward_cost: m.reward_cost,
+        });
+    }
+    Ok(Json(LeaderboardOut {
+        by,
+        from: rfc3339(from),
+        to: rfc3339(to),
+        currency: currency.to_string(),
+        data,
+    }))
 }

@@ -41,8 +41,21 @@ async fn report(app: &TestApp, query: &str) -> Value {
 async fn the_report_adds_up_by_hand(app: TestApp) {
     let program = app.program(json!({})).await;
     let pid = program["id"].as_str().unwrap().to_owned();
-    let a = app.advocate(&program, "ann@example.com").await;
-    let b = app.advocate(&program, "bob@example.com").await;
+    let path = format!("/api/v1/programs/{pid}/participants");
+    let a = app
+        .post_ok(
+            &path,
+            &json!({"email": "ann@example.com", "name": "Ann Lee"}),
+            201,
+        )
+        .await;
+    let b = app
+        .post_ok(
+            &path,
+            &json!({"email": "bob@example.com", "name": "Bob Stone"}),
+            201,
+        )
+        .await;
     let code = a["referral_code"].as_str().unwrap();
     let c1 = click_as(&app, code, "1").await;
     click_as(&app, code, "2").await;

@@ -9,7 +9,7 @@ use vouch_domain::analytics::Counts;
 
 use super::rows::{i, s};
 use super::SqlStore;
-use crate::analytics::{AnalyticsQuery, AnalyticsStore, Dimension};
+use crate::analytics::{AnalyticsQuery, AnalyticsStore, Dimension, SocialProof};
 use crate::error::Result;
 
 /// The key expression of a dimension: `time` is the instant column, `channel` the
@@ -70,8 +70,62 @@ fn program_filter<'a>(q: &'a AnalyticsQuery, col: &str, args: &mut Vec<&'a str>)
     }
 }
 
+const STANDING: &str = "('approved', 'fulfilled', 'redeemed')";
+
 #[async_trait]
 impl AnalyticsStore for SqlStore {
+    async fn social_proof(
+        &self,
+        program: &vouch_domain::ids::ProgramId,
+        since: vouch_domain::Millis,
+    ) -> Result<SocialProof> {
+        let since = since.to_string();
+        let args = [program.as_str(), since.as_str()];
+        let one = |rows: Vec<sqlx::any::AnyRow>| rows.into_iter().next();
+        let participants = one(self
+            .many(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM participants \
+                 WHERE program_id = ? AND status = 'active'"
+                    .into(),
+                &args[..1],
+            )
+            .await?)
+        .map(|r| i(&r, "n"))
+        .transpose()?
+        .unwrap_or(0);
+        let rewarded = one(self
+            .many(
+                format!(
+                    "SELECT CAST(COUNT(DISTINCT participant_id) AS BIGINT) AS n FROM rewards \
+                     WHERE program_id = ? AND status IN {STANDING} \
+                     AND updated_at >= CAST(? AS BIGINT)"
+                ),
+                &args,
+            )
+            .await?)
+        .map(|r| i(&r, "n"))
+        .transpose()?
+        .unwrap_or(0);
+        let latest_name = one(self
+            .many(
+                format!(
+                    "SELECT p.name AS name FROM rewards w JOIN participants p \
+                     ON p.id = w.participant_id WHERE w.program_id = ? \
+                     AND w.status IN {STANDING} AND w.updated_at >= CAST(? AS BIGINT) \
+                     AND p.name IS NOT NULL ORDER BY w.updated_at DESC LIMIT 1"
+                ),
+                &args,
+            )
+            .await?)
+        .map(|r| s(&r, "name"))
+        .transpose()?;
+        Ok(SocialProof {
+            participants,
+            rewarded,
+            latest_name,
+        })
+    }
+
     async fn analytics(&self, q: &AnalyticsQuery) -> Result<Vec<(String, Counts)>> {
         let (from, to) = (q.from.to_string(), q.to.to_string());
         let mut out = BTreeMap::new();
