@@ -71,9 +71,16 @@ pub fn check_fields(row: RowIn) -> Result<EnrolmentInput> {
         .filter(|e| !e.is_empty())
         .map(|e| Email::parse("email", e))
         .transpose()?;
+    // Bidi overrides could make a name spoof the text around it on pages and in emails.
     let name = row
         .name
-        .map(|n| n.trim().to_owned())
+        .map(|n| {
+            n.chars()
+                .filter(|c| !vouch_domain::text::is_bidi_control(*c))
+                .collect::<String>()
+                .trim()
+                .to_owned()
+        })
         .filter(|n| !n.is_empty());
     if name
         .as_ref()

@@ -24,6 +24,7 @@ pub mod redirect;
 pub mod reward;
 pub mod rules;
 pub mod simulate;
+pub mod text;
 pub mod views;
 pub mod webhook;
 

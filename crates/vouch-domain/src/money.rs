@@ -151,6 +151,9 @@ impl Money {
                 .and_then(|m| m.checked_add(i64::from(b - b'0')))
                 .ok_or_else(too_big)?;
         }
+        if minor > crate::rules::MAX_AMOUNT {
+            return Err(too_big());
+        }
         Ok(Self::new(if negative { -minor } else { minor }, currency))
     }
 

@@ -163,6 +163,15 @@ impl IntoResponse for ApiError {
             }
             e => (e.to_string(), None),
         };
-        Problem::new(status, code, detail, field).into_response()
+        let unauthorized = matches!(self, Self::Unauthorized);
+        let mut resp = Problem::new(status, code, detail, field).into_response();
+        if unauthorized {
+            // RFC 9110: a 401 names the scheme it wants.
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        resp
     }
 }

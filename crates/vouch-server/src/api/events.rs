@@ -150,8 +150,12 @@ pub(crate) fn validate(
         (Some(_), None) => return Err(ApiError::invalid("currency", "is required with amount")),
         (None, Some(_)) => return Err(ApiError::invalid("amount", "is required with currency")),
         (Some(a), Some(c)) => {
-            if a < 0 {
-                return Err(ApiError::invalid("amount", "must not be negative"));
+            // Bounded, so that no sum of a program's amounts can overflow.
+            if !(0..=vouch_domain::rules::MAX_AMOUNT).contains(&a) {
+                return Err(ApiError::invalid(
+                    "amount",
+                    "must be between 0 and 1000000000000 (minor units)",
+                ));
             }
             Some(Money::new(a, Currency::parse("currency", c)?))
         }

@@ -138,6 +138,43 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
     (router, doc)
 }
 
+/// Rejections made before a handler runs (a path that is not UTF-8, a wrong method, a
+/// body of the wrong media type) come from axum as plain text: every API error is a
+/// problem document, so they are rewritten as one, keeping their status.
+pub async fn problems(resp: axum::response::Response) -> axum::response::Response {
+    let status = resp.status();
+    let is_problem = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !status.is_client_error() || is_problem {
+        return resp;
+    }
+    let code = match status.as_u16() {
+        404 => "not_found",
+        405 => "method_not_allowed",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        _ => "bad_request",
+    };
+    let allow = resp.headers().get(axum::http::header::ALLOW).cloned();
+    let bytes = axum::body::to_bytes(resp.into_body(), 4096)
+        .await
+        .unwrap_or_default();
+    let detail = String::from_utf8_lossy(&bytes).trim().to_owned();
+    let detail = if detail.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        detail
+    };
+    let mut out =
+        axum::response::IntoResponse::into_response(Problem::new(status, code, detail, None));
+    if let Some(a) = allow {
+        out.headers_mut().insert(axum::http::header::ALLOW, a);
+    }
+    out
+}
+
 /// `/api/openapi.json` and the `/api/docs` reference.
 pub fn docs_router(doc: OpenApiDoc) -> Router<AppState> {
     let json = serde_json::to_value(&doc).unwrap_or_default();

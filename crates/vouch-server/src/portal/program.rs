@@ -323,12 +323,11 @@ pub async fn join_program(
             .unwrap_or_default();
         return retry(&state, StatusCode::UNPROCESSABLE_ENTITY, msg);
     };
+    // Without control characters (PostgreSQL refuses NUL) or bidi overrides.
     let name = form
         .name
         .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(|n| n.chars().take(200).collect());
+        .and_then(|n| vouch_domain::text::clean_name(n, 200));
     // The advocate's own network and browser, to recognise them behind a friend later.
     let sighting = super::sighting(&state, &headers, peer, &program.workspace_id).await;
     let input = EnrolmentInput {

@@ -13,6 +13,7 @@ mod fraud;
 mod fraud_cases;
 mod hooks;
 mod hooks_independent;
+mod hostile;
 mod imports;
 mod links;
 mod money_edges;

@@ -1,0 +1,99 @@
+//! Input a fuzzer or an attacker sends, on both backends: NUL characters (PostgreSQL
+//! cannot store them), an array where an object belongs, amounts that would overflow
+//! sums, a path that is not UTF-8, no key, and names with bidi overrides.
+
+use serde_json::json;
+
+use crate::harness::{expect_json, expect_problem, TestApp};
+
+crate::both!(hostile_input_is_refused_with_problems_never_a_500);
+
+async fn hostile_input_is_refused_with_problems_never_a_500(app: TestApp) {
+    let program = app.program(json!({})).await;
+    let pid = program["id"].as_str().unwrap();
+    let path = format!("/api/v1/programs/{pid}/participants");
+
+    let resp = app
+        .post(&path, &json!({"email": "a@example.com", "name": "a\u{0}b"}))
+        .await;
+    expect_problem(resp, 422, "validation_failed", Some("name")).await;
+    let resp = app
+        .post(
+            "/api/v1/programs",
+            &json!({"name": "x\u{0}", "destination_url": "https://shop.example.com/"}),
+        )
+        .await;
+    expect_problem(resp, 422, "validation_failed", Some("name")).await;
+    let resp = app.get("/api/v1/participants?cursor=a%00b").await;
+    expect_problem(resp, 422, "validation_failed", Some("cursor")).await;
+
+    // The public join form: the NUL is dropped, not stored, not a 500.
+    let slug = program["slug"].as_str().unwrap();
+    let resp = app
+        .client
+        .post(app.url(&format!("/p/{slug}/join")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=nul%40example.com&name=Sa%00ra%E2%80%AE")
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().as_u16() < 500, "{}", resp.status());
+    let list = app.get_ok("/api/v1/participants?limit=100").await;
+    let joined = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["email"] == "nul@example.com")
+        .cloned()
+        .unwrap();
+    assert_eq!(joined["name"], "Sara", "no NUL, no right-to-left override");
+
+    // Bidi overrides in a name through the API are dropped too.
+    let p = app
+        .post_ok(
+            &path,
+            &json!({"email": "b@example.com", "name": "Sara\u{202E}moc.evil"}),
+            201,
+        )
+        .await;
+    assert_eq!(p["name"], "Saramoc.evil");
+
+    let resp = app.post("/api/v1/payouts", &json!([null, null])).await;
+    expect_problem(resp, 422, "validation_failed", Some("body")).await;
+
+    let a = app.advocate(&program, "c@example.com").await;
+    let resp = app
+        .post(
+            "/api/v1/events",
+            &json!({"type": "purchase", "program_id": pid, "referral_code": a["referral_code"],
+                "customer": {"email": "f@example.net"}, "order_id": "o-max",
+                "amount": i64::MAX, "currency": "USD"}),
+        )
+        .await;
+    expect_problem(resp, 422, "validation_failed", Some("amount")).await;
+    // The participant still answers.
+    let id = a["id"].as_str().unwrap();
+    expect_json(app.get(&format!("/api/v1/participants/{id}")).await, 200).await;
+
+    let resp = app
+        .client
+        .get(app.url("/api/v1/programs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["www-authenticate"], "Bearer");
+    expect_problem(resp, 401, "unauthorized", None).await;
+
+    let resp = app.get("/api/v1/participants/%FF%FE").await;
+    let status = resp.status().as_u16();
+    assert!((400..500).contains(&status), "{status}");
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let resp = app
+        .client
+        .delete(app.url("/api/v1/events"))
+        .bearer_auth(&app.sk)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(resp, 405, "method_not_allowed", None).await;
+}
