@@ -229,7 +229,9 @@ mod tests {
         assert_eq!(p("1500.00", "JPY").unwrap(), 1500);
         assert_eq!(p("12.345", "KWD").unwrap(), 12345);
         assert_eq!(p("-10.00", "USD").unwrap(), -1000);
-        assert_eq!(p("92233720368547758.07", "USD").unwrap(), i64::MAX);
+        // Bounded at 10^12 minor units, so that sums cannot overflow.
+        assert_eq!(p("10000000000.00", "USD").unwrap(), 1_000_000_000_000);
+        assert!(p("10000000000.01", "USD").is_err());
         for bad in [
             "", ".", "1.", ".5", "1,00", "1e3", "abc", "1.005", "1500.5", "--1", " - 1",
         ] {
