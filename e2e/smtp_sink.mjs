@@ -3,14 +3,25 @@
 // {"port": N} first, then one JSON line per accepted message. It requires
 // authentication (user `vouch`, password `secret`), refuses recipients whose address
 // starts with `bounce` for good (550) and fails those starting with `flaky` once (451).
+// `--starttls KEY CERT` offers STARTTLS with that certificate (and requires it before
+// AUTH); `--tls KEY CERT` speaks TLS from the first byte (SMTPS).
+//
+// Usage: node smtp_sink.mjs [--starttls|--tls KEY CERT]
+import { readFileSync } from "node:fs";
 import { SMTPServer } from "smtp-server";
 import { simpleParser } from "mailparser";
 
+const [mode, keyFile, certFile] = process.argv.slice(2);
+const tls = mode === "--starttls" || mode === "--tls"
+  ? { key: readFileSync(keyFile), cert: readFileSync(certFile) }
+  : null;
+
 const flaky = new Map();
 const server = new SMTPServer({
-  secure: false,
-  disabledCommands: ["STARTTLS"],
-  allowInsecureAuth: true,
+  ...(tls ?? {}),
+  secure: mode === "--tls",
+  disabledCommands: tls ? [] : ["STARTTLS"],
+  allowInsecureAuth: !tls,
   authOptional: false,
   logger: false,
   onAuth(auth, session, cb) {
@@ -42,6 +53,7 @@ const server = new SMTPServer({
       for (const h of m.headerLines) headers[h.key] = h.line.slice(h.key.length + 1).trim();
       console.log(JSON.stringify({
         user: session.user,
+        secure: session.secure,
         envelope_to: session.envelope.rcptTo.map((r) => r.address),
         from: m.from?.value,
         to: m.to?.value,

@@ -22,6 +22,8 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// The SMTP server emails go through (`smtp://user:pass@host:587?tls=required`).
     pub smtp_url: Option<String>,
+    /// A private certificate authority (PEM) the SMTP server's certificate may chain to.
+    pub smtp_ca_file: Option<std::path::PathBuf>,
     /// Without SMTP, emails are written as `.eml` files here (the dry run).
     pub email_dir: Option<std::path::PathBuf>,
     /// The sender's address (each program puts its name in front of it).
@@ -41,6 +43,7 @@ impl Config {
             hash_secret: None,
             webhook_allow_private: false,
             smtp_url: None,
+            smtp_ca_file: None,
             email_dir: None,
             email_from: None,
             clock: vouch_app::clock::Clock::system(),

@@ -171,6 +171,7 @@ pub async fn serve(
                 state.emails.clone(),
                 url,
                 &config.sender(),
+                config.smtp_ca_file.as_deref(),
             )?)),
             (None, Some(dir)) => Some(Arc::new(email::postman::MailPostman::files(
                 state.emails.clone(),

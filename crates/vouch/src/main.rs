@@ -140,6 +140,10 @@ struct ServeArgs {
     /// relay). Without it, emails are written as `.eml` files to `--email-dir`.
     #[arg(long, env = "VOUCH_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
+    /// A private certificate authority (PEM) to trust for the SMTP server's certificate,
+    /// besides the public ones; with it, `smtp://` URLs require STARTTLS.
+    #[arg(long, env = "VOUCH_SMTP_CA_FILE")]
+    smtp_ca_file: Option<PathBuf>,
     /// Where emails are written without SMTP (default: `emails` in the data directory).
     #[arg(long, env = "VOUCH_EMAIL_DIR")]
     email_dir: Option<PathBuf>,
@@ -335,6 +339,7 @@ fn config_for(args: &ServeArgs, bound: SocketAddr) -> Config {
     config.disposable_domains = args.disposable_domains.clone();
     config.webhook_allow_private = args.webhook_allow_private;
     config.smtp_url = args.smtp_url.clone();
+    config.smtp_ca_file = args.smtp_ca_file.clone();
     config.email_from = args.email_from.clone();
     config.email_dir = Some(
         args.email_dir

@@ -26,7 +26,11 @@ struct Sink {
 }
 
 fn sink() -> Sink {
-    let node = common::node_script("smtp_sink.mjs");
+    sink_with(&[])
+}
+
+fn sink_with(args: &[&str]) -> Sink {
+    let node = common::node_script("smtp_sink.mjs", args);
     let first = node
         .lines
         .recv_timeout(Duration::from_secs(20))
@@ -289,4 +293,165 @@ async fn two_instances_on_postgresql_send_each_email_once() {
     let a = serve(&["--database-url", &url, "--smtp-url", &smtp]);
     let b = serve(&["--database-url", &url, "--smtp-url", &smtp]);
     flow(&mut sink, &[a.base.clone(), b.base.clone()], &sk).await;
+}
+
+/// A certificate authority and a certificate for 127.0.0.1 it signed, made with the
+/// openssl command: (ca.pem, key, cert) paths in `dir`.
+fn private_ca(dir: &std::path::Path) -> (String, String, String) {
+    let p = |f: &str| dir.join(f).display().to_string();
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let (ca_key, ca_pem, key, csr, cert, ext) = (
+        p("ca.key"),
+        p("ca.pem"),
+        p("srv.key"),
+        p("srv.csr"),
+        p("srv.pem"),
+        p("ext.cnf"),
+    );
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509"];
+    ca.extend(ec);
+    ca.extend([
+        "-keyout",
+        &ca_key,
+        "-out",
+        &ca_pem,
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Vouch test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    ]);
+    run(&ca);
+    let mut req = vec!["req"];
+    req.extend(ec);
+    req.extend(["-keyout", &key, "-out", &csr, "-subj", "/CN=127.0.0.1"]);
+    run(&req);
+    std::fs::write(
+        &ext,
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &ca_pem,
+        "-CAkey",
+        &ca_key,
+        "-CAcreateserial",
+        "-out",
+        &cert,
+        "-days",
+        "2",
+        "-extfile",
+        &ext,
+    ]);
+    (ca_pem, key, cert)
+}
+
+/// STARTTLS and TLS from the first byte, to servers whose certificate chains to a
+/// private authority given with `--smtp-ca-file`; without it the same server is refused.
+#[tokio::test]
+async fn emails_go_over_starttls_and_tls_trusting_a_private_ca() {
+    if !node_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, key, cert) = private_ca(dir.path());
+    for (mode, scheme, query) in [
+        ("--starttls", "smtp", "?tls=required"),
+        ("--tls", "smtps", ""),
+    ] {
+        let mut sink = sink_with(&[mode, &key, &cert]);
+        let data = dir.path().join(format!("data{mode}")).display().to_string();
+        let url = format!("{scheme}://vouch:secret@127.0.0.1:{}{query}", sink.port);
+        let server = serve(&[
+            "--data-dir",
+            &data,
+            "--smtp-url",
+            &url,
+            "--smtp-ca-file",
+            &ca,
+        ]);
+        let sk = server.key("sk_");
+        let post = |path: &str, body: Value| {
+            call(
+                reqwest::Method::POST,
+                format!("{}{path}", server.base),
+                &sk,
+                body,
+            )
+        };
+        let program = post(
+            "/api/v1/programs",
+            json!({"name": "Secure Coffee", "destination_url": "https://shop.example.com/",
+                "referrer_reward": {"kind": "credit", "amount": 1000, "currency": "USD"}}),
+        )
+        .await;
+        let pid = program["id"].as_str().unwrap();
+        post(
+            &format!("/api/v1/programs/{pid}/participants"),
+            json!({"email": "tls@example.com"}),
+        )
+        .await;
+        let m = sink.message("tls@example.com", "Secure Coffee");
+        assert_eq!(m["secure"], true, "{mode}: {m}");
+        assert_eq!(m["user"], "vouch");
+
+        // The same server without the authority: the certificate is not trusted.
+        let data = dir
+            .path()
+            .join(format!("untrusting{mode}"))
+            .display()
+            .to_string();
+        let plain = serve(&["--data-dir", &data, "--smtp-url", &url]);
+        let sk2 = plain.key("sk_");
+        let p2 = call(
+            reqwest::Method::POST,
+            format!("{}/api/v1/programs", plain.base),
+            &sk2,
+            json!({"name": "Secure Coffee", "destination_url": "https://shop.example.com/"}),
+        )
+        .await;
+        let pid2 = p2["id"].as_str().unwrap();
+        call(
+            reqwest::Method::POST,
+            format!("{}/api/v1/programs/{pid2}/participants", plain.base),
+            &sk2,
+            json!({"email": "nope@example.com"}),
+        )
+        .await;
+        let failed = wait_email(&plain.base, &sk2, "kind=welcome", |m| m["attempts"] == 1).await;
+        assert_eq!(failed["status"], "pending", "{failed}");
+        assert!(
+            failed["last_error"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("cert"),
+            "{failed}"
+        );
+    }
 }

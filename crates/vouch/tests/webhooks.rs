@@ -23,7 +23,7 @@ struct Receiver {
 }
 
 fn receiver() -> Receiver {
-    let node = common::node_script("webhook_receiver.mjs");
+    let node = common::node_script("webhook_receiver.mjs", &[]);
     let port = loop {
         let line = node
             .text

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use vouch_app::emails::{Outgoing, Posted, Postman};
 
@@ -30,11 +31,21 @@ pub struct MailPostman {
 impl MailPostman {
     /// Sends through the SMTP server at `url` (`smtp://user:pass@host:587?tls=required`
     /// for STARTTLS, `smtps://…:465` for TLS, `smtp://host:25` for a local relay).
-    pub fn smtp(renderer: Arc<Renderer>, url: &str, from: &str) -> anyhow::Result<Self> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+    /// `ca`: a PEM file of a private certificate authority to trust besides the public
+    /// ones; with it, an `smtp://` URL requires STARTTLS.
+    pub fn smtp(
+        renderer: Arc<Renderer>,
+        url: &str,
+        from: &str,
+        ca: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?
-            .timeout(Some(std::time::Duration::from_secs(30)))
-            .build();
+            .timeout(Some(std::time::Duration::from_secs(30)));
+        if let Some(ca) = ca {
+            builder = builder.tls(private_ca_tls(url, ca)?);
+        }
+        let transport = builder.build();
         Ok(Self {
             renderer,
             transport: Transport::Smtp(transport),
@@ -116,6 +127,30 @@ impl MailPostman {
             .map_err(|e| format!("the message cannot be built: {e}"))?;
         Ok((m, r.subject))
     }
+}
+
+/// TLS that trusts `ca` too: implicit for `smtps://`, STARTTLS required otherwise.
+fn private_ca_tls(url: &str, ca: &std::path::Path) -> anyhow::Result<Tls> {
+    let pem =
+        std::fs::read(ca).map_err(|e| anyhow::anyhow!("--smtp-ca-file {}: {e}", ca.display()))?;
+    let cert = Certificate::from_pem(&pem)
+        .map_err(|e| anyhow::anyhow!("--smtp-ca-file {}: {e}", ca.display()))?;
+    let parsed = url::Url::parse(url).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| anyhow::anyhow!("--smtp-url has no host"))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let params = TlsParameters::builder(host)
+        .add_root_certificate(cert)
+        .build_rustls()
+        .map_err(|e| anyhow::anyhow!("--smtp-ca-file: {e}"))?;
+    Ok(if parsed.scheme() == "smtps" {
+        Tls::Wrapper(params)
+    } else {
+        Tls::Required(params)
+    })
 }
 
 fn parse_from(from: &str) -> anyhow::Result<lettre::Address> {

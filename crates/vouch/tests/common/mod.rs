@@ -119,9 +119,10 @@ impl Drop for NodeScript {
 }
 
 #[allow(dead_code)]
-pub fn node_script(script: &str) -> NodeScript {
+pub fn node_script(script: &str, args: &[&str]) -> NodeScript {
     let mut child = Command::new("node")
         .arg(repo().join("e2e").join(script))
+        .args(args)
         .stdout(Stdio::piped())
         .spawn()
         .expect("node");
