@@ -1,6 +1,8 @@
 //! Analytics reports: the store's counts grouped as asked, and what follows from them.
 
-use vouch_domain::analytics::{bucket, delays, derive, Counts, GroupBy, Metrics};
+use vouch_domain::analytics::{
+    bucket, delays, derive, local_day, Counts, GroupBy, Metrics, QUARTER_MS,
+};
 use vouch_store::analytics::{AnalyticsQuery, Dimension};
 use vouch_store::Store;
 
@@ -25,11 +27,13 @@ pub struct Report {
     pub groups: Vec<Group>,
 }
 
-/// The report of `q` (its `by` is set here), split by `group_by`.
+/// The report of `q` (its `by` is set here), split by `group_by`; days, weeks and
+/// months are those of `zone` (UTC without one).
 pub async fn report(
     store: &dyn Store,
     mut q: AnalyticsQuery,
     group_by: Option<GroupBy>,
+    zone: Option<&jiff::tz::TimeZone>,
 ) -> Result<Report> {
     q.by = Dimension::Total;
     let total =
@@ -45,14 +49,16 @@ pub async fn report(
     let mut groups: Vec<Group> = vec![];
     if let Some(g) = group_by {
         q.by = match g {
+            GroupBy::Day | GroupBy::Week | GroupBy::Month if zone.is_some() => Dimension::Quarter,
             GroupBy::Day | GroupBy::Week | GroupBy::Month => Dimension::Day,
             GroupBy::Channel => Dimension::Channel,
             GroupBy::Advocate => Dimension::Advocate,
         };
         let mut merged: std::collections::BTreeMap<String, Counts> = Default::default();
         for (k, c) in store.analytics(&q).await? {
-            let key = match (g.by_day(), k.parse::<i64>()) {
-                (true, Ok(day)) => bucket(g, day),
+            let key = match (g.by_day(), k.parse::<i64>(), zone) {
+                (true, Ok(quarter), Some(z)) => bucket(g, local_day(z, quarter * QUARTER_MS)),
+                (true, Ok(day), None) => bucket(g, day),
                 _ => k,
             };
             merged.entry(key).or_default().add(&c);

@@ -167,6 +167,24 @@ pub fn day_of(at: Millis) -> i64 {
     at.div_euclid(DAY_MS)
 }
 
+/// Quarter hours: every time zone's offset is a whole number of them, so counts kept
+/// per UTC quarter hour fold exactly into any zone's days.
+pub const QUARTER_MS: Millis = 900_000;
+
+/// A time zone of the bundled IANA database, by name.
+pub fn zone(name: &str) -> Option<jiff::tz::TimeZone> {
+    jiff::tz::TimeZone::get(name).ok()
+}
+
+/// The day number of the civil date an instant falls on in `tz` (its offset then,
+/// daylight saving included).
+pub fn local_day(tz: &jiff::tz::TimeZone, at: Millis) -> i64 {
+    let offset = jiff::Timestamp::from_millisecond(at)
+        .map(|ts| i64::from(tz.to_offset(ts).seconds()))
+        .unwrap_or(0);
+    day_of(at + offset * 1000)
+}
+
 /// Median and 90th percentile of durations (nearest rank), in hours with one decimal.
 pub fn delays(mut ms: Vec<i64>) -> (Option<f64>, Option<f64>) {
     if ms.is_empty() {
@@ -266,6 +284,25 @@ mod tests {
         assert_eq!(bucket(GroupBy::Month, d), "2026-11");
         assert_eq!(bucket(GroupBy::Day, day_of(-1)), "1969-12-31");
         assert_eq!(bucket(GroupBy::Day, day_of(951_782_400_000)), "2000-02-29");
+    }
+
+    #[test]
+    fn local_days_follow_the_zone_and_its_daylight_saving() {
+        let utc_noon = 1_793_880_000_000; // 2026-11-05T12:00:00Z
+        let day = |z: &str, at| bucket(GroupBy::Day, local_day(&zone(z).unwrap(), at));
+        assert_eq!(day("Pacific/Kiritimati", utc_noon), "2026-11-06", "UTC+14");
+        assert_eq!(
+            day("Pacific/Pago_Pago", utc_noon - 12 * 3_600_000),
+            "2026-11-04",
+            "UTC-11"
+        );
+        assert_eq!(day("Asia/Riyadh", utc_noon), "2026-11-05");
+        // 2026-03-28T23:30Z is 00:30 on the 29th in Berlin (UTC+1 in winter);
+        // 2026-10-24T22:30Z is 00:30 on the 25th there (UTC+2 until daylight saving
+        // ends at 01:00Z that night), where a fixed +1 would say the 24th.
+        assert_eq!(day("Europe/Berlin", 1_774_740_600_000), "2026-03-29");
+        assert_eq!(day("Europe/Berlin", 1_792_881_000_000), "2026-10-25");
+        assert!(zone("Mars/Olympus").is_none());
     }
 
     #[test]

@@ -121,6 +121,9 @@ pub struct ProgramConfig {
     /// Ask the merchant before each reward stands (`reward.requested`); off unless set.
     #[serde(default)]
     pub reward_check: Option<crate::webhook::RewardCheck>,
+    /// The IANA time zone its reports count days in (`Asia/Riyadh`); UTC unless set.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 fn default_unique_window() -> i64 {
@@ -208,6 +211,14 @@ impl ProgramConfig {
         self.emails.validate().map_err(|e| e.within("emails"))?;
         if let Some(c) = &self.reward_check {
             c.validate().map_err(|e| e.within("reward_check"))?;
+        }
+        if let Some(z) = &self.time_zone {
+            if crate::analytics::zone(z).is_none() {
+                return Err(DomainError::invalid(
+                    "time_zone",
+                    "must be an IANA time zone such as Asia/Riyadh or America/New_York",
+                ));
+            }
         }
         if self.unique_click_window_hours == 0 {
             self.unique_click_window_hours = default_unique_window();

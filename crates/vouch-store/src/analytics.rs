@@ -15,6 +15,8 @@ pub enum Dimension {
     Total,
     /// The UTC day number (days since 1970-01-01), as text.
     Day,
+    /// The UTC quarter hour (since 1970-01-01), as text: folded into a time zone's days.
+    Quarter,
     Channel,
     Advocate,
 }

@@ -59,6 +59,8 @@ pub struct ReportOut {
     pub to: String,
     pub currency: String,
     pub group_by: Option<GroupBy>,
+    /// The time zone days, weeks and months are counted in: the program's, else UTC.
+    pub time_zone: String,
     pub totals: Metrics,
     /// Hours from the friend's click (or first contact) to their conversion.
     pub time_to_conversion_hours_median: Option<f64>,
@@ -85,6 +87,15 @@ async fn report(
 ) -> Result<Response> {
     let (q, currency) = query(&state, &auth, &p).await?;
     let (from, to) = (q.from, q.to);
+    let zone_name = match &q.program_id {
+        Some(id) => state
+            .store
+            .get_program(&auth.workspace_id, id)
+            .await?
+            .and_then(|p| p.config.time_zone),
+        None => None,
+    };
+    let zone = zone_name.as_deref().and_then(vouch_domain::analytics::zone);
     let group_by = p
         .group_by
         .as_deref()
@@ -94,8 +105,9 @@ async fn report(
             })
         })
         .transpose()?;
-    let r = vouch_app::analytics::report(state.store.as_ref(), q, group_by).await?;
+    let r = vouch_app::analytics::report(state.store.as_ref(), q, group_by, zone.as_ref()).await?;
     let out = ReportOut {
+        time_zone: zone_name.unwrap_or_else(|| "UTC".into()),
         from: rfc3339(from),
         to: rfc3339(to),
         currency: currency.to_string(),
@@ -285,7 +297,8 @@ async fn leaderboard(
     };
     let (q, currency) = query(&state, &auth, &rp).await?;
     let (from, to) = (q.from, q.to);
-    let r = vouch_app::analytics::report(state.store.as_ref(), q, Some(GroupBy::Advocate)).await?;
+    let r = vouch_app::analytics::report(state.store.as_ref(), q, Some(GroupBy::Advocate), None)
+        .await?;
     let rows = r.groups.into_iter().map(|g| (g.key, g.metrics)).collect();
     let mut data = vec![];
     for (rank, id, m) in rank(rows, by).into_iter().take(limit) {

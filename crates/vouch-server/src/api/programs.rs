@@ -105,6 +105,8 @@ pub struct ProgramIn {
     pub emails: Option<vouch_domain::notification::EmailSettings>,
     /// Ask one of the merchant's webhook endpoints before each reward stands.
     pub reward_check: Option<vouch_domain::webhook::RewardCheck>,
+    /// The IANA time zone its reports count days in (`Asia/Riyadh`); UTC unless set.
+    pub time_zone: Option<String>,
 }
 
 /// Changes to a program; omitted fields stay as they are. A reward set to `null` is
@@ -158,6 +160,10 @@ pub struct ProgramPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<vouch_domain::webhook::RewardCheck>)]
     pub reward_check: Option<Option<vouch_domain::webhook::RewardCheck>>,
+    /// `null` goes back to UTC.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub time_zone: Option<Option<String>>,
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`).
@@ -199,6 +205,7 @@ pub struct ProgramOut {
     pub unique_click_window_hours: i64,
     pub emails: vouch_domain::notification::EmailSettings,
     pub reward_check: Option<vouch_domain::webhook::RewardCheck>,
+    pub time_zone: Option<String>,
     /// Things to know about this configuration (multi-level compliance, say).
     pub warnings: Vec<String>,
     /// Increases on every change.
@@ -240,6 +247,7 @@ impl ProgramOut {
             unique_click_window_hours: p.config.unique_click_window_hours,
             emails: p.config.emails,
             reward_check: p.config.reward_check,
+            time_zone: p.config.time_zone,
             version: p.version,
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
@@ -325,6 +333,9 @@ pub fn apply_patch(config: ProgramConfig, patch: ProgramPatch) -> Result<Program
     if let Some(v) = patch.reward_check {
         c.reward_check = v;
     }
+    if let Some(v) = patch.time_zone {
+        c.time_zone = v;
+    }
     Ok(c.validate()?)
 }
 
@@ -401,6 +412,7 @@ async fn create_program(
         unique_click_window_hours: input.unique_click_window_hours.unwrap_or(0),
         emails: input.emails.unwrap_or_default(),
         reward_check: input.reward_check,
+        time_zone: input.time_zone,
     }
     .validate()?;
     check_endpoint(&state, &auth, &config).await?;

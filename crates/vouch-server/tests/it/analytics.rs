@@ -10,7 +10,10 @@ use serde_json::{json, Value};
 
 use crate::harness::{expect_problem, TestApp};
 
-crate::both!(the_report_adds_up_by_hand);
+crate::both!(
+    the_report_adds_up_by_hand,
+    days_are_counted_in_the_programs_time_zone
+);
 
 /// A click from a browser of its own (each a different visitor).
 async fn click_as(app: &TestApp, code: &str, browser: &str) -> String {
@@ -199,4 +202,38 @@ async fn the_report_adds_up_by_hand(app: TestApp) {
         .get("/api/v1/analytics/report?currency=USD&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")
         .await;
     expect_problem(resp, 422, "validation_failed", Some("from")).await;
+}
+
+async fn days_are_counted_in_the_programs_time_zone(app: TestApp) {
+    use vouch_domain::analytics::{bucket, day_of, GroupBy};
+    let hour = 3_600_000;
+    // A zone 14 hours ahead of UTC and one 11 hours behind: for most of the day their
+    // dates differ from UTC's, and from each other's always.
+    for (zone, offset) in [
+        ("Pacific/Kiritimati", 14 * hour),
+        ("Pacific/Pago_Pago", -11 * hour),
+    ] {
+        let program = app.program(json!({"time_zone": zone})).await;
+        assert_eq!(program["time_zone"], zone);
+        let pid = program["id"].as_str().unwrap();
+        let a = app
+            .advocate(&program, &format!("tz{offset}@example.com"))
+            .await;
+        click_as(&app, a["referral_code"].as_str().unwrap(), "9").await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let r = report(&app, &format!("program_id={pid}&group_by=day")).await;
+        let local = bucket(GroupBy::Day, day_of(app.clock.now() + offset));
+        assert_eq!(r["time_zone"], zone);
+        assert_eq!(r["groups"][0]["key"], local, "{r:#}");
+        assert_eq!(r["groups"][0]["clicks"], 1);
+        let r = report(&app, &format!("program_id={pid}&group_by=month")).await;
+        assert_eq!(r["groups"][0]["key"], local[..7]);
+    }
+    let resp = app
+        .post(
+            "/api/v1/programs",
+            &json!({"name": "x", "destination_url": "https://shop.example.com/", "time_zone": "Mars/Olympus"}),
+        )
+        .await;
+    expect_problem(resp, 422, "validation_failed", Some("time_zone")).await;
 }

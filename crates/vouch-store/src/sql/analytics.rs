@@ -18,6 +18,7 @@ fn key(d: Dimension, time: &str, channel: &str, advocate: &str) -> String {
     match d {
         Dimension::Total => "''".into(),
         Dimension::Day => format!("CAST({time} / 86400000 AS TEXT)"),
+        Dimension::Quarter => format!("CAST({time} / 900000 AS TEXT)"),
         Dimension::Channel => channel.into(),
         Dimension::Advocate => advocate.into(),
     }
