@@ -6,7 +6,10 @@ use serde_json::json;
 
 use crate::harness::{expect_json, expect_problem, TestApp};
 
-crate::both!(hostile_input_is_refused_with_problems_never_a_500);
+crate::both!(
+    hostile_input_is_refused_with_problems_never_a_500,
+    pages_carry_a_strict_csp_that_allows_their_own_code
+);
 
 async fn hostile_input_is_refused_with_problems_never_a_500(app: TestApp) {
     let program = app.program(json!({})).await;
@@ -96,4 +99,57 @@ async fn hostile_input_is_refused_with_problems_never_a_500(app: TestApp) {
         .await
         .unwrap();
     expect_problem(resp, 405, "method_not_allowed", None).await;
+}
+
+/// Every inline `<script>` and `<style>` of a page is allowed by its hash, and nothing
+/// else inline is: the page's own code runs, injected code would not.
+async fn pages_carry_a_strict_csp_that_allows_their_own_code(app: TestApp) {
+    use base64::Engine;
+    use sha2::Digest;
+    let program = app.program(json!({})).await;
+    let slug = program["slug"].as_str().unwrap();
+    let joined = app
+        .client
+        .post(app.url(&format!("/p/{slug}/join")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=csp%40example.com")
+        .send()
+        .await
+        .unwrap();
+    for resp in [
+        joined,
+        app.get(&format!("/p/{slug}")).await,
+        app.get("/r/NOSUCHCODE").await,
+    ] {
+        let h = resp.headers().clone();
+        // The join answers with its page, or redirects to it (no page of its own).
+        if resp.status().is_redirection() {
+            continue;
+        }
+        assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
+        let csp = h["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(
+            !csp.contains("unsafe-inline") && csp.contains("default-src 'none'"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(h.contains_key("referrer-policy") && h.contains_key("permissions-policy"));
+        let html = resp.text().await.unwrap();
+        for tag in ["script", "style"] {
+            let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+            let mut rest = html.as_str();
+            while let Some(i) = rest.find(&open) {
+                let body = &rest[i + open.len()..];
+                let end = body.find(&close).unwrap();
+                let hash = base64::engine::general_purpose::STANDARD
+                    .encode(sha2::Sha256::digest(&body.as_bytes()[..end]));
+                assert!(
+                    csp.contains(&format!("'sha256-{hash}'")),
+                    "{tag} not allowed: {csp}"
+                );
+                rest = &body[end..];
+            }
+        }
+    }
 }
