@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 mod common;
-use common::serve;
+use common::{call, serve};
 
 fn node_ready() -> bool {
     common::node_ready(&["smtp-server", "mailparser"])
@@ -75,20 +75,6 @@ impl Sink {
             .filter(|m| m["envelope_to"][0] == to)
             .count()
     }
-}
-
-async fn call(method: reqwest::Method, url: String, sk: &str, body: Value) -> Value {
-    let resp = reqwest::Client::new()
-        .request(method, &url)
-        .bearer_auth(sk)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    let v: Value = resp.json().await.unwrap_or_default();
-    assert!(status.is_success(), "{url}: {status} {v}");
-    v
 }
 
 async fn wait_email(base: &str, sk: &str, query: &str, done: impl Fn(&Value) -> bool) -> Value {

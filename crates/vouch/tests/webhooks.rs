@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 mod common;
-use common::serve;
+use common::{call, serve};
 
 fn node_ready() -> bool {
     common::node_ready(&["standardwebhooks"])
@@ -50,20 +50,6 @@ impl Receiver {
         }
         got
     }
-}
-
-async fn call(method: reqwest::Method, url: String, sk: &str, body: Value) -> Value {
-    let resp = reqwest::Client::new()
-        .request(method, &url)
-        .bearer_auth(sk)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    let v: Value = resp.json().await.unwrap_or_default();
-    assert!(status.is_success(), "{url}: {status} {v}");
-    v
 }
 
 #[tokio::test]

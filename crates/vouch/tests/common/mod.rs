@@ -143,3 +143,24 @@ pub fn node_script(script: &str, args: &[&str]) -> NodeScript {
     });
     NodeScript { child, lines, text }
 }
+
+/// A request with the secret key whose answer must be a success; its JSON body.
+#[allow(dead_code)]
+pub async fn call(
+    method: reqwest::Method,
+    url: String,
+    sk: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let resp = reqwest::Client::new()
+        .request(method, &url)
+        .bearer_auth(sk)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let v: serde_json::Value = resp.json().await.unwrap_or_default();
+    assert!(status.is_success(), "{url}: {status} {v}");
+    v
+}
