@@ -138,6 +138,46 @@ async fn skip_reason(
     Ok(None)
 }
 
+/// What a friend's purchase earned the advocate, for `friend_purchased`.
+enum Purchase {
+    /// A reward in its hold, as shown (`10.00 USD`).
+    Pending(serde_json::Value),
+    /// Every reward of the referral is approved already.
+    AlreadyAvailable,
+    /// None (a limit refused it, or the program pays the friend only).
+    NoReward,
+}
+
+async fn pending_reward(
+    store: &dyn Store,
+    m: &EmailMessage,
+    advocate: &vouch_store::Participant,
+) -> Result<Purchase> {
+    let referral = m.data["id"].as_str();
+    let q = vouch_store::ListQuery {
+        participant_id: Some(advocate.id.clone()),
+        limit: 50,
+        ..Default::default()
+    };
+    let mine: Vec<vouch_store::Reward> = store
+        .list_rewards(&m.workspace_id, &q)
+        .await?
+        .items
+        .into_iter()
+        .filter(|r| r.referral_id.as_ref().map(|x| x.as_str()) == referral)
+        .collect();
+    let pending = mine
+        .iter()
+        .find(|r| r.status == vouch_domain::reward::RewardStatus::Pending);
+    Ok(match pending {
+        Some(r) => Purchase::Pending(serde_json::Value::String(
+            vouch_domain::views::RewardOut::from(r.clone()).display,
+        )),
+        None if mine.is_empty() => Purchase::NoReward,
+        None => Purchase::AlreadyAvailable,
+    })
+}
+
 /// Runs one `send_email` job: one attempt.
 pub async fn run_job(
     store: &dyn Store,
@@ -172,6 +212,19 @@ pub async fn run_job(
     let (Some(program), Some(p)) = (program, participant) else {
         return finish(store, job, None).await;
     };
+    let mut data = m.data.clone();
+    if m.kind == EmailKind::FriendPurchased {
+        match pending_reward(store, &m, &p).await? {
+            Purchase::Pending(display) => data["display"] = display,
+            // With no hold, `reward_available` says it all; "pending" would be wrong.
+            Purchase::AlreadyAvailable => {
+                m.status = EmailStatus::Skipped;
+                m.reason = Some("the reward is already available (reward_available)".into());
+                return finish(store, job, Some(&m)).await;
+            }
+            Purchase::NoReward => {}
+        }
+    }
     let ws = store
         .get_workspace(&m.workspace_id)
         .await?
@@ -199,7 +252,7 @@ pub async fn run_job(
         reply_to: program.config.emails.reply_to.clone(),
         lang,
         source,
-        context: context::build(m.kind, &program, &p, &m.data, &ctx.public_url),
+        context: context::build(m.kind, &program, &p, &data, &ctx.public_url),
         unsubscribe_url: format!(
             "{}/unsubscribe/{}",
             ctx.public_url,

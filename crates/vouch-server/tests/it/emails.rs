@@ -123,7 +123,8 @@ fn purchase(program: &Value, code: &Value, friend: &str, order: &str) -> Value {
 }
 
 async fn each_event_emails_the_right_person_once(app: TestApp, dir: &Path) {
-    let program = app.program(json!({})).await;
+    // Rewards wait 14 days: the friend's purchase is news first, the reward later.
+    let program = app.program(json!({"hold_days": 14})).await;
     let sara = advocate_in(&app, &program, "sara@example.com", "ar").await;
     let sid = sara["id"].as_str().unwrap();
     let welcome = wait_emails(&app, &format!("participant_id={sid}&kind=welcome"), settled).await;
@@ -160,11 +161,25 @@ async fn each_event_emails_the_right_person_once(app: TestApp, dir: &Path) {
         "o-1",
     ))
     .await;
+    let sent =
+        |v: &[Value], kind: &str| v.iter().any(|m| m["kind"] == kind && m["status"] == "sent");
     let to_sara = wait_emails(&app, &format!("participant_id={sid}"), |v| {
-        v.len() >= 5
-            && v.iter()
-                .filter(|m| m["kind"] != "share_reminder")
-                .all(|m| m["status"] == "sent")
+        sent(v, "friend_signed_up") && sent(v, "friend_purchased")
+    })
+    .await;
+    let bought = to_sara
+        .iter()
+        .find(|m| m["kind"] == "friend_purchased")
+        .unwrap();
+    assert!(
+        bought["subject"].as_str().unwrap().contains("10.00 USD"),
+        "{bought}"
+    );
+    assert!(!to_sara.iter().any(|m| m["kind"] == "reward_available"));
+    // The hold ends: the reward is available, to both of them.
+    app.clock.advance(Duration::from_secs(15 * 86_400));
+    let to_sara = wait_emails(&app, &format!("participant_id={sid}"), |v| {
+        sent(v, "reward_available") && v.iter().all(|m| m["status"] != "pending")
     })
     .await;
     let mut kinds: Vec<&str> = to_sara
@@ -183,6 +198,11 @@ async fn each_event_emails_the_right_person_once(app: TestApp, dir: &Path) {
         ],
         "{to_sara:#?}"
     );
+    let reminder = to_sara
+        .iter()
+        .find(|m| m["kind"] == "share_reminder")
+        .unwrap();
+    assert_eq!(reminder["status"], "skipped", "Sara shared: {reminder}");
     let available = to_sara
         .iter()
         .find(|m| m["kind"] == "reward_available")
@@ -201,6 +221,30 @@ async fn each_event_emails_the_right_person_once(app: TestApp, dir: &Path) {
         .as_str()
         .unwrap()
         .contains("Spring referrals"));
+
+    // Without a hold the reward is available at once: "bought, reward pending" would be
+    // wrong, so only `reward_available` goes.
+    let now = app.program(json!({})).await;
+    let anna = app.advocate(&now, "anna@example.com").await;
+    app.event(purchase(
+        &now,
+        &anna["referral_code"],
+        "other@example.net",
+        "o-9",
+    ))
+    .await;
+    let aid = anna["id"].as_str().unwrap();
+    let got = wait_emails(&app, &format!("participant_id={aid}"), |v| {
+        sent(v, "reward_available")
+            && v.iter()
+                .any(|m| m["kind"] == "friend_purchased" && m["status"] != "pending")
+    })
+    .await;
+    let bought = got
+        .iter()
+        .find(|m| m["kind"] == "friend_purchased")
+        .unwrap();
+    assert_eq!(bought["status"], "skipped", "{bought}");
 
     // The same purchase reported again changes nothing and emails nobody again.
     let resp = app
