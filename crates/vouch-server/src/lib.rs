@@ -103,6 +103,10 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         .merge(extra)
         .fallback(fallback)
         .layer(axum::middleware::from_fn(ops::track_requests))
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            strict_transport,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(
             TraceLayer::new_for_http()
@@ -121,6 +125,20 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         .layer(PropagateRequestIdLayer::new(ops::REQUEST_ID))
         .layer(SetRequestIdLayer::new(ops::REQUEST_ID, ops::UlidRequestId))
         .with_state(state)
+}
+
+/// Served over HTTPS (a public URL that says so): browsers are told to keep to it.
+async fn strict_transport(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut resp: Response,
+) -> Response {
+    if state.config.public_url.starts_with("https://") {
+        resp.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    resp
 }
 
 async fn home() -> Html<&'static str> {

@@ -153,3 +153,28 @@ async fn pages_carry_a_strict_csp_that_allows_their_own_code(app: TestApp) {
         }
     }
 }
+
+/// Behind HTTPS (its public URL says so), every answer asks browsers to keep to it;
+/// over plain HTTP none does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_deployments_send_strict_transport_security() {
+    let app = TestApp::spawn_with(crate::harness::Db::Sqlite, |c| {
+        c.public_url = "https://refer.example.com".into();
+    })
+    .await
+    .unwrap();
+    for path in ["/healthz", "/api/v1/programs", "/r/NOSUCHCODE"] {
+        let resp = app.get(path).await;
+        assert_eq!(
+            resp.headers()["strict-transport-security"],
+            "max-age=31536000",
+            "{path}"
+        );
+    }
+    let plain = TestApp::spawn(crate::harness::Db::Sqlite).await.unwrap();
+    assert!(!plain
+        .get("/healthz")
+        .await
+        .headers()
+        .contains_key("strict-transport-security"));
+}
