@@ -233,20 +233,31 @@ pub async fn run_job(
         }
     };
     let keys = super::signing_keys(store, ctx.server_secret.as_deref(), &endpoint, now).await?;
-    let timestamp = now.div_euclid(1000);
-    let headers = vec![
-        ("content-type", "application/json".to_owned()),
-        ("webhook-id", m.id.to_string()),
-        ("webhook-timestamp", timestamp.to_string()),
-        (
-            "webhook-signature",
-            signature_header(&keys, m.id.as_str(), timestamp, m.payload.as_bytes()),
-        ),
-    ];
+    let headers = signed_headers(&keys, m.id.as_str(), now, &m.payload);
     let sent = sender
         .send(&endpoint.url, headers, m.payload.clone(), DELIVERY_TIMEOUT)
         .await;
     settle(store, job, &mut m, &endpoint, sent, now).await
+}
+
+/// The headers of a Standard Webhooks message: its id, the time and every key's
+/// signature over them and the body.
+pub(crate) fn signed_headers(
+    keys: &[vouch_domain::webhook::SigningKey],
+    id: &str,
+    now: Millis,
+    body: &str,
+) -> Vec<(&'static str, String)> {
+    let timestamp = now.div_euclid(1000);
+    vec![
+        ("content-type", "application/json".to_owned()),
+        ("webhook-id", id.to_owned()),
+        ("webhook-timestamp", timestamp.to_string()),
+        (
+            "webhook-signature",
+            signature_header(keys, id, timestamp, body.as_bytes()),
+        ),
+    ]
 }
 
 async fn finish(store: &dyn Store, job: &JobId) -> anyhow::Result<()> {

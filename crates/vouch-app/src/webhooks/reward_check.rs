@@ -10,7 +10,7 @@ use serde_json::json;
 use vouch_domain::entities::PendingReason;
 use vouch_domain::ids::{AuditId, JobId, RewardId, WorkspaceId};
 use vouch_domain::reward::RewardStatus;
-use vouch_domain::webhook::{check_vetoes, signature_header};
+use vouch_domain::webhook::check_vetoes;
 use vouch_domain::Millis;
 use vouch_store::{AuditEntry, NewJob, Reward, Store};
 
@@ -71,16 +71,7 @@ async fn ask(
         "data": vouch_domain::views::RewardOut::from(reward.clone()),
     })
     .to_string();
-    let timestamp = now.div_euclid(1000);
-    let headers = vec![
-        ("content-type", "application/json".to_owned()),
-        ("webhook-id", id.clone()),
-        ("webhook-timestamp", timestamp.to_string()),
-        (
-            "webhook-signature",
-            signature_header(&keys, &id, timestamp, body.as_bytes()),
-        ),
-    ];
+    let headers = super::delivery::signed_headers(&keys, &id, now, &body);
     let timeout = std::time::Duration::from_millis(check.timeout_ms);
     let sent = sender.send(&endpoint.url, headers, body, timeout).await;
     Ok(match sent {

@@ -15,6 +15,7 @@ pub mod integrations;
 pub mod participant_import;
 pub mod participants;
 pub mod payouts;
+pub mod program_shapes;
 pub mod programs;
 pub mod redemptions;
 pub mod referrals;
