@@ -1,15 +1,12 @@
 //! Analytics reports: the store's counts grouped as asked, and what follows from them.
 
-use vouch_domain::analytics::{
-    bucket, delays, derive, local_day, Counts, GroupBy, Metrics, QUARTER_MS,
-};
-use vouch_store::analytics::{AnalyticsQuery, Dimension};
+use vouch_domain::analytics::{bucket, derive, histogram_delays, Counts, GroupBy, Metrics};
+use vouch_store::analytics::{AnalyticsQuery, Dimension, Parts};
 use vouch_store::Store;
 
 use crate::error::Result;
-
-/// Conversions whose delay is measured at most (the median of more moves little).
-const DELAY_SAMPLE: i64 = 100_000;
+use crate::rollups::counts;
+pub use crate::rollups::Zone;
 
 #[derive(Debug, Clone)]
 pub struct Group {
@@ -33,32 +30,31 @@ pub async fn report(
     store: &dyn Store,
     mut q: AnalyticsQuery,
     group_by: Option<GroupBy>,
-    zone: Option<&jiff::tz::TimeZone>,
+    zone: Option<&Zone>,
 ) -> Result<Report> {
-    q.by = Dimension::Total;
-    let total =
-        store
-            .analytics(&q)
-            .await?
-            .into_iter()
-            .fold(Counts::default(), |mut acc, (_, c)| {
-                acc.add(&c);
-                acc
-            });
-    let (median, p90) = delays(store.conversion_delays(&q, DELAY_SAMPLE).await?);
     let mut groups: Vec<Group> = vec![];
+    let mut total = Counts::default();
+    if q.parts != Parts::Results || group_by.is_none() {
+        q.by = Dimension::Total;
+        for (_, c) in counts(store, &q, zone).await? {
+            total.add(&c);
+        }
+    }
+    let (median, p90) = if q.parts == Parts::Results {
+        (None, None)
+    } else {
+        histogram_delays(&crate::rollups::delay_histogram(store, &q).await?)
+    };
     if let Some(g) = group_by {
         q.by = match g {
-            GroupBy::Day | GroupBy::Week | GroupBy::Month if zone.is_some() => Dimension::Quarter,
             GroupBy::Day | GroupBy::Week | GroupBy::Month => Dimension::Day,
             GroupBy::Channel => Dimension::Channel,
             GroupBy::Advocate => Dimension::Advocate,
         };
         let mut merged: std::collections::BTreeMap<String, Counts> = Default::default();
-        for (k, c) in store.analytics(&q).await? {
-            let key = match (g.by_day(), k.parse::<i64>(), zone) {
-                (true, Ok(quarter), Some(z)) => bucket(g, local_day(z, quarter * QUARTER_MS)),
-                (true, Ok(day), None) => bucket(g, day),
+        for (k, c) in counts(store, &q, zone).await? {
+            let key = match (g.by_day(), k.parse::<i64>()) {
+                (true, Ok(day)) => bucket(g, day),
                 _ => k,
             };
             merged.entry(key).or_default().add(&c);

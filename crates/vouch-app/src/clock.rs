@@ -24,6 +24,11 @@ impl Clock {
         wall_ms().saturating_add(self.offset_ms.load(Ordering::Relaxed))
     }
 
+    /// The machine's own clock, which ids are made with (never moved by tests).
+    pub fn wall(&self) -> Millis {
+        wall_ms()
+    }
+
     /// Sets this clock (and every clone of it) to `at`: replays of recorded traffic
     /// run each step at the time it happened.
     pub fn set_to(&self, at: Millis) {

@@ -25,6 +25,7 @@ pub mod payouts;
 pub mod redemptions;
 pub mod reviews;
 pub mod rewarding;
+pub mod rollups;
 pub mod sealing;
 pub mod simulation;
 pub mod webhooks;

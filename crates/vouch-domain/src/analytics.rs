@@ -185,6 +185,39 @@ pub fn local_day(tz: &jiff::tz::TimeZone, at: Millis) -> i64 {
     day_of(at + offset * 1000)
 }
 
+/// Buckets of the time-to-conversion histogram per doubling of minutes: a bucket's
+/// middle is within 4.5% of any delay in it.
+const PER_OCTAVE: f64 = 8.0;
+
+/// The histogram bucket of a delay.
+pub fn delay_bucket(ms: i64) -> i64 {
+    let minutes = ms.max(0) as f64 / 60_000.0;
+    (PER_OCTAVE * (1.0 + minutes).log2()).floor() as i64
+}
+
+/// Median and 90th percentile (nearest rank) of a histogram of delays, in hours with
+/// one decimal; each bucket stands for its middle.
+pub fn histogram_delays(h: &std::collections::BTreeMap<i64, i64>) -> (Option<f64>, Option<f64>) {
+    let total: i64 = h.values().sum();
+    if total <= 0 {
+        return (None, None);
+    }
+    let rank = |p: f64| {
+        let want = ((p * total as f64).ceil() as i64).clamp(1, total);
+        let mut seen = 0;
+        for (b, n) in h {
+            seen += n;
+            if seen >= want {
+                let edge = |b: i64| 2f64.powf(b as f64 / PER_OCTAVE) - 1.0;
+                let minutes = (edge(*b) + edge(b + 1)) / 2.0;
+                return (minutes / 6.0).round() / 10.0;
+            }
+        }
+        0.0
+    };
+    (Some(rank(0.5)), Some(rank(0.9)))
+}
+
 /// Median and 90th percentile of durations (nearest rank), in hours with one decimal.
 pub fn delays(mut ms: Vec<i64>) -> (Option<f64>, Option<f64>) {
     if ms.is_empty() {
@@ -346,5 +379,29 @@ mod tests {
             delays(vec![10 * h, h, 2 * h, 3 * h, 4 * h]),
             (Some(3.0), Some(10.0))
         );
+    }
+}
+
+#[cfg(test)]
+mod delay_tests {
+    use super::*;
+
+    #[test]
+    fn histogram_percentiles_are_within_five_percent() {
+        let ms: Vec<i64> = (1..=1000).map(|i| i * 97_000).collect();
+        let (exact50, exact90) = delays(ms.clone());
+        let mut h = std::collections::BTreeMap::new();
+        for m in ms {
+            *h.entry(delay_bucket(m)).or_insert(0) += 1;
+        }
+        let (m50, m90) = histogram_delays(&h);
+        for (exact, est) in [(exact50, m50), (exact90, m90)] {
+            let (exact, est) = (exact.unwrap(), est.unwrap());
+            assert!(
+                (est - exact).abs() <= exact * 0.05 + 0.1,
+                "{est} vs {exact}"
+            );
+        }
+        assert_eq!(histogram_delays(&Default::default()), (None, None));
     }
 }

@@ -36,6 +36,13 @@ macro_rules! id_type {
                 Self(format!("{}{}", $prefix, next_ulid()))
             }
 
+            /// The smallest id made at or after the wall-clock millisecond `at`: ids
+            /// are time-ordered, so `id >= floor(t)` finds what was made since `t`.
+            pub fn floor(at: i64) -> String {
+                let id = ulid::Ulid::from_parts(u64::try_from(at).unwrap_or(0), 0);
+                format!("{}{}", $prefix, id.to_string().to_ascii_lowercase())
+            }
+
             /// Accepts a client-supplied id only when it has this type's prefix and shape,
             /// so a malformed id is rejected before any query.
             pub fn parse(s: &str) -> Option<Self> {

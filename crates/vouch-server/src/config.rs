@@ -11,6 +11,8 @@ pub struct Config {
     pub trust_proxy: bool,
     /// How often the job worker looks for due jobs.
     pub job_poll: Duration,
+    /// How often the worker refreshes the analytics rollups.
+    pub rollup_every: Duration,
     /// Run the background job worker in this process.
     pub run_jobs: bool,
     /// A file of disposable email domains replacing the list Vouch ships with.
@@ -38,6 +40,7 @@ impl Config {
             public_url: format!("http://{addr}"),
             trust_proxy: false,
             job_poll: Duration::from_millis(500),
+            rollup_every: Duration::from_secs(5),
             run_jobs: true,
             disposable_domains: None,
             hash_secret: None,

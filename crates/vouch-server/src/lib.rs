@@ -212,6 +212,7 @@ pub async fn serve(
             store,
             clock,
             poll,
+            config.rollup_every,
             senders,
             cancel.clone(),
         ))

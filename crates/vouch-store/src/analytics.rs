@@ -19,6 +19,22 @@ pub enum Dimension {
     Quarter,
     Channel,
     Advocate,
+    /// `{quarter}|{channel}`: what a day's rollup is recomputed by.
+    QuarterChannel,
+}
+
+/// Which counts a query computes: a rollup keeps the counts without a currency and
+/// each currency's money in separate rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Parts {
+    #[default]
+    All,
+    /// Clicks, signups and conversions.
+    Counts,
+    /// Revenue, refunds and reward cost.
+    Money,
+    /// Conversions and money: what leaderboards rank by.
+    Results,
 }
 
 #[derive(Debug, Clone)]
@@ -31,6 +47,7 @@ pub struct AnalyticsQuery {
     /// Money is counted in this currency only.
     pub currency: String,
     pub by: Dimension,
+    pub parts: Parts,
 }
 
 /// What a storefront may say about a program: counts and a first name, nothing more.

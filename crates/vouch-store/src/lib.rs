@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analytics;
+pub mod bulk;
 pub mod clicks;
 pub mod coupons;
 pub mod emails;
@@ -20,6 +21,7 @@ pub mod payouts;
 pub mod programs;
 pub mod referrals;
 pub mod rewards;
+pub mod rollups;
 mod sql;
 pub mod testing;
 pub mod webhooks;
@@ -50,6 +52,8 @@ pub trait Store:
     + WebhookStore
     + EmailStore
     + AnalyticsStore
+    + RollupStore
+    + BulkStore
     + Send
     + Sync
     + 'static
@@ -91,6 +95,7 @@ pub trait StoreTx:
 /// trait is callable on `dyn Store` / `dyn StoreTx` once its trait is in scope.
 pub mod prelude {
     pub use crate::analytics::AnalyticsStore;
+    pub use crate::bulk::BulkStore;
     pub use crate::clicks::{ClickStore, ClickTx};
     pub use crate::coupons::{CouponStore, CouponTx};
     pub use crate::emails::{EmailStore, EmailTx};
@@ -104,6 +109,7 @@ pub mod prelude {
     pub use crate::programs::ProgramStore;
     pub use crate::referrals::{ReferralStore, ReferralTx};
     pub use crate::rewards::{RewardStore, RewardTx};
+    pub use crate::rollups::RollupStore;
     pub use crate::webhooks::{WebhookStore, WebhookTx};
     pub use crate::{Store, StoreTx};
 }

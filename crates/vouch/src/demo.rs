@@ -12,7 +12,8 @@ use vouch_domain::program::{AttributionModel, ProgramConfig, RewardKind, RewardR
 use vouch_domain::DAY_MS;
 use vouch_store::{Enrolment, NewClick, Program, ProgramStatus, Store};
 
-pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String> {
+/// Seeds the demo; returns what to print and the program.
+pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<(String, Program)> {
     let ws = create_workspace(store, "Demo coffee roasters").await?;
     let fraud = vouch_app::fraud::FraudData::shipped();
     let usd = Currency::parse("currency", "USD")?;
@@ -130,9 +131,10 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
             p.referral_code, program.slug, p.referral_code
         ));
     }
-    Ok(format!(
+    let summary = format!(
         "Demo seeded.\n\
          Workspace {ws_id}\n  Secret key:      {sk}\n  Publishable key: {pk}\n\
+         Program {program_id}\n\
          Program page:  {public_url}/p/{slug}   (Arabic: {public_url}/p/{slug}?lang=ar)\n\
          Advocates' links:\n{links}\n\
          Try: curl -H 'Authorization: Bearer {sk}' {public_url}/api/v1/referrals",
@@ -140,6 +142,8 @@ pub async fn seed(store: &dyn Store, public_url: &str) -> anyhow::Result<String>
         sk = ws.secret_key,
         pk = ws.publishable_key,
         slug = program.slug,
+        program_id = program.id,
         links = lines.join("\n"),
-    ))
+    );
+    Ok((summary, program))
 }

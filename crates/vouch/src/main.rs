@@ -1,6 +1,7 @@
 //! `vouch`: run the server, apply migrations, create workspaces, seed a demo.
 
 mod demo;
+mod demo_scale;
 mod fraud_sim;
 mod transfer;
 
@@ -46,6 +47,9 @@ enum Command {
     Export(transfer::ExportArgs),
     /// Print the OpenAPI document.
     Openapi,
+    /// Analytics maintenance.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
     /// Run a month of honest and hostile referral traffic through the fraud rules on a
     /// throwaway database and report precision and recall.
     SimulateFraud(SimulateFraudArgs),
@@ -72,6 +76,16 @@ struct SimulateFraudArgs {
     /// Referrals per kind of attack (about).
     #[arg(long, default_value_t = 40)]
     per_attack: usize,
+}
+
+#[derive(Debug, Subcommand)]
+enum AnalyticsCommand {
+    /// Recompute every analytics rollup from the raw clicks, referrals, events and
+    /// rewards (after restoring a backup, or if the rollups are ever in doubt).
+    Rebuild {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -243,6 +257,11 @@ struct DemoArgs {
     /// Only seed the data; do not start the server.
     #[arg(long)]
     no_serve: bool,
+    /// `small` (three advocates, through the engine), `medium` (10 000 advocates, a
+    /// million clicks) or `large` (100 000 advocates, ten million clicks, about a
+    /// million events): a year of history for analytics benchmarks.
+    #[arg(long, default_value = "small", value_parser = ["small", "medium", "large"])]
+    scale: String,
 }
 
 fn init_tracing(format: &str) {
@@ -285,7 +304,27 @@ async fn main() -> anyhow::Result<()> {
             let secret = args.serve.hash_secret()?;
             let store = args.serve.db.open().await?;
             let config = config(&args.serve);
-            let summary = demo::seed(store.as_ref(), &config.public_url).await?;
+            let (summary, program) = demo::seed(store.as_ref(), &config.public_url).await?;
+            if let Some(scale) = demo_scale::Scale::parse(&args.scale).flatten() {
+                let started = std::time::Instant::now();
+                let g = demo_scale::grow(store.as_ref(), &program, scale).await?;
+                eprintln!(
+                    "wrote {} clicks, {} referrals, {} events, {} rewards in {:.1} s",
+                    g.clicks,
+                    g.referrals,
+                    g.events,
+                    g.rewards,
+                    started.elapsed().as_secs_f64()
+                );
+                let started = std::time::Instant::now();
+                let clock = vouch_app::clock::Clock::system();
+                let days =
+                    vouch_app::rollups::rebuild(store.as_ref(), clock.wall(), clock.now()).await?;
+                eprintln!(
+                    "analytics rollups: {days} program-days in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+            }
             println!("{summary}");
             if args.no_serve {
                 return Ok(());
@@ -312,6 +351,18 @@ async fn main() -> anyhow::Result<()> {
                     "the fraud rules missed the bar (recall >= 90%, false positives <= 2%)"
                 );
             }
+            Ok(())
+        }
+        Command::Analytics(AnalyticsCommand::Rebuild { db }) => {
+            let store = db.open().await?;
+            let clock = vouch_app::clock::Clock::system();
+            let started = std::time::Instant::now();
+            let days =
+                vouch_app::rollups::rebuild(store.as_ref(), clock.wall(), clock.now()).await?;
+            eprintln!(
+                "analytics rollups rebuilt: {days} program-days in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Openapi => {

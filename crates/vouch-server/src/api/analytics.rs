@@ -13,7 +13,7 @@ use vouch_domain::analytics::{masked_name, rank, GroupBy, Metrics, RankBy};
 use vouch_domain::ids::ProgramId;
 use vouch_domain::money::Currency;
 use vouch_domain::DAY_MS;
-use vouch_store::analytics::{AnalyticsQuery, Dimension};
+use vouch_store::analytics::{AnalyticsQuery, Dimension, Parts};
 
 use super::common::{parse_time, rfc3339};
 use super::export::{neutralize, wanted, Format};
@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(report))
         .routes(routes!(leaderboard))
+        .routes(routes!(status))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -95,7 +96,9 @@ async fn report(
             .and_then(|p| p.config.time_zone),
         None => None,
     };
-    let zone = zone_name.as_deref().and_then(vouch_domain::analytics::zone);
+    let zone = zone_name
+        .as_deref()
+        .and_then(vouch_app::analytics::Zone::get);
     let group_by = p
         .group_by
         .as_deref()
@@ -185,6 +188,7 @@ async fn query(
         to,
         currency: currency.to_string(),
         by: Dimension::Total,
+        parts: Parts::All,
     };
     Ok((q, currency))
 }
@@ -295,7 +299,8 @@ async fn leaderboard(
         currency: p.currency.clone(),
         group_by: None,
     };
-    let (q, currency) = query(&state, &auth, &rp).await?;
+    let (mut q, currency) = query(&state, &auth, &rp).await?;
+    q.parts = Parts::Results;
     let (from, to) = (q.from, q.to);
     let r = vouch_app::analytics::report(state.store.as_ref(), q, Some(GroupBy::Advocate), None)
         .await?;
@@ -331,5 +336,35 @@ async fn leaderboard(
         to: rfc3339(to),
         currency: currency.to_string(),
         data,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusOut {
+    /// Reports read the rollups for activity before this instant and count later
+    /// activity from the raw rows, so they are always current for new activity.
+    pub settled_to: String,
+    /// Days of this workspace whose rollups wait to be recomputed because something in
+    /// them changed afterwards (a reward approved, a refund, a backdated event); until
+    /// then, reports about those days lag by seconds.
+    pub pending_days: i64,
+}
+
+/// How current the analytics rollups are.
+#[utoipa::path(get, path = "/analytics/status", tag = "analytics",
+    responses((status = 200, description = "The rollups' state", body = StatusOut)),
+    security(("secret_key" = [])))]
+async fn status(
+    State(state): State<AppState>,
+    SecretAuth(auth): SecretAuth,
+) -> Result<Json<StatusOut>> {
+    let marks = state.store.rollup_marks().await?;
+    let pending_days = state
+        .store
+        .count_dirty_days(Some(&auth.workspace_id))
+        .await?;
+    Ok(Json(StatusOut {
+        settled_to: rfc3339(marks.settled_to),
+        pending_days,
     }))
 }

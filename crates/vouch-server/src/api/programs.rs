@@ -184,6 +184,7 @@ async fn update_program(
     let id = path_id(&id, ProgramId::parse, "program")?;
     let mut program = find_program(&state, &auth, &id).await?;
     let status = patch.status;
+    let zone_before = program.config.time_zone.clone();
     program.config = apply_patch(program.config.clone(), patch)?;
     check_endpoint(&state, &auth, &program.config).await?;
     if let Some(s) = status {
@@ -192,6 +193,11 @@ async fn update_program(
     program.version += 1;
     program.updated_at = state.clock.now();
     state.store.update_program(&program).await?;
+    if program.config.time_zone != zone_before {
+        // Its days are counted again in the new zone; until then reports fold them
+        // from quarter hours.
+        state.store.mark_program_dirty(&program.id).await?;
+    }
     state.links.clear();
     state.programs.clear();
     Ok(Json(ProgramOut::new(program, &state.config.public_url)))

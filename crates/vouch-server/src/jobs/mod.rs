@@ -1,5 +1,6 @@
 //! The background worker each instance runs beside the HTTP server: due jobs
-//! ([`vouch_app::jobs`]), then the outbox's subscribers ([`vouch_app::outbox`]).
+//! ([`vouch_app::jobs`]), then the outbox's subscribers ([`vouch_app::outbox`]), and
+//! now and then the analytics rollups ([`vouch_app::rollups`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,11 +16,13 @@ pub async fn run_worker(
     store: Arc<dyn Store>,
     clock: Clock,
     poll: Duration,
+    rollup_every: Duration,
     senders: Senders,
     shutdown: CancellationToken,
 ) {
     let subscribers = outbox::subscribers();
     let mut cursors_ready = false;
+    let mut rollups_due = tokio::time::Instant::now();
     loop {
         if !cursors_ready {
             match outbox::ensure_cursors(store.as_ref(), &subscribers).await {
@@ -41,6 +44,14 @@ pub async fn run_worker(
                 0
             }
         };
+        if tokio::time::Instant::now() >= rollups_due {
+            rollups_due = tokio::time::Instant::now() + rollup_every;
+            let refreshed =
+                vouch_app::rollups::refresh(store.as_ref(), clock.wall(), clock.now()).await;
+            if let Err(e) = refreshed {
+                tracing::error!(error = %e, "refreshing the analytics rollups failed");
+            }
+        }
         // A full batch means there may be more: go again at once.
         if jobs < BATCH as usize && events == 0 {
             tokio::select! {

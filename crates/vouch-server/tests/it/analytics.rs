@@ -82,7 +82,183 @@ async fn the_report_adds_up_by_hand(app: TestApp) {
         "customer": {"email": "f3@example.net"}, "order_id": "o-3", "amount": 2000, "currency": "EUR"}))
         .await;
 
+    let today = vouch_domain::analytics::bucket(
+        vouch_domain::analytics::GroupBy::Day,
+        vouch_domain::analytics::day_of(app.clock.now()),
+    );
+    let activity_end = app.clock.now();
+    // Counted from the raw rows (nothing is settled yet) ...
+    check_by_hand(&app, &pid, &a, &b, &today).await;
+    // ... and, ten minutes later, from the rollups, which must say the same.
+    app.clock.advance(Duration::from_secs(600));
+    wait_settled(&app, activity_end).await;
+    let q = vouch_store::analytics::AnalyticsQuery {
+        workspace_id: vouch_domain::ids::WorkspaceId::from_trusted(app.workspace_id.clone()),
+        program_id: Some(vouch_domain::ids::ProgramId::from_trusted(pid.clone())),
+        from: 0,
+        to: (activity_end / 86_400_000 + 1) * 86_400_000,
+        currency: "USD".into(),
+        by: vouch_store::analytics::Dimension::Total,
+        parts: vouch_store::analytics::Parts::All,
+    };
+    let day = activity_end / 86_400_000;
+    for (grain, hi) in [
+        (vouch_store::rollups::Grain::Quarters, (day + 1) * 96),
+        (vouch_store::rollups::Grain::UtcDays, day + 1),
+        (vouch_store::rollups::Grain::Advocates, day + 1),
+    ] {
+        let rolled = app.store.rollup_analytics(&q, &grain, 0, hi).await.unwrap();
+        let c = &rolled[0].1;
+        assert_eq!(
+            [
+                c.clicks,
+                c.signups,
+                c.conversions,
+                c.revenue,
+                c.refunds,
+                c.reward_approved,
+                c.reward_reversed
+            ],
+            [3, 1, 3, 8000, 3000, 3000, 1500],
+            "the {grain:?} rollups hold the day"
+        );
+    }
+    check_by_hand(&app, &pid, &a, &b, &today).await;
+
+    // A late refund of the first order takes back rewards earned ten minutes ago: the
+    // day they were earned on is recomputed.
+    app.event(json!({"type": "refund", "program_id": pid, "order_id": "o-1", "amount": 5000, "currency": "USD"}))
+        .await;
+    let refunded = app.clock.now();
+    app.clock.advance(Duration::from_secs(600));
+    wait_settled(&app, refunded).await;
     let r = report(&app, &format!("program_id={pid}")).await;
+    let t = &r["totals"];
+    assert_eq!(
+        ["refunds", "reward_approved", "reward_reversed"].map(|k| t[k].as_i64().unwrap()),
+        [8000, 1500, 3000],
+        "{r:#}"
+    );
+
+    let csv = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/analytics/report?program_id={pid}&group_by=channel"
+        )))
+        .bearer_auth(&app.sk)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let body = csv.text().await.unwrap();
+    let mut lines = body.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("key,clicks,unique_clicks,signups,conversions,revenue"));
+    assert!(
+        body.contains("\nwhatsapp,3,3,1,1,5000,5000,0,0,0,1500,0,"),
+        "{body}"
+    );
+
+    let resp = app
+        .get("/api/v1/analytics/report?group_by=year&currency=USD")
+        .await;
+    expect_problem(resp, 422, "validation_failed", Some("group_by")).await;
+    let resp = app.get("/api/v1/analytics/report").await;
+    expect_problem(resp, 422, "validation_failed", Some("currency")).await;
+    let resp = app
+        .get("/api/v1/analytics/report?currency=USD&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")
+        .await;
+    expect_problem(resp, 422, "validation_failed", Some("from")).await;
+}
+
+async fn days_are_counted_in_the_programs_time_zone(app: TestApp) {
+    use vouch_domain::analytics::{bucket, day_of, GroupBy};
+    let hour = 3_600_000;
+    // A zone 14 hours ahead of UTC and one 11 hours behind: for most of the day their
+    // dates differ from UTC's, and from each other's always.
+    for (zone, offset) in [
+        ("Pacific/Kiritimati", 14 * hour),
+        ("Pacific/Pago_Pago", -11 * hour),
+    ] {
+        let program = app.program(json!({"time_zone": zone})).await;
+        assert_eq!(program["time_zone"], zone);
+        let pid = program["id"].as_str().unwrap();
+        let a = app
+            .advocate(&program, &format!("tz{offset}@example.com"))
+            .await;
+        click_as(&app, a["referral_code"].as_str().unwrap(), "9").await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let r = report(&app, &format!("program_id={pid}&group_by=day")).await;
+        let local = bucket(GroupBy::Day, day_of(app.clock.now() + offset));
+        assert_eq!(r["time_zone"], zone);
+        assert_eq!(r["groups"][0]["key"], local, "{r:#}");
+        assert_eq!(r["groups"][0]["clicks"], 1);
+        let r = report(&app, &format!("program_id={pid}&group_by=month")).await;
+        assert_eq!(r["groups"][0]["key"], local[..7]);
+
+        // Two days on, that day is whole and settled: it comes from the day rollups,
+        // counted in the zone, and must say the same.
+        let clicked = app.clock.now();
+        app.clock.advance(Duration::from_secs(2 * 86_400));
+        wait_settled(&app, clicked).await;
+        let r = report(&app, &format!("program_id={pid}&group_by=day")).await;
+        assert_eq!(r["groups"][0]["key"], local, "{r:#}");
+        assert_eq!(r["groups"][0]["clicks"], 1);
+        assert_eq!(r["totals"]["clicks"], 1);
+
+        // The program moves to the other zone: at once, and after its days were counted
+        // again, the click falls on that zone's date.
+        let (other, other_offset) = if offset > 0 {
+            ("Pacific/Pago_Pago", -11 * hour)
+        } else {
+            ("Pacific/Kiritimati", 14 * hour)
+        };
+        app.patch(
+            &format!("/api/v1/programs/{pid}"),
+            &json!({"time_zone": other}),
+        )
+        .await;
+        let moved = bucket(GroupBy::Day, day_of(clicked + other_offset));
+        let r = report(&app, &format!("program_id={pid}&group_by=day")).await;
+        assert_eq!(r["groups"][0]["key"], moved, "{r:#}");
+        assert_eq!(r["groups"][0]["clicks"], 1);
+        wait_settled(&app, clicked).await;
+        let r = report(&app, &format!("program_id={pid}&group_by=day")).await;
+        assert_eq!(r["groups"][0]["key"], moved, "{r:#}");
+        assert_eq!(r["totals"]["clicks"], 1);
+    }
+    let resp = app
+        .post(
+            "/api/v1/programs",
+            &json!({"name": "x", "destination_url": "https://shop.example.com/", "time_zone": "Mars/Olympus"}),
+        )
+        .await;
+    expect_problem(resp, 422, "validation_failed", Some("time_zone")).await;
+}
+
+/// Waits until the rollups reach past `at` with no day left to recompute.
+async fn wait_settled(app: &TestApp, at: i64) {
+    for _ in 0..100 {
+        let st = app.get_ok("/api/v1/analytics/status").await;
+        let settled =
+            vouch_server::api::common::parse_time("settled_to", st["settled_to"].as_str().unwrap())
+                .unwrap_or(0);
+        if settled > at && st["pending_days"] == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the rollups did not settle");
+}
+
+async fn check_by_hand(app: &TestApp, pid: &str, a: &Value, b: &Value, today: &str) {
+    let r = report(app, &format!("program_id={pid}")).await;
     assert_eq!(r["currency"], "USD", "the program's currency by default");
     let t = &r["totals"];
     let counts = |t: &Value| {
@@ -123,7 +299,7 @@ async fn the_report_adds_up_by_hand(app: TestApp) {
             .cloned()
             .unwrap_or_else(|| panic!("no {k}: {by:#}"))
     };
-    let by = report(&app, &format!("program_id={pid}&group_by=advocate")).await;
+    let by = report(app, &format!("program_id={pid}&group_by=advocate")).await;
     assert_eq!(by["groups"].as_array().unwrap().len(), 2);
     assert_eq!(
         counts(&of(&by, &a["id"])),
@@ -131,7 +307,7 @@ async fn the_report_adds_up_by_hand(app: TestApp) {
     );
     assert_eq!(counts(&of(&by, &b["id"])), [0, 0, 0, 1, 0, 0, 0, 1500, 0]);
 
-    let by = report(&app, &format!("program_id={pid}&group_by=channel")).await;
+    let by = report(app, &format!("program_id={pid}&group_by=channel")).await;
     assert_eq!(
         counts(&of(&by, &json!("whatsapp"))),
         [3, 3, 1, 1, 5000, 0, 0, 1500, 0]
@@ -141,18 +317,14 @@ async fn the_report_adds_up_by_hand(app: TestApp) {
         [0, 0, 0, 2, 3000, 3000, 0, 1500, 1500]
     );
 
-    let today = vouch_domain::analytics::bucket(
-        vouch_domain::analytics::GroupBy::Day,
-        vouch_domain::analytics::day_of(app.clock.now()),
-    );
-    let by = report(&app, &format!("program_id={pid}&group_by=day")).await;
+    let by = report(app, &format!("program_id={pid}&group_by=day")).await;
     assert_eq!(by["groups"][0]["key"], today);
     assert_eq!(counts(&by["groups"][0]), counts(t));
-    let by = report(&app, &format!("program_id={pid}&group_by=month")).await;
+    let by = report(app, &format!("program_id={pid}&group_by=month")).await;
     assert_eq!(by["groups"][0]["key"], today[..7]);
 
     // In euros: the same funnel, f3's 20 EUR, and no reward paid in euros.
-    let eur = report(&app, &format!("program_id={pid}&currency=EUR")).await;
+    let eur = report(app, &format!("program_id={pid}&currency=EUR")).await;
     assert_eq!(
         counts(&eur["totals"]),
         [3, 3, 1, 3, 2000, 0, 0, 0, 0],
@@ -161,79 +333,9 @@ async fn the_report_adds_up_by_hand(app: TestApp) {
     assert_eq!(eur["totals"]["roi"], Value::Null, "no cost, no ROI");
     // A period before all this is empty.
     let before = report(
-        &app,
+        app,
         &format!("program_id={pid}&from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z"),
     )
     .await;
     assert_eq!(counts(&before["totals"]), [0; 9]);
-
-    let csv = app
-        .client
-        .get(app.url(&format!(
-            "/api/v1/analytics/report?program_id={pid}&group_by=channel"
-        )))
-        .bearer_auth(&app.sk)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert!(csv.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/csv"));
-    let body = csv.text().await.unwrap();
-    let mut lines = body.lines();
-    assert!(lines
-        .next()
-        .unwrap()
-        .starts_with("key,clicks,unique_clicks,signups,conversions,revenue"));
-    assert!(
-        body.contains("\nwhatsapp,3,3,1,1,5000,0,5000,0,1500,0,1500,"),
-        "{body}"
-    );
-
-    let resp = app
-        .get("/api/v1/analytics/report?group_by=year&currency=USD")
-        .await;
-    expect_problem(resp, 422, "validation_failed", Some("group_by")).await;
-    let resp = app.get("/api/v1/analytics/report").await;
-    expect_problem(resp, 422, "validation_failed", Some("currency")).await;
-    let resp = app
-        .get("/api/v1/analytics/report?currency=USD&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")
-        .await;
-    expect_problem(resp, 422, "validation_failed", Some("from")).await;
-}
-
-async fn days_are_counted_in_the_programs_time_zone(app: TestApp) {
-    use vouch_domain::analytics::{bucket, day_of, GroupBy};
-    let hour = 3_600_000;
-    // A zone 14 hours ahead of UTC and one 11 hours behind: for most of the day their
-    // dates differ from UTC's, and from each other's always.
-    for (zone, offset) in [
-        ("Pacific/Kiritimati", 14 * hour),
-        ("Pacific/Pago_Pago", -11 * hour),
-    ] {
-        let program = app.program(json!({"time_zone": zone})).await;
-        assert_eq!(program["time_zone"], zone);
-        let pid = program["id"].as_str().unwrap();
-        let a = app
-            .advocate(&program, &format!("tz{offset}@example.com"))
-            .await;
-        click_as(&app, a["referral_code"].as_str().unwrap(), "9").await;
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        let r = report(&app, &format!("program_id={pid}&group_by=day")).await;
-        let local = bucket(GroupBy::Day, day_of(app.clock.now() + offset));
-        assert_eq!(r["time_zone"], zone);
-        assert_eq!(r["groups"][0]["key"], local, "{r:#}");
-        assert_eq!(r["groups"][0]["clicks"], 1);
-        let r = report(&app, &format!("program_id={pid}&group_by=month")).await;
-        assert_eq!(r["groups"][0]["key"], local[..7]);
-    }
-    let resp = app
-        .post(
-            "/api/v1/programs",
-            &json!({"name": "x", "destination_url": "https://shop.example.com/", "time_zone": "Mars/Olympus"}),
-        )
-        .await;
-    expect_problem(resp, 422, "validation_failed", Some("time_zone")).await;
 }

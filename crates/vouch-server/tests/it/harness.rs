@@ -25,6 +25,7 @@ pub struct TestApp {
     pub client: Client,
     pub sk: String,
     pub pk: String,
+    pub workspace_id: String,
     pub store: Arc<dyn Store>,
     /// The server's clock: `clock.advance(…)` runs a hold period without waiting.
     pub clock: vouch_app::clock::Clock,
@@ -101,6 +102,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let mut config = Config::for_listen(addr);
         config.job_poll = Duration::from_millis(100);
+        config.rollup_every = Duration::from_millis(200);
         configure(&mut config);
         let clock = config.clock.clone();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -123,6 +125,7 @@ impl TestApp {
                 .expect("client"),
             sk: ws.secret_key,
             pk: ws.publishable_key,
+            workspace_id: ws.workspace_id.to_string(),
             store,
             clock,
             _dir: dir,

@@ -9,7 +9,7 @@ use vouch_domain::analytics::Counts;
 
 use super::rows::{i, s};
 use super::SqlStore;
-use crate::analytics::{AnalyticsQuery, AnalyticsStore, Dimension, SocialProof};
+use crate::analytics::{AnalyticsQuery, AnalyticsStore, Dimension, Parts, SocialProof};
 use crate::error::Result;
 
 /// The key expression of a dimension: `time` is the instant column, `channel` the
@@ -21,6 +21,9 @@ fn key(d: Dimension, time: &str, channel: &str, advocate: &str) -> String {
         Dimension::Quarter => format!("CAST({time} / 900000 AS TEXT)"),
         Dimension::Channel => channel.into(),
         Dimension::Advocate => advocate.into(),
+        Dimension::QuarterChannel => {
+            format!("CAST({time} / 900000 AS TEXT) || '|' || {channel}")
+        }
     }
 }
 
@@ -67,7 +70,11 @@ fn program_filter<'a>(q: &'a AnalyticsQuery, col: &str, args: &mut Vec<&'a str>)
             args.push(p.as_str());
             format!(" AND {col} = ?")
         }
-        None => String::new(),
+        // Through the programs, so each program's (program, time) index serves.
+        None => {
+            args.push(q.workspace_id.as_str());
+            format!(" AND {col} IN (SELECT id FROM programs WHERE workspace_id = ?)")
+        }
     }
 }
 
@@ -131,110 +138,13 @@ impl AnalyticsStore for SqlStore {
         let (from, to) = (q.from.to_string(), q.to.to_string());
         let mut out = BTreeMap::new();
 
-        // Clicks.
-        let k = key(
-            q.by,
-            "c.occurred_at",
-            "COALESCE(c.source, 'direct')",
-            "c.participant_id",
-        );
-        let g = group(q.by, &k);
-        let mut args = vec![q.workspace_id.as_str()];
-        let pf = program_filter(q, "c.program_id", &mut args);
-        args.extend([from.as_str(), to.as_str()]);
-        let sql = format!(
-            "SELECT {k} AS k, CAST(COUNT(*) AS BIGINT) AS n, \
-             CAST(COALESCE(SUM(c.is_unique), 0) AS BIGINT) AS u FROM clicks c \
-             WHERE c.workspace_id = ?{pf} AND c.occurred_at >= CAST(? AS BIGINT) \
-             AND c.occurred_at < CAST(? AS BIGINT) {g}"
-        );
-        self.grouped(sql, &args, &["n", "u"], &mut out, |c, v| {
-            c.clicks += v[0];
-            c.unique_clicks += v[1];
-        })
-        .await?;
-
-        // Signups and conversions, each in the period of its own instant.
-        for (col, put) in [
-            (
-                "r.signed_up_at",
-                (|c: &mut Counts, v: &[i64]| c.signups += v[0]) as fn(&mut Counts, &[i64]),
-            ),
-            ("r.converted_at", |c: &mut Counts, v: &[i64]| {
-                c.conversions += v[0]
-            }),
-        ] {
-            let k = key(q.by, col, REFERRAL_CHANNEL, "r.referrer_participant_id");
-            let g = group(q.by, &k);
-            let mut args = vec![q.workspace_id.as_str()];
-            let pf = program_filter(q, "r.program_id", &mut args);
-            args.extend([from.as_str(), to.as_str()]);
-            let sql = format!(
-                "SELECT {k} AS k, CAST(COUNT(*) AS BIGINT) AS n FROM referrals r \
-                 LEFT JOIN clicks k ON k.id = r.click_id \
-                 WHERE r.workspace_id = ?{pf} AND {col} >= CAST(? AS BIGINT) \
-                 AND {col} < CAST(? AS BIGINT) AND r.status <> 'rejected' {g}"
-            );
-            self.grouped(sql, &args, &["n"], &mut out, put).await?;
+        let (counts, money) = (q.parts != Parts::Money, q.parts != Parts::Counts);
+        if counts {
+            self.funnel(q, &from, &to, &mut out).await?;
         }
-
-        // Referred revenue and refunds: events of converted referrals, in the currency.
-        let k = key(
-            q.by,
-            "e.occurred_at",
-            REFERRAL_CHANNEL,
-            "r.referrer_participant_id",
-        );
-        let g = group(q.by, &k);
-        let mut args = vec![q.workspace_id.as_str(), q.currency.as_str()];
-        let pf = program_filter(q, "e.program_id", &mut args);
-        args.extend([from.as_str(), to.as_str()]);
-        let sql = format!(
-            "SELECT {k} AS k, \
-             CAST(COALESCE(SUM(CASE WHEN e.type <> 'refund' THEN e.amount ELSE 0 END), 0) AS BIGINT) AS rev, \
-             CAST(COALESCE(SUM(CASE WHEN e.type = 'refund' THEN e.amount ELSE 0 END), 0) AS BIGINT) AS ref \
-             FROM events e JOIN referrals r ON r.id = e.referral_id \
-             LEFT JOIN clicks k ON k.id = r.click_id \
-             WHERE e.workspace_id = ? AND e.currency = ?{pf} \
-             AND e.type IN ('purchase', 'subscription_payment', 'refund') \
-             AND e.amount IS NOT NULL AND r.converted_at IS NOT NULL AND r.status <> 'rejected' \
-             AND e.occurred_at >= CAST(? AS BIGINT) AND e.occurred_at < CAST(? AS BIGINT) \
-             {g}"
-        );
-        self.grouped(sql, &args, &["rev", "ref"], &mut out, |c, v| {
-            c.revenue += v[0];
-            c.refunds += v[1];
-        })
-        .await?;
-
-        // Reward cost, by the day each reward was earned.
-        let k = key(
-            q.by,
-            "w.created_at",
-            &format!("COALESCE({REFERRAL_CHANNEL}, 'welcome')"),
-            "COALESCE(r.referrer_participant_id, w.participant_id)",
-        );
-        let g = group(q.by, &k);
-        let mut args = vec![q.workspace_id.as_str(), q.currency.as_str()];
-        let pf = program_filter(q, "w.program_id", &mut args);
-        args.extend([from.as_str(), to.as_str()]);
-        let sql = format!(
-            "SELECT {k} AS k, \
-             CAST(COALESCE(SUM(CASE WHEN w.status = 'pending' THEN w.amount - w.reversed_amount ELSE 0 END), 0) AS BIGINT) AS p, \
-             CAST(COALESCE(SUM(CASE WHEN w.status IN ('approved', 'fulfilled', 'redeemed') THEN w.amount - w.reversed_amount ELSE 0 END), 0) AS BIGINT) AS a, \
-             CAST(COALESCE(SUM(CASE WHEN w.status IN ('cancelled', 'reversed') THEN w.amount ELSE w.reversed_amount END), 0) AS BIGINT) AS x \
-             FROM rewards w LEFT JOIN referrals r ON r.id = w.referral_id \
-             LEFT JOIN clicks k ON k.id = r.click_id \
-             WHERE w.workspace_id = ? AND w.currency = ?{pf} \
-             AND w.created_at >= CAST(? AS BIGINT) AND w.created_at < CAST(? AS BIGINT) \
-             {g}"
-        );
-        self.grouped(sql, &args, &["p", "a", "x"], &mut out, |c, v| {
-            c.reward_pending += v[0];
-            c.reward_approved += v[1];
-            c.reward_reversed += v[2];
-        })
-        .await?;
+        if money {
+            self.money(q, &from, &to, &mut out).await?;
+        }
         Ok(out.into_iter().collect())
     }
 
@@ -254,5 +164,139 @@ impl AnalyticsStore for SqlStore {
             .iter()
             .map(|row| i(row, "d"))
             .collect()
+    }
+}
+
+impl SqlStore {
+    /// Clicks, signups and conversions.
+    async fn funnel(
+        &self,
+        q: &AnalyticsQuery,
+        from: &str,
+        to: &str,
+        out: &mut BTreeMap<String, Counts>,
+    ) -> Result<()> {
+        // Leaderboards rank by conversions and money: no clicks or signups.
+        let results = q.parts == Parts::Results;
+        if !results {
+            let k = key(
+                q.by,
+                "c.occurred_at",
+                "COALESCE(c.source, 'direct')",
+                "c.participant_id",
+            );
+            let g = group(q.by, &k);
+            let mut args = vec![q.workspace_id.as_str()];
+            let pf = program_filter(q, "c.program_id", &mut args);
+            args.extend([from, to]);
+            let sql = format!(
+                "SELECT {k} AS k, CAST(COUNT(*) AS BIGINT) AS n, \
+                 CAST(COALESCE(SUM(c.is_unique), 0) AS BIGINT) AS u FROM clicks c \
+                 WHERE c.workspace_id = ?{pf} AND c.occurred_at >= CAST(? AS BIGINT) \
+                 AND c.occurred_at < CAST(? AS BIGINT) {g}"
+            );
+            self.grouped(sql, &args, &["n", "u"], out, |c, v| {
+                c.clicks += v[0];
+                c.unique_clicks += v[1];
+            })
+            .await?;
+        }
+
+        // Signups and conversions, each in the period of its own instant.
+        for (col, put) in [
+            (
+                "r.signed_up_at",
+                (|c: &mut Counts, v: &[i64]| c.signups += v[0]) as fn(&mut Counts, &[i64]),
+            ),
+            ("r.converted_at", |c: &mut Counts, v: &[i64]| {
+                c.conversions += v[0]
+            }),
+        ] {
+            if results && col == "r.signed_up_at" {
+                continue;
+            }
+            let k = key(q.by, col, REFERRAL_CHANNEL, "r.referrer_participant_id");
+            let g = group(q.by, &k);
+            let mut args = vec![q.workspace_id.as_str()];
+            let pf = program_filter(q, "r.program_id", &mut args);
+            args.extend([from, to]);
+            let sql = format!(
+                "SELECT {k} AS k, CAST(COUNT(*) AS BIGINT) AS n FROM referrals r \
+                 LEFT JOIN clicks k ON k.id = r.click_id \
+                 WHERE r.workspace_id = ?{pf} AND {col} >= CAST(? AS BIGINT) \
+                 AND {col} < CAST(? AS BIGINT) AND r.status <> 'rejected' {g}"
+            );
+            self.grouped(sql, &args, &["n"], out, put).await?;
+        }
+
+        Ok(())
+    }
+
+    /// Referred revenue, refunds and reward cost, in the query's currency.
+    async fn money(
+        &self,
+        q: &AnalyticsQuery,
+        from: &str,
+        to: &str,
+        out: &mut BTreeMap<String, Counts>,
+    ) -> Result<()> {
+        // Referred revenue and refunds: events of converted referrals, in the currency.
+        let k = key(
+            q.by,
+            "e.occurred_at",
+            REFERRAL_CHANNEL,
+            "r.referrer_participant_id",
+        );
+        let g = group(q.by, &k);
+        let mut args = vec![q.workspace_id.as_str(), q.currency.as_str()];
+        let pf = program_filter(q, "e.program_id", &mut args);
+        args.extend([from, to]);
+        let sql = format!(
+            "SELECT {k} AS k, \
+             CAST(COALESCE(SUM(CASE WHEN e.type <> 'refund' THEN e.amount ELSE 0 END), 0) AS BIGINT) AS rev, \
+             CAST(COALESCE(SUM(CASE WHEN e.type = 'refund' THEN e.amount ELSE 0 END), 0) AS BIGINT) AS ref \
+             FROM events e JOIN referrals r ON r.id = e.referral_id \
+             LEFT JOIN clicks k ON k.id = r.click_id \
+             WHERE e.workspace_id = ? AND e.currency = ?{pf} \
+             AND e.type IN ('purchase', 'subscription_payment', 'refund') \
+             AND e.amount IS NOT NULL AND r.converted_at IS NOT NULL AND r.status <> 'rejected' \
+             AND e.occurred_at >= CAST(? AS BIGINT) AND e.occurred_at < CAST(? AS BIGINT) \
+             {g}"
+        );
+        self.grouped(sql, &args, &["rev", "ref"], out, |c, v| {
+            c.revenue += v[0];
+            c.refunds += v[1];
+        })
+        .await?;
+
+        // Reward cost, by the day each reward was earned.
+        let k = key(
+            q.by,
+            "w.created_at",
+            &format!("COALESCE({REFERRAL_CHANNEL}, 'welcome')"),
+            "COALESCE(r.referrer_participant_id, w.participant_id)",
+        );
+        let g = group(q.by, &k);
+        let mut args = vec![q.workspace_id.as_str(), q.currency.as_str()];
+        let pf = program_filter(q, "w.program_id", &mut args);
+        args.extend([from, to]);
+        let sql = format!(
+            "SELECT {k} AS k, \
+             CAST(COALESCE(SUM(CASE WHEN w.status = 'pending' THEN w.amount - w.reversed_amount ELSE 0 END), 0) AS BIGINT) AS p, \
+             CAST(COALESCE(SUM(CASE WHEN w.status IN ('approved', 'fulfilled', 'redeemed') THEN w.amount - w.reversed_amount ELSE 0 END), 0) AS BIGINT) AS a, \
+             CAST(COALESCE(SUM(CASE WHEN w.status IN ('cancelled', 'reversed') THEN w.amount ELSE w.reversed_amount END), 0) AS BIGINT) AS x \
+             FROM rewards w LEFT JOIN referrals r ON r.id = w.referral_id \
+             LEFT JOIN clicks k ON k.id = r.click_id \
+             WHERE w.workspace_id = ? AND w.currency = ?{pf} \
+             AND w.created_at >= CAST(? AS BIGINT) AND w.created_at < CAST(? AS BIGINT) \
+             {g}"
+        );
+        self.grouped(sql, &args, &["p", "a", "x"], out, |c, v| {
+            c.reward_pending += v[0];
+            c.reward_approved += v[1];
+            c.reward_reversed += v[2];
+        })
+        .await?;
+        Ok(())
     }
 }

@@ -6,6 +6,7 @@
 //! queries would drift apart; the contract suite keeps this one honest on both.
 
 mod analytics;
+mod bulk;
 mod clicks;
 mod coupons;
 mod emails;
@@ -20,6 +21,7 @@ mod payouts;
 mod programs;
 mod referrals;
 mod rewards;
+mod rollups;
 mod rows;
 mod store;
 mod tx;
