@@ -53,7 +53,11 @@ pub async fn refresh(store: &dyn Store, wall: Millis, now: Millis) -> Result<Ref
 
 async fn refresh_held(store: &dyn Store, wall: Millis, now: Millis) -> Result<Refreshed> {
     let marks = store.rollup_marks().await?;
-    store.mark_dirty_since(marks.scanned_to - MARGIN_MS).await?;
+    // Ids are never made ahead of the machine's clock; a day covers another
+    // instance's clock running ahead.
+    store
+        .mark_dirty_since(marks.scanned_to - MARGIN_MS, wall + DAY_MS)
+        .await?;
     let mut days = 0;
     while days < MAX_DAYS {
         let batch = store.dirty_days(100).await?;

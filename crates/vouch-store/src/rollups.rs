@@ -85,10 +85,12 @@ pub trait RollupStore: Send + Sync {
     /// Takes the refresh lease until `until` if nobody holds it at `now`.
     async fn lease_rollups(&self, now: Millis, until: Millis) -> Result<bool>;
     async fn release_rollups(&self) -> Result<()>;
-    /// Marks the days of every click, event and outbox row whose id was made at or
-    /// after the wall-clock millisecond `since`: their own days, and for a referral's
-    /// or reward's change the days it counts in.
-    async fn mark_dirty_since(&self, since: Millis) -> Result<()>;
+    /// Marks the days of every click, event and outbox row whose id was made from the
+    /// wall-clock millisecond `since` to before `until`: their own days, and for a
+    /// referral's or reward's change the days it counts in. (Both bounds: without
+    /// statistics PostgreSQL reads a one-sided range on an id as a third of the table
+    /// and scans it whole.)
+    async fn mark_dirty_since(&self, since: Millis, until: Millis) -> Result<()>;
     /// Marks every day that has any activity (for a rebuild) and forgets the rollups.
     async fn reset_rollups(&self) -> Result<()>;
     /// Up to `limit` dirty days, oldest first.

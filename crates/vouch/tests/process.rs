@@ -100,6 +100,7 @@ fn every_command_has_help() {
         vec!["demo", "--help"],
         vec!["import", "participants", "--help"],
         vec!["export", "--help"],
+        vec!["analytics", "rebuild", "--help"],
     ] {
         let (ok, out, _) = run(&cmd);
         assert!(ok && out.contains("Usage"), "{cmd:?}: {out}");
@@ -108,6 +109,24 @@ fn every_command_has_help() {
     assert!(ok);
     let doc: Value = serde_json::from_str(&out).unwrap();
     assert!(doc["paths"]["/api/v1/events"].is_object());
+}
+
+/// `vouch analytics rebuild` recomputes the rollups of a database with a program and a
+/// click (the demo's data), and says how many program-days it counted.
+#[test]
+fn analytics_rebuild_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = sqlite_args(dir.path());
+    let mut seed = vec!["demo", "--no-serve"];
+    seed.extend(args.iter().map(String::as_str));
+    let (ok, _, err) = run(&seed);
+    assert!(ok, "{err}");
+    let mut rebuild = vec!["analytics", "rebuild"];
+    rebuild.extend(args.iter().map(String::as_str));
+    let (ok, _, err) = run(&rebuild);
+    assert!(ok, "{err}");
+    assert!(err.contains("analytics rollups rebuilt:"), "{err}");
+    assert!(!err.contains("rebuilt: 0 program-days"), "{err}");
 }
 
 /// `vouch import participants` and `vouch export` on the embedded database, beside a

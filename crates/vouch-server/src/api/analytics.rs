@@ -16,7 +16,7 @@ use vouch_domain::DAY_MS;
 use vouch_store::analytics::{AnalyticsQuery, Dimension, Parts};
 
 use super::common::{parse_time, rfc3339};
-use super::export::{neutralize, wanted, Format};
+use super::export::{csv_line, csv_table, neutralize, wanted, Format};
 use crate::auth::SecretAuth;
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::ApiQuery;
@@ -130,17 +130,7 @@ async fn report(
     if wanted(&headers) != Format::Csv {
         return Ok(Json(out).into_response());
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"vouch-analytics.csv\"",
-            ),
-        ],
-        csv(&out),
-    )
-        .into_response())
+    Ok(csv_download("vouch-analytics.csv", csv(&out)))
 }
 
 /// The period, program and currency a report or leaderboard covers.
@@ -214,19 +204,19 @@ const COLUMNS: [&str; 17] = [
 ];
 
 /// One row per group (or one `total` row), the columns above after `key`.
-fn csv(r: &ReportOut) -> String {
-    let mut out = format!("key,{}\n", COLUMNS.join(","));
+fn csv(r: &ReportOut) -> Vec<u8> {
+    let mut out =
+        csv_line(std::iter::once("key".to_owned()).chain(COLUMNS.iter().map(|c| c.to_string())));
     let mut row = |key: &str, m: &Metrics| {
         let v = serde_json::to_value(m).unwrap_or_default();
-        let cells: Vec<String> = COLUMNS
-            .iter()
-            .map(|c| match (*c, v.get(*c)) {
-                ("currency", _) => r.currency.clone(),
-                (_, Some(serde_json::Value::Null) | None) => String::new(),
-                (_, Some(x)) => x.to_string(),
-            })
-            .collect();
-        out.push_str(&format!("{},{}\n", neutralize(key), cells.join(",")));
+        let cells = COLUMNS.iter().map(|c| match (*c, v.get(*c)) {
+            ("currency", _) => r.currency.clone(),
+            (_, Some(serde_json::Value::Null) | None) => String::new(),
+            (_, Some(x)) => x.to_string(),
+        });
+        out.extend(csv_line(
+            std::iter::once(neutralize(key).into_owned()).chain(cells),
+        ));
     };
     if r.groups.is_empty() {
         row("total", &r.totals);
@@ -235,6 +225,21 @@ fn csv(r: &ReportOut) -> String {
         row(&g.key, &g.metrics);
     }
     out
+}
+
+/// A CSV download named `name`.
+fn csv_download(name: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -278,7 +283,7 @@ pub struct LeaderboardOut {
 /// The top advocates of a period, by conversions or by referred revenue.
 #[utoipa::path(get, path = "/analytics/leaderboard", tag = "analytics",
     params(LeaderboardParams),
-    responses((status = 200, description = "The leaders", body = LeaderboardOut),
+    responses((status = 200, description = "The leaders (JSON, or CSV with `Accept: text/csv`)", body = LeaderboardOut),
         (status = 404, description = "No such program", body = Problem),
         (status = 422, description = "A parameter is not valid", body = Problem)),
     security(("secret_key" = [])))]
@@ -286,7 +291,8 @@ async fn leaderboard(
     State(state): State<AppState>,
     SecretAuth(auth): SecretAuth,
     ApiQuery(p): ApiQuery<LeaderboardParams>,
-) -> Result<Json<LeaderboardOut>> {
+    headers: HeaderMap,
+) -> Result<Response> {
     let limit = p.limit.unwrap_or(10);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be between 1 and 100"));
@@ -330,13 +336,28 @@ async fn leaderboard(
             reward_cost: m.reward_cost,
         });
     }
+    if wanted(&headers) == Format::Csv {
+        const COLUMNS: [&str; 6] = [
+            "rank",
+            "participant_id",
+            "name",
+            "conversions",
+            "net_revenue",
+            "reward_cost",
+        ];
+        return Ok(csv_download(
+            "vouch-leaderboard.csv",
+            csv_table(&COLUMNS, &data),
+        ));
+    }
     Ok(Json(LeaderboardOut {
         by,
         from: rfc3339(from),
         to: rfc3339(to),
         currency: currency.to_string(),
         data,
-    }))
+    })
+    .into_response())
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -60,7 +60,8 @@ fn cell(v: Option<&Value>) -> String {
     }
 }
 
-fn csv_line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
+/// One CSV record (quoted where a cell needs it), CRLF-terminated.
+pub fn csv_line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(vec![]);
@@ -81,6 +82,14 @@ fn encode<T: Serialize>(format: Format, columns: &[&str], rows: &[T]) -> Vec<u8>
             }
         }
     }
+    out
+}
+
+/// A whole CSV table: the header, then one record per row (the columns picked from
+/// each row's JSON).
+pub fn csv_table<T: Serialize>(columns: &[&str], rows: &[T]) -> Vec<u8> {
+    let mut out = csv_line(columns.iter().map(|c| c.to_string()));
+    out.extend(encode(Format::Csv, columns, rows));
     out
 }
 

@@ -89,6 +89,26 @@ async fn the_report_adds_up_by_hand(app: TestApp) {
     let activity_end = app.clock.now();
     // Counted from the raw rows (nothing is settled yet) ...
     check_by_hand(&app, &pid, &a, &b, &today).await;
+    check_leaders(&app, &pid, &a, &b).await;
+
+    // The storefront's social proof: counts and a first name only.
+    let slug = program["slug"].as_str().unwrap();
+    let proof = app
+        .client
+        .get(app.url(&format!("/v1/programs/{slug}/social-proof")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proof.status(), 200);
+    let proof: Value = proof.json().await.unwrap();
+    assert!(proof["participants"].as_i64().unwrap() >= 2, "{proof}");
+    assert!(
+        proof["rewarded_this_week"].as_i64().unwrap() >= 2,
+        "{proof}"
+    );
+    let first = proof["latest_first_name"].as_str().unwrap_or("");
+    assert!(!first.contains(' ') && !first.contains('@'), "{proof}");
+    assert_eq!(proof.as_object().unwrap().len(), 3, "nothing else: {proof}");
     // ... and, ten minutes later, from the rollups, which must say the same.
     app.clock.advance(Duration::from_secs(600));
     wait_settled(&app, activity_end).await;
@@ -124,6 +144,7 @@ async fn the_report_adds_up_by_hand(app: TestApp) {
         );
     }
     check_by_hand(&app, &pid, &a, &b, &today).await;
+    check_leaders(&app, &pid, &a, &b).await;
 
     // A late refund of the first order takes back rewards earned ten minutes ago: the
     // day they were earned on is recomputed.
@@ -338,4 +359,47 @@ async fn check_by_hand(app: &TestApp, pid: &str, a: &Value, b: &Value, today: &s
     )
     .await;
     assert_eq!(counts(&before["totals"]), [0; 9]);
+}
+
+/// Ann brought two customers and 50.00 net; Bob one, in euros: the leaderboard ranks
+/// them so by conversions and by dollar revenue, with masked names unless asked.
+async fn check_leaders(app: &TestApp, pid: &str, a: &Value, b: &Value) {
+    let path = format!("/api/v1/analytics/leaderboard?program_id={pid}");
+    let l = app.get_ok(&path).await;
+    let rows = l["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{l:#}");
+    assert_eq!(
+        [&rows[0]["participant_id"], &rows[1]["participant_id"]],
+        [&a["id"], &b["id"]]
+    );
+    assert_eq!([&rows[0]["rank"], &rows[1]["rank"]], [1, 2]);
+    assert_eq!([&rows[0]["conversions"], &rows[1]["conversions"]], [2, 1]);
+    assert_eq!([&rows[0]["name"], &rows[1]["name"]], ["Ann L.", "Bob S."]);
+    assert_eq!(rows[0]["net_revenue"], 5000);
+    let l = app
+        .get_ok(&format!("{path}&by=revenue&full_names=true&limit=1"))
+        .await;
+    assert_eq!(l["data"].as_array().unwrap().len(), 1);
+    assert_eq!(l["data"][0]["name"], "Ann Lee");
+    let csv = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&app.sk)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "rank,participant_id,name,conversions,net_revenue,reward_cost"
+    );
+    assert_eq!(
+        lines[1],
+        format!("1,{},Ann L.,2,5000,1500", a["id"].as_str().unwrap())
+    );
+    assert_eq!(lines.len(), 3, "{csv}");
 }

@@ -151,36 +151,39 @@ impl RollupStore for SqlStore {
         Ok(())
     }
 
-    async fn mark_dirty_since(&self, since: Millis) -> Result<()> {
+    async fn mark_dirty_since(&self, since: Millis, until: Millis) -> Result<()> {
         let (clk, evt, act) = (
             ClickId::floor(since),
             EventId::floor(since),
             ActivityId::floor(since),
         );
+        let (clk_end, evt_end, act_end) = (
+            ClickId::floor(until),
+            EventId::floor(until),
+            ActivityId::floor(until),
+        );
         let select = format!(
             "SELECT program_id AS p, occurred_at / {DAY} AS d, workspace_id AS w FROM clicks \
-               WHERE id >= ? \
+               WHERE id >= ? AND id < ? \
              UNION SELECT program_id, occurred_at / {DAY}, workspace_id FROM events \
-               WHERE id >= ? AND type IN {REVENUE_TYPES} \
+               WHERE id >= ? AND id < ? AND type IN {REVENUE_TYPES} \
              UNION {referrals} \
              UNION SELECT w.program_id, w.created_at / {DAY}, w.workspace_id \
                FROM outbox o JOIN rewards w ON w.id = o.subject_id \
-               WHERE o.id >= ? AND o.type LIKE 'reward.%'",
+               WHERE o.id >= ? AND o.id < ? AND o.type LIKE 'reward.%'",
             referrals = referral_days(
                 "outbox o",
                 "o.subject_id",
-                "o.id >= ? AND o.type LIKE 'referral.%'"
+                "o.id >= ? AND o.id < ? AND o.type LIKE 'referral.%'"
             ),
         );
-        // The referral part reads the outbox three times, one argument each.
-        let args = [
-            clk.as_str(),
-            evt.as_str(),
-            act.as_str(),
-            act.as_str(),
-            act.as_str(),
-            act.as_str(),
-        ];
+        // The referral part reads the outbox three times, two arguments each.
+        let (c, e, a) = (
+            [clk.as_str(), clk_end.as_str()],
+            [evt.as_str(), evt_end.as_str()],
+            [act.as_str(), act_end.as_str()],
+        );
+        let args = [c, e, a, a, a, a].concat();
         self.exec(mark(&select), &args).await?;
         Ok(())
     }
