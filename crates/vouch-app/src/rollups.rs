@@ -27,8 +27,10 @@ use crate::error::Result;
 pub const MARGIN_MS: Millis = 120_000;
 /// How long a refresh may hold the lease before another instance takes over.
 const LEASE_MS: Millis = 300_000;
-/// Days recomputed per refresh at most (the rest wait for the next one).
+/// Days recomputed per refresh at most, and for how long (well within the lease, so
+/// two instances never recompute at once); the rest wait for the next refresh.
 const MAX_DAYS: usize = 2_000;
+const MAX_REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What a refresh did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,7 +61,8 @@ async fn refresh_held(store: &dyn Store, wall: Millis, now: Millis) -> Result<Re
         .mark_dirty_since(marks.scanned_to - MARGIN_MS, wall + DAY_MS)
         .await?;
     let mut days = 0;
-    while days < MAX_DAYS {
+    let started = std::time::Instant::now();
+    while days < MAX_DAYS && started.elapsed() < MAX_REFRESH {
         let batch = store.dirty_days(100).await?;
         if batch.is_empty() {
             break;
