@@ -32,18 +32,20 @@ pub async fn report(
     group_by: Option<GroupBy>,
     zone: Option<&Zone>,
 ) -> Result<Report> {
+    // One reading of how far the rollups reach serves every part of the report.
+    let settled = store.rollup_marks().await?.settled_to;
     let mut groups: Vec<Group> = vec![];
     let mut total = Counts::default();
     if q.parts != Parts::Results || group_by.is_none() {
         q.by = Dimension::Total;
-        for (_, c) in counts(store, &q, zone).await? {
+        for (_, c) in counts(store, &q, zone, settled).await? {
             total.add(&c);
         }
     }
     let (median, p90) = if q.parts == Parts::Results {
         (None, None)
     } else {
-        histogram_delays(&crate::rollups::delay_histogram(store, &q).await?)
+        histogram_delays(&crate::rollups::delay_histogram(store, &q, settled).await?)
     };
     if let Some(g) = group_by {
         q.by = match g {
@@ -52,7 +54,7 @@ pub async fn report(
             GroupBy::Advocate => Dimension::Advocate,
         };
         let mut merged: std::collections::BTreeMap<String, Counts> = Default::default();
-        for (k, c) in counts(store, &q, zone).await? {
+        for (k, c) in counts(store, &q, zone, settled).await? {
             let key = match (g.by_day(), k.parse::<i64>()) {
                 (true, Ok(day)) => bucket(g, day),
                 _ => k,

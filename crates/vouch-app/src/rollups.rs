@@ -241,8 +241,8 @@ pub async fn counts(
     store: &dyn Store,
     q: &AnalyticsQuery,
     zone: Option<&Zone>,
+    settled: Millis,
 ) -> Result<Vec<(String, Counts)>> {
-    let settled = store.rollup_marks().await?.settled_to;
     let end = q.to.min(settled);
     let mut merged: BTreeMap<String, Counts> = BTreeMap::new();
     let mut add = |rows: Vec<(String, Counts)>| {
@@ -256,13 +256,12 @@ pub async fn counts(
         } else {
             Grain::Advocates
         };
-        let (lo, hi) = (ceil_div(q.from, DAY_MS), end.div_euclid(DAY_MS));
-        if lo < hi {
+        let (whole, edges) = split(q.from, q.to, settled, DAY_MS);
+        if let Some((lo, hi)) = whole {
             add(store.rollup_analytics(q, &grain, lo, hi).await?);
-            add(raw(store, q, q.from, lo * DAY_MS).await?);
-            add(raw(store, q, hi * DAY_MS, q.to).await?);
-        } else {
-            add(raw(store, q, q.from, q.to).await?);
+        }
+        for (from, to) in edges {
+            add(raw(store, q, from, to).await?);
         }
         return Ok(merged.into_iter().collect());
     }
@@ -318,16 +317,12 @@ async fn quarters(
         by: if folded { Dimension::Quarter } else { q.by },
         ..q.clone()
     };
-    let (lo, hi) = (
-        ceil_div(from, QUARTER_MS),
-        to.min(settled).div_euclid(QUARTER_MS),
-    );
     let mut rows = vec![];
-    if lo < hi {
+    let (whole, edges) = split(from, to, settled, QUARTER_MS);
+    if let Some((lo, hi)) = whole {
         rows.extend(store.rollup_analytics(&q, &Grain::Quarters, lo, hi).await?);
-        rows.extend(raw(store, &q, from, lo * QUARTER_MS).await?);
-        rows.extend(raw(store, &q, hi * QUARTER_MS, to).await?);
-    } else {
+    }
+    for (from, to) in edges {
         rows.extend(raw(store, &q, from, to).await?);
     }
     Ok(match zone {
@@ -344,24 +339,19 @@ async fn quarters(
 
 /// The time-to-conversion histogram of `q`'s conversions: whole settled UTC days from
 /// the rollups, the rest from the raw rows.
-pub async fn delay_histogram(store: &dyn Store, q: &AnalyticsQuery) -> Result<BTreeMap<i64, i64>> {
-    let settled = store.rollup_marks().await?.settled_to;
-    let (lo, hi) = (
-        ceil_div(q.from, DAY_MS),
-        q.to.min(settled).div_euclid(DAY_MS),
-    );
+pub async fn delay_histogram(
+    store: &dyn Store,
+    q: &AnalyticsQuery,
+    settled: Millis,
+) -> Result<BTreeMap<i64, i64>> {
     let mut h: BTreeMap<i64, i64> = BTreeMap::new();
-    let mut raw_ranges = vec![(q.from, q.to)];
-    if lo < hi {
+    let (whole, edges) = split(q.from, q.to, settled, DAY_MS);
+    if let Some((lo, hi)) = whole {
         for (b, n) in store.rollup_delays(q, lo, hi).await? {
             *h.entry(b).or_default() += n;
         }
-        raw_ranges = vec![(q.from, lo * DAY_MS), (hi * DAY_MS, q.to)];
     }
-    for (from, to) in raw_ranges {
-        if from >= to {
-            continue;
-        }
+    for (from, to) in edges {
         let edge = AnalyticsQuery {
             from,
             to,
@@ -396,6 +386,48 @@ async fn raw(
         .await?)
 }
 
+/// Whole units `lo..hi` for the rollups (if any), and instants `from..to` for raw rows.
+type Split = (Option<(i64, i64)>, Vec<(Millis, Millis)>);
+
+/// The whole `unit`s of `from..to` the rollups cover (those before `settled`), and the
+/// non-empty parts left over for the raw rows.
+fn split(from: Millis, to: Millis, settled: Millis, unit: Millis) -> Split {
+    let (lo, hi) = (ceil_div(from, unit), to.min(settled).div_euclid(unit));
+    if lo >= hi {
+        return (
+            None,
+            vec![(from, to)]
+                .into_iter()
+                .filter(|(a, b)| a < b)
+                .collect(),
+        );
+    }
+    let edges = [(from, lo * unit), (hi * unit, to)]
+        .into_iter()
+        .filter(|(a, b)| a < b)
+        .collect();
+    (Some((lo, hi)), edges)
+}
+
 fn ceil_div(a: i64, b: i64) -> i64 {
     a.div_euclid(b) + i64::from(a.rem_euclid(b) != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_leaves_the_edges_and_the_unsettled_to_raw_rows() {
+        let u = QUARTER_MS;
+        // Whole quarters 1..3 settled; the rest of u/2..4.5u goes to raw rows.
+        assert_eq!(
+            split(u / 2, 4 * u + u / 2, 3 * u, u),
+            (Some((1, 3)), vec![(u / 2, u), (3 * u, 4 * u + u / 2)])
+        );
+        // Aligned and all settled: nothing raw.
+        assert_eq!(split(u, 3 * u, 10 * u, u), (Some((1, 3)), vec![]));
+        // Nothing settled: everything raw.
+        assert_eq!(split(u, 3 * u, 0, u), (None, vec![(u, 3 * u)]));
+    }
 }

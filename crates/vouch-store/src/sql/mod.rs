@@ -21,6 +21,8 @@ mod payouts;
 mod programs;
 mod referrals;
 mod rewards;
+mod rollup_day;
+mod rollup_reads;
 mod rollups;
 mod rows;
 mod store;

@@ -1,8 +1,7 @@
-//! The SQL behind [`RollupStore`]. Marking is one `INSERT … SELECT` over the rows made
-//! since a wall-clock instant (ids are time-ordered, so each source is a range scan of
-//! its id index); a day's recompute replaces its rows in one transaction.
-
-use std::collections::BTreeMap;
+//! The SQL behind [`RollupStore`]: the lease and marks, and finding dirty days. Marking
+//! is one `INSERT … SELECT` over the rows made in a wall-clock range (ids are
+//! time-ordered, so each source is a range scan of its id index). Writing a day is in
+//! `rollup_day`, reading for reports in `rollup_reads`.
 
 use async_trait::async_trait;
 use vouch_domain::analytics::Counts;
@@ -10,15 +9,15 @@ use vouch_domain::ids::{ActivityId, ClickId, EventId, ProgramId, WorkspaceId};
 use vouch_domain::Millis;
 
 use super::rows::{i, s};
-use super::{insert_values, SqlStore};
-use crate::analytics::{AnalyticsQuery, Dimension};
+use super::SqlStore;
+use crate::analytics::AnalyticsQuery;
 use crate::error::Result;
 use crate::rollups::{DayRollup, DirtyDay, Grain, RollupMarks, RollupStore};
 
 const DAY: &str = "86400000";
 /// Quarter hours in a day.
-const QUARTERS: i64 = 96;
-const COUNTERS: &str = "clicks, unique_clicks, signups, conversions, revenue, refunds, \
+pub(super) const QUARTERS: i64 = 96;
+pub(super) const COUNTERS: &str = "clicks, unique_clicks, signups, conversions, revenue, refunds, \
     reward_pending, reward_approved, reward_reversed";
 const REVENUE_TYPES: &str = "('purchase', 'subscription_payment', 'refund')";
 
@@ -47,20 +46,6 @@ fn mark(select: &str) -> String {
          SELECT p, d, w, 0 FROM ({select}) AS m WHERE true \
          ON CONFLICT (program_id, day) DO UPDATE SET version = rollup_dirty.version + 1"
     )
-}
-
-fn counts_of(row: &sqlx::any::AnyRow) -> Result<Counts> {
-    Ok(Counts {
-        clicks: i(row, "clicks")?,
-        unique_clicks: i(row, "unique_clicks")?,
-        signups: i(row, "signups")?,
-        conversions: i(row, "conversions")?,
-        revenue: i(row, "revenue")?,
-        refunds: i(row, "refunds")?,
-        reward_pending: i(row, "reward_pending")?,
-        reward_approved: i(row, "reward_approved")?,
-        reward_reversed: i(row, "reward_reversed")?,
-    })
 }
 
 impl SqlStore {
@@ -240,128 +225,7 @@ impl RollupStore for SqlStore {
     }
 
     async fn replace_rollup_day(&self, d: &DirtyDay, rollup: &DayRollup) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        let q0 = d.day * QUARTERS;
-        let sql = self.backend.sql(
-            "DELETE FROM rollup_quarters WHERE program_id = ? AND quarter >= ? AND quarter < ?",
-        );
-        sqlx::query(&sql)
-            .bind(d.program_id.as_str())
-            .bind(q0)
-            .bind(q0 + QUARTERS)
-            .execute(&mut *tx)
-            .await?;
-        for table in [
-            "rollup_days",
-            "rollup_advocates",
-            "rollup_results",
-            "rollup_delays",
-        ] {
-            let sql = self.backend.sql_owned(format!(
-                "DELETE FROM {table} WHERE program_id = ? AND day = ?"
-            ));
-            sqlx::query(&sql)
-                .bind(d.program_id.as_str())
-                .bind(d.day)
-                .execute(&mut *tx)
-                .await?;
-        }
-        // An advocate's clicks and signups go to one table, the rest to the other.
-        let (mut funnel, mut results) = (vec![], vec![]);
-        for r in &rollup.advocates {
-            let c = &r.counts;
-            if c.clicks != 0 || c.unique_clicks != 0 || c.signups != 0 {
-                let mut f = r.clone();
-                f.counts = Counts {
-                    clicks: c.clicks,
-                    unique_clicks: c.unique_clicks,
-                    signups: c.signups,
-                    ..Counts::default()
-                };
-                funnel.push(f);
-            }
-            let mut rest = r.clone();
-            (
-                rest.counts.clicks,
-                rest.counts.unique_clicks,
-                rest.counts.signups,
-            ) = (0, 0, 0);
-            if rest.counts != Counts::default() {
-                results.push(rest);
-            }
-        }
-        let zone = rollup.zone.as_str();
-        for (table, cols, rows) in [
-            ("rollup_quarters", "quarter, channel", &rollup.quarters),
-            ("rollup_days", "day, local_day, zone, channel", &rollup.days),
-            ("rollup_advocates", "day, participant_id", &funnel),
-            ("rollup_results", "day, participant_id", &results),
-        ] {
-            let width = 5 + 9 + usize::from(table == "rollup_days") * 2;
-            for chunk in rows.chunks(400) {
-                let sql = insert_values(
-                    &format!(
-                        "INSERT INTO {table} (workspace_id, program_id, {cols}, currency, {COUNTERS})"
-                    ),
-                    chunk.len(),
-                    width,
-                );
-                let sql = self.backend.sql_owned(sql);
-                let mut q = sqlx::query(&sql);
-                for r in chunk {
-                    q = q.bind(d.workspace_id.as_str()).bind(d.program_id.as_str());
-                    q = match table {
-                        "rollup_quarters" => q.bind(r.at).bind(r.key.as_str()),
-                        "rollup_days" => q.bind(d.day).bind(r.at).bind(zone).bind(r.key.as_str()),
-                        _ => q.bind(d.day).bind(r.key.as_str()),
-                    };
-                    q = q.bind(r.currency.as_str());
-                    let c = &r.counts;
-                    for v in [
-                        c.clicks,
-                        c.unique_clicks,
-                        c.signups,
-                        c.conversions,
-                        c.revenue,
-                        c.refunds,
-                        c.reward_pending,
-                        c.reward_approved,
-                        c.reward_reversed,
-                    ] {
-                        q = q.bind(v);
-                    }
-                }
-                q.execute(&mut *tx).await?;
-            }
-        }
-        for chunk in rollup.delays.chunks(1000) {
-            let sql = self.backend.sql_owned(insert_values(
-                "INSERT INTO rollup_delays (workspace_id, program_id, day, bucket, conversions)",
-                chunk.len(),
-                5,
-            ));
-            let mut q = sqlx::query(&sql);
-            for (bucket, n) in chunk {
-                q = q
-                    .bind(d.workspace_id.as_str())
-                    .bind(d.program_id.as_str())
-                    .bind(d.day)
-                    .bind(*bucket)
-                    .bind(*n);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        let sql = self
-            .backend
-            .sql("DELETE FROM rollup_dirty WHERE program_id = ? AND day = ? AND version = ?");
-        sqlx::query(&sql)
-            .bind(d.program_id.as_str())
-            .bind(d.day)
-            .bind(d.version)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        self.write_rollup_day(d, rollup).await
     }
 
     async fn mark_program_dirty(&self, program: &ProgramId) -> Result<()> {
@@ -440,83 +304,6 @@ impl RollupStore for SqlStore {
         lo: i64,
         hi: i64,
     ) -> Result<Vec<(String, Counts)>> {
-        let by_key = |day: &str, quarter: &str| match q.by {
-            Dimension::Total => "''".to_owned(),
-            Dimension::Day => format!("CAST({day} AS TEXT)"),
-            Dimension::Quarter => format!("CAST({quarter} AS TEXT)"),
-            Dimension::Channel | Dimension::QuarterChannel => "channel".to_owned(),
-            Dimension::Advocate => "participant_id".to_owned(),
-        };
-        let (tables, at, key, zone): (&[&str], &str, String, Option<&str>) = match grain {
-            Grain::Quarters => (
-                &["rollup_quarters"],
-                "quarter",
-                by_key(&format!("quarter / {QUARTERS}"), "quarter"),
-                None,
-            ),
-            Grain::UtcDays => (&["rollup_days"], "day", by_key("day", "day"), None),
-            Grain::LocalDays(z) => (
-                &["rollup_days"],
-                "local_day",
-                by_key("local_day", "local_day"),
-                Some(z.as_str()),
-            ),
-            Grain::Advocates => (
-                &["rollup_advocates", "rollup_results"],
-                "day",
-                "participant_id".into(),
-                None,
-            ),
-            Grain::Results => (&["rollup_results"], "day", "participant_id".into(), None),
-        };
-        let (lo, hi) = (lo.to_string(), hi.to_string());
-        let mut args: Vec<&str> = vec![];
-        let mut parts = vec![];
-        for table in tables {
-            args.push(q.workspace_id.as_str());
-            let pf = match &q.program_id {
-                Some(p) => {
-                    args.push(p.as_str());
-                    " AND program_id = ?"
-                }
-                None => "",
-            };
-            args.extend([lo.as_str(), hi.as_str(), q.currency.as_str()]);
-            let zf = match zone {
-                Some(z) => {
-                    args.push(z);
-                    " AND zone = ?"
-                }
-                None => "",
-            };
-            parts.push(format!(
-                "SELECT {key} AS k, {COUNTERS} FROM {table} WHERE workspace_id = ?{pf} \
-                 AND {at} >= CAST(? AS BIGINT) AND {at} < CAST(? AS BIGINT) \
-                 AND currency IN ('', ?){zf}"
-            ));
-        }
-        let group = match q.by {
-            Dimension::Total => String::new(),
-            _ => "GROUP BY k".to_owned(),
-        };
-        let sums = COUNTERS
-            .split(", ")
-            .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let total_key = if q.by == Dimension::Total {
-            "'' AS k"
-        } else {
-            "k"
-        };
-        let sql = format!(
-            "SELECT {total_key}, {sums} FROM ({}) AS u {group}",
-            parts.join(" UNION ALL ")
-        );
-        let mut out: BTreeMap<String, Counts> = BTreeMap::new();
-        for row in self.many(sql, &args).await? {
-            out.entry(s(&row, "k")?).or_default().add(&counts_of(&row)?);
-        }
-        Ok(out.into_iter().collect())
+        self.read_rollups(q, grain, lo, hi).await
     }
 }
