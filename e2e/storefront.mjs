@@ -2,7 +2,8 @@
 // friend follows a referral link, the shop keeps the referral in a first-party cookie
 // and localStorage, fills its form, tells Shopify's cart once, and the signup sent
 // from the page is attributed to the advocate's click. Also: consent mode, expiry,
-// the async queue, storage that throws, and the script's size.
+// the async queue, storage that throws, the script's size, and a holdout program that
+// hides itself from customers of its control group.
 //
 // Usage: node storefront.mjs <vouch-base-url> <sk_…> <pk_…>
 // With VOUCH_JS_FILE set, the shop serves that file itself (with data-api pointing at
@@ -66,7 +67,8 @@ function shopPage(title, { cart = false, consent = false, days = 30, head = '' }
 <body><h1>${title}</h1><form action="/signup" method="post">
 <label>Email <input name="email" type="email"></label>
 <input type="hidden" name="ref" data-vouch="ref"><input type="hidden" name="click" data-vouch="click">
-<button>Sign up</button></form></body></html>`;
+<button>Sign up</button></form>
+<aside data-vouch="program" id="invite">Give 10, get 10: refer a friend</aside></body></html>`;
 }
 const pages = {
   '/landing': () => shopPage('Welcome', { cart: true }),
@@ -340,7 +342,39 @@ try {
   await context.close();
   eq(errors, [], 'nothing thrown into the pages');
 
-  // 8. Small enough to load on every page of a shop.
+  // 8. A program holding half its customers out: the shop says who is signed in, and
+  // the program's invitation disappears for the control group only.
+  const held = await api('POST', '/api/v1/programs', {
+    name: 'Storefront holdout',
+    destination_url: `${shopOrigin}/landing`,
+    referrer_reward: { kind: 'credit', amount: 1000, currency: 'USD' },
+    holdout_percent: 50,
+  });
+  const groups = {};
+  for (let i = 0; !(groups.control && groups.exposed); i++) {
+    const email = `shopper${i}@example.com`;
+    const g = await api('GET', `/api/v1/programs/${held.id}/holdout?email=${encodeURIComponent(email)}`);
+    groups[g.group] = groups[g.group] || email;
+  }
+  programId = held.id;
+  for (const [want, email] of Object.entries(groups)) {
+    const { context: c, page: p } = await newPage();
+    await open(p, '/other');
+    ok(await p.isVisible('#invite'), 'the program shows before the customer is known');
+    const got = await p.evaluate((e) => window.vouch.identify({ email: e }), email);
+    eq(got, want, `${email} is in the ${want} group, as the API says`);
+    eq(await p.evaluate(() => window.vouch.group()), want, 'and vouch.group() says so');
+    eq(await p.isVisible('#invite'), want === 'exposed', `the invitation is shown to ${want} only`);
+    eq(
+      await p.evaluate(() => document.documentElement.getAttribute('data-vouch-group')),
+      want === 'control' ? 'control' : null,
+      'the page is marked for the control group',
+    );
+    await c.close();
+  }
+  eq(errors, [], 'nothing thrown into the holdout pages');
+
+  // 9. Small enough to load on every page of a shop.
   const jsUrl = jsFile ? `${shopOrigin}/vouch.js` : `${vouchBase}/v1/vouch.js`;
   const js = await fetch(jsUrl);
   eq(js.status, 200, `${jsUrl} is served`);

@@ -51,6 +51,20 @@ pub async fn enroll_in(
         fingerprint: input.fingerprint.clone(),
         created_at: now,
     };
+    // A control customer is not shown the program; a friend who came through a
+    // referral has seen it already.
+    if input.referred_by.is_none() {
+        if let Some(existing) = crate::holdout::check_enrolment(
+            tx,
+            program,
+            new.email_normalized.as_deref(),
+            new.external_id.as_deref(),
+        )
+        .await?
+        {
+            return Ok(Enrolment::Existing(existing));
+        }
+    }
     let enrolment = enroll_with_code(tx, &new, input).await?;
     if let Enrolment::Created(p) = &enrolment {
         let mut event = p.enrolled(now);

@@ -22,7 +22,7 @@ use crate::error::Result;
 mod context;
 
 pub use context::{
-    fingerprint, identity_marks, person_key, ua_hash, ContextIn, FraudData, Sighting,
+    fingerprint, identity_marks, person_key, ua_hash, workspace_key, ContextIn, FraudData, Sighting,
 };
 
 use vouch_store::{PendingReason, Review};

@@ -17,6 +17,7 @@ pub mod events;
 pub mod fraud;
 pub mod fulfilment;
 pub mod hashing;
+pub mod holdout;
 pub mod imports;
 pub mod integrations;
 pub mod jobs;

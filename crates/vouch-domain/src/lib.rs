@@ -13,6 +13,7 @@ pub mod entities;
 pub mod error;
 pub mod event;
 pub mod fraud;
+pub mod holdout;
 pub mod ids;
 pub mod integration;
 pub mod ledger;

@@ -124,6 +124,14 @@ pub struct ProgramConfig {
     /// The IANA time zone its reports count days in (`Asia/Riyadh`); UTC unless set.
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// The share of customers (0–90%) kept away from the program to measure its lift;
+    /// 0 (the default) shows the program to everyone.
+    #[serde(default)]
+    pub holdout_percent: u8,
+    /// When the holdout last changed: the lift is measured from then on, as earlier
+    /// customers were grouped differently.
+    #[serde(default)]
+    pub holdout_since: Option<Millis>,
 }
 
 fn default_unique_window() -> i64 {
@@ -131,6 +139,21 @@ fn default_unique_window() -> i64 {
 }
 
 impl ProgramConfig {
+    /// The group of a customer known by `identity` (see [`crate::holdout::identity`])
+    /// under the workspace's `key`; everyone is exposed without a holdout.
+    pub fn holdout_group(
+        &self,
+        key: &str,
+        program_id: &str,
+        identity: &str,
+    ) -> crate::holdout::Group {
+        if self.holdout_percent == 0 {
+            return crate::holdout::Group::Exposed;
+        }
+        let b = crate::holdout::bucket(key, program_id, identity);
+        crate::holdout::group_of(b, self.holdout_percent)
+    }
+
     /// Whether a qualifying event at `at` falls inside the program's schedule.
     pub fn in_schedule(&self, at: Millis) -> bool {
         self.starts_at.is_none_or(|s| at >= s) && self.ends_at.is_none_or(|e| at <= e)
@@ -219,6 +242,15 @@ impl ProgramConfig {
                     "must be an IANA time zone such as Asia/Riyadh or America/New_York",
                 ));
             }
+        }
+        if self.holdout_percent > crate::holdout::MAX_HOLDOUT_PERCENT {
+            return Err(DomainError::invalid(
+                "holdout_percent",
+                format!(
+                    "must be between 0 and {}",
+                    crate::holdout::MAX_HOLDOUT_PERCENT
+                ),
+            ));
         }
         if self.unique_click_window_hours == 0 {
             self.unique_click_window_hours = default_unique_window();

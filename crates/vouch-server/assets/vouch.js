@@ -2,7 +2,10 @@
  * own domain until the friend signs up or checks out.
  * <script async src="https://VOUCH_HOST/v1/vouch.js" data-key="pk_…" data-program="prg_…"></script>
  * Options: data-days (cookie life, 1–365, default 30), data-api, data-shopify-cart,
- * data-consent="required". */
+ * data-consent="required".
+ * vouch.identify({email}) asks which holdout group the signed-in customer is in; for
+ * the control group it hides every element marked data-vouch="program" and sets
+ * data-vouch-group="control" on <html>. */
 (() => {
   'use strict';
   const w = window;
@@ -199,6 +202,43 @@
       );
     });
 
+  // The program's holdout: a control customer is not shown the program, so that what
+  // it adds can be measured. Unknown until the shop says who the customer is.
+  let group = null;
+  const hide = () => {
+    if (group !== 'control') return;
+    safe(() => {
+      d.documentElement.setAttribute('data-vouch-group', 'control');
+      d.querySelectorAll('[data-vouch="program"]').forEach((el) => {
+        el.hidden = true;
+        el.style.display = 'none';
+      });
+    });
+  };
+  const identify = (who) =>
+    Promise.resolve().then(() => {
+      who = who || {};
+      const q = new URLSearchParams();
+      if (who.email != null) q.set('email', String(who.email));
+      if (who.external_id != null) q.set('external_id', String(who.external_id));
+      return fetch(api + '/api/v1/programs/' + encodeURIComponent(program || '') + '/holdout?' + q, {
+        headers: { Authorization: 'Bearer ' + pk },
+      }).then((res) =>
+        res.text().then((t) => {
+          const answer = safe(() => JSON.parse(t), null);
+          if (!res.ok || !answer) {
+            const e = new Error('Vouch: ' + ((answer && (answer.detail || answer.title)) || 'HTTP ' + res.status));
+            e.status = res.status;
+            e.body = answer;
+            throw e;
+          }
+          group = answer.group === 'control' ? 'control' : 'exposed';
+          hide();
+          return group;
+        })
+      );
+    });
+
   const run = (f) => {
     // A merchant's callback failing is theirs to see, not ours to break on.
     try {
@@ -207,11 +247,14 @@
       safe(() => console.error(e));
     }
   };
-  const vouch = { referral, signup, consent, fill, push: run };
+  const vouch = { referral, signup, consent, fill, identify, group: () => group, push: run };
 
   persist();
-  if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', fill);
-  else fill();
+  if (d.readyState === 'loading') {
+    d.addEventListener('DOMContentLoaded', fill);
+    // An answer that came before the page finished still hides what follows.
+    d.addEventListener('DOMContentLoaded', hide);
+  } else fill();
   w.vouch = vouch;
   if (Array.isArray(queued)) queued.forEach(run);
   safe(() => d.dispatchEvent(new CustomEvent('vouch:ready', { detail: vouch })));

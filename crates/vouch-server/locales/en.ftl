@@ -17,6 +17,7 @@ name-label = Your name (optional)
 join-button = Get my link
 join-error-email = Please enter a valid email address.
 join-closed = This program is not accepting new members right now.
+join-held-out = This program is not available for your account right now.
 your-link = Your referral link
 copy = Copy
 copied = Copied!

@@ -61,8 +61,33 @@ pub struct SocialProof {
     pub latest_name: Option<String>,
 }
 
+/// One customer of a holdout measurement: who they are (to find their group) and what
+/// they did from their first purchase to the end of the period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HoldoutRow {
+    pub email_normalized: Option<String>,
+    pub external_id: Option<String>,
+    /// Their purchases after the first one.
+    pub purchases: i64,
+    /// Those purchases' amounts less refunds of them, in the currency asked.
+    pub revenue: i64,
+    /// Friends they referred (as an advocate) who converted in the period.
+    pub friend_conversions: i64,
+    /// Those friends' purchases less refunds in the period.
+    pub friend_revenue: i64,
+}
+
 #[async_trait]
 pub trait AnalyticsStore: Send + Sync {
+    /// Customers of `program` whose first purchase in `[from, to)` came without a
+    /// referral, each with their outcomes until `to` in `currency`.
+    async fn holdout_outcomes(
+        &self,
+        program: &ProgramId,
+        from: Millis,
+        to: Millis,
+        currency: &str,
+    ) -> Result<Vec<HoldoutRow>>;
     async fn social_proof(&self, program: &ProgramId, since: Millis) -> Result<SocialProof>;
     /// The counts of each key with any activity in the period.
     async fn analytics(&self, q: &AnalyticsQuery) -> Result<Vec<(String, Counts)>>;

@@ -50,6 +50,16 @@ pub trait EventTx: Send {
     /// What refunds of `order_id` have refunded so far (`i64::MAX` once one refunded
     /// the whole order).
     async fn refunded_total(&mut self, program: &ProgramId, order_id: &str) -> Result<i64>;
+    /// Gives refund `event`, sent without an amount, what was left of its order (the
+    /// order's amount less earlier refunds, at least 0) and the order's currency, so
+    /// reports count it like any other refund.
+    async fn fill_refund_amount(
+        &mut self,
+        event: &EventId,
+        program: &ProgramId,
+        order_id: &str,
+        order: vouch_domain::money::Money,
+    ) -> Result<()>;
     async fn find_customer(
         &mut self,
         program: &ProgramId,

@@ -41,6 +41,8 @@ pub trait ParticipantTx: Send {
         email_normalized: Option<&str>,
         external_id: Option<&str>,
     ) -> Result<Option<Participant>>;
+    /// The workspace's hashing key, which places each customer in a holdout group.
+    async fn workspace_hash_key(&mut self, ws: &WorkspaceId) -> Result<Option<String>>;
     /// The participant who owns `code` in `program`.
     async fn find_code_owner(
         &mut self,

@@ -195,6 +195,8 @@ pub enum Invited {
     Suppressed,
     /// The advocate's own address.
     Own,
+    /// A customer in the program's holdout (control) group: not invited.
+    HeldOut,
 }
 
 /// An advocate invites friends by email: at most 10 addresses at a time and 20 a day,
@@ -249,6 +251,15 @@ pub async fn invite(
             ),
         });
     }
+    // Customers held out are not invited, whoever invites them.
+    let program = store.get_program(ws, &p.program_id).await?;
+    let holdout = match program.filter(|g| g.config.holdout_percent > 0) {
+        Some(g) => {
+            let key = store.get_workspace(ws).await?.map(|w| w.hash_key);
+            Some((g, key.unwrap_or_default()))
+        }
+        None => None,
+    };
     let mut out = Vec::with_capacity(parsed.len());
     let mut tx = store.begin().await?;
     for e in parsed {
@@ -256,6 +267,14 @@ pub async fn invite(
         if p.email_normalized.as_deref() == Some(e.normalized()) {
             out.push((original, Invited::Own));
             continue;
+        }
+        if let Some((g, key)) = &holdout {
+            let who = vouch_domain::holdout::identity(Some(e.normalized()), None);
+            let group = who.map(|w| g.config.holdout_group(key, g.id.as_str(), &w));
+            if group == Some(vouch_domain::holdout::Group::Control) {
+                out.push((original, Invited::HeldOut));
+                continue;
+            }
         }
         let blocked = store
             .get_suppression(ws, e.normalized())

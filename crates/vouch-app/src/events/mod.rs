@@ -188,7 +188,7 @@ async fn attempt(
         | EventKind::Arrival => {
             attribute(tx.as_mut(), fraud, program, input, &event_id, now).await?
         }
-        EventKind::Refund => refund(tx.as_mut(), program, input, now).await?,
+        EventKind::Refund => refund(tx.as_mut(), program, input, &event_id, now).await?,
     };
     let out = EventOut::new(&event_id, program, input, &outcome);
     let body = serde_json::to_string(&out).map_err(|e| AppError::Internal(e.into()))?;

@@ -62,6 +62,7 @@ pub(super) async fn refund(
     tx: &mut dyn StoreTx,
     program: &Program,
     input: &EventInput,
+    event_id: &vouch_domain::ids::EventId,
     now: Millis,
 ) -> Result<Outcome> {
     let mut outcome = Outcome::default();
@@ -75,6 +76,17 @@ pub(super) async fn refund(
     let refunded = tx.refunded_total(&program.id, order_id).await?;
     let order = purchase.amount.unwrap_or(0);
     let full = order <= 0 || refunded >= order;
+    // A refund of "the whole order" is counted in reports at what the order had left.
+    if let (None, Some(amount), Some(currency)) = (input.amount, purchase.amount, purchase.currency)
+    {
+        tx.fill_refund_amount(
+            event_id,
+            &program.id,
+            order_id,
+            Money::new(amount, currency),
+        )
+        .await?;
+    }
     for mut reward in tx.rewards_for_event(&purchase.id).await? {
         if full {
             if let Some(next) = reward.status.after_refund() {

@@ -30,6 +30,26 @@ pub struct Sighting {
     pub hasher: Option<IpHasher>,
 }
 
+/// The workspace's own hashing key, cached (it never changes).
+pub async fn workspace_key(
+    store: &dyn vouch_store::Store,
+    data: &FraudData,
+    ws: &WorkspaceId,
+) -> Result<String> {
+    Ok(data
+        .hash_keys
+        .get_or_load(ws, async {
+            Ok::<_, vouch_store::StoreError>(
+                store
+                    .get_workspace(ws)
+                    .await?
+                    .map(|w| w.hash_key)
+                    .unwrap_or_default(),
+            )
+        })
+        .await?)
+}
+
 /// The keyed network hashes, browser hash and ids of a request context. The IP is
 /// hashed under the workspace's key, once alone and once as its /24 (IPv4) or /48
 /// (IPv6) range; it is never stored in clear.
@@ -54,18 +74,7 @@ pub async fn fingerprint(
         ),
         None => None,
     };
-    let key = data
-        .hash_keys
-        .get_or_load(ws, async {
-            Ok::<_, vouch_store::StoreError>(
-                store
-                    .get_workspace(ws)
-                    .await?
-                    .map(|w| w.hash_key)
-                    .unwrap_or_default(),
-            )
-        })
-        .await?;
+    let key = workspace_key(store, data, ws).await?;
     let hasher = IpHasher::for_workspace(data.secret.as_deref(), &key);
     let (ip_hash, range_hash) = match ip.filter(|ip| vouch_domain::fraud::is_public_ip(*ip)) {
         Some(ip) => {

@@ -134,7 +134,7 @@ async fn report(
 }
 
 /// The period, program and currency a report or leaderboard covers.
-async fn query(
+pub(super) async fn query(
     state: &AppState,
     auth: &crate::auth::Auth,
     p: &ReportParams,
@@ -228,7 +228,7 @@ fn csv(r: &ReportOut) -> Vec<u8> {
 }
 
 /// A CSV download named `name`.
-fn csv_download(name: &str, body: Vec<u8>) -> Response {
+pub(super) fn csv_download(name: &str, body: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

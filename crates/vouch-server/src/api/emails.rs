@@ -219,7 +219,8 @@ pub struct InvitationsIn {
 pub struct InvitationOut {
     pub email: String,
     /// `queued`, `duplicate` (already invited by this advocate), `suppressed` (the
-    /// address asked for no emails) or `own_address`.
+    /// address asked for no emails), `own_address` or `holdout` (a customer in the
+    /// program's control group, who is not shown the program).
     pub status: String,
     pub email_id: Option<String>,
 }
@@ -264,6 +265,7 @@ async fn invite_friends(
                     Invited::Duplicate => ("duplicate", None),
                     Invited::Suppressed => ("suppressed", None),
                     Invited::Own => ("own_address", None),
+                    Invited::HeldOut => ("holdout", None),
                 };
                 InvitationOut {
                     email,

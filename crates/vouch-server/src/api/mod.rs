@@ -11,6 +11,7 @@ pub mod email_templates;
 pub mod emails;
 pub mod events;
 pub mod export;
+pub mod holdout;
 pub mod integrations;
 pub mod participant_import;
 pub mod participants;
@@ -131,7 +132,8 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
                 .merge(reviews::router())
                 .merge(audit::router())
                 .merge(activity::router())
-                .merge(analytics::router()),
+                .merge(analytics::router())
+                .merge(holdout::router()),
         )
         .split_for_parts();
     let mut doc = doc;

@@ -93,6 +93,10 @@ pub struct ProgramIn {
     pub reward_check: Option<vouch_domain::webhook::RewardCheck>,
     /// The IANA time zone its reports count days in (`Asia/Riyadh`); UTC unless set.
     pub time_zone: Option<String>,
+    /// The share of customers (0–90) kept away from the program, to measure its lift
+    /// (`GET /analytics/holdout`); 0 by default.
+    #[schema(maximum = 90)]
+    pub holdout_percent: Option<u8>,
 }
 
 /// Changes to a program; omitted fields stay as they are. A reward set to `null` is
@@ -150,6 +154,9 @@ pub struct ProgramPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub time_zone: Option<Option<String>>,
+    /// A change regroups customers and restarts the lift measurement.
+    #[schema(maximum = 90)]
+    pub holdout_percent: Option<u8>,
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`).
@@ -192,6 +199,10 @@ pub struct ProgramOut {
     pub emails: vouch_domain::notification::EmailSettings,
     pub reward_check: Option<vouch_domain::webhook::RewardCheck>,
     pub time_zone: Option<String>,
+    /// The share of customers kept away from the program.
+    pub holdout_percent: u8,
+    /// Since when the current holdout applies: the lift is measured from then on.
+    pub holdout_since: Option<String>,
     /// Things to know about this configuration (multi-level compliance, say).
     pub warnings: Vec<String>,
     /// Increases on every change.
@@ -234,6 +245,8 @@ impl ProgramOut {
             emails: p.config.emails,
             reward_check: p.config.reward_check,
             time_zone: p.config.time_zone,
+            holdout_percent: p.config.holdout_percent,
+            holdout_since: rfc3339_opt(p.config.holdout_since),
             version: p.version,
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
@@ -321,6 +334,9 @@ pub fn apply_patch(config: ProgramConfig, patch: ProgramPatch) -> Result<Program
     }
     if let Some(v) = patch.time_zone {
         c.time_zone = v;
+    }
+    if let Some(v) = patch.holdout_percent {
+        c.holdout_percent = v;
     }
     Ok(c.validate()?)
 }

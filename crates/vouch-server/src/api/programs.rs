@@ -97,10 +97,16 @@ async fn create_program(
         emails: input.emails.unwrap_or_default(),
         reward_check: input.reward_check,
         time_zone: input.time_zone,
+        holdout_percent: input.holdout_percent.unwrap_or(0),
+        holdout_since: None,
     }
     .validate()?;
     check_endpoint(&state, &auth, &config).await?;
     let now = state.clock.now();
+    let mut config = config;
+    if config.holdout_percent > 0 {
+        config.holdout_since = Some(now);
+    }
     let base = slugify(&config.name);
     let mut program = Program {
         id: ProgramId::new(),
@@ -185,7 +191,11 @@ async fn update_program(
     let mut program = find_program(&state, &auth, &id).await?;
     let status = patch.status;
     let zone_before = program.config.time_zone.clone();
+    let holdout_before = program.config.holdout_percent;
     program.config = apply_patch(program.config.clone(), patch)?;
+    if program.config.holdout_percent != holdout_before {
+        program.config.holdout_since = Some(state.clock.now());
+    }
     check_endpoint(&state, &auth, &program.config).await?;
     if let Some(s) = status {
         program.status = s.into();

@@ -349,6 +349,21 @@ pub async fn join_program(
             enc(&p.referral_code)
         ))
         .into_response(),
+        // A customer held out for the lift measurement: told plainly, without the
+        // experiment's vocabulary.
+        Err(vouch_app::error::AppError::Conflict {
+            code: "holdout_control",
+            ..
+        }) => {
+            let msg = state
+                .pages
+                .i18n()
+                .messages(lang)
+                .get("join_held_out")
+                .cloned()
+                .unwrap_or_default();
+            retry(&state, StatusCode::FORBIDDEN, msg)
+        }
         Err(e) => crate::error::ApiError::from(e).into_response(),
     }
 }

@@ -12,7 +12,8 @@ use crate::harness::{expect_problem, TestApp};
 
 crate::both!(
     the_report_adds_up_by_hand,
-    days_are_counted_in_the_programs_time_zone
+    days_are_counted_in_the_programs_time_zone,
+    a_refund_of_the_whole_order_counts_what_the_order_had_left
 );
 
 /// A click from a browser of its own (each a different visitor).
@@ -402,4 +403,41 @@ async fn check_leaders(app: &TestApp, pid: &str, a: &Value, b: &Value) {
         format!("1,{},Ann L.,2,5000,1500", a["id"].as_str().unwrap())
     );
     assert_eq!(lines.len(), 3, "{csv}");
+}
+
+/// Shops often refund "the whole order" without an amount: the report counts what the
+/// order had left after earlier partial refunds, in the order's currency.
+async fn a_refund_of_the_whole_order_counts_what_the_order_had_left(app: TestApp) {
+    let program = app.program(json!({})).await;
+    let pid = program["id"].as_str().unwrap().to_owned();
+    let a = app.advocate(&program, "ann@example.com").await;
+    let from = app.after(1);
+    app.event(
+        json!({"type": "purchase", "program_id": pid, "order_id": "o-1",
+        "amount": 8000, "currency": "USD", "referral_code": a["referral_code"],
+        "customer": {"email": "fay@example.com"}}),
+    )
+    .await;
+    app.after(60);
+    app.event(
+        json!({"type": "refund", "program_id": pid, "order_id": "o-1",
+        "refund_id": "r-1", "amount": 3000, "currency": "USD"}),
+    )
+    .await;
+    app.after(60);
+    app.event(json!({"type": "refund", "program_id": pid, "order_id": "o-1", "refund_id": "r-2"}))
+        .await;
+    let to = app.after(60);
+    let r = report(
+        &app,
+        &format!(
+            "program_id={pid}&from={}&to={}",
+            from.replace('+', "%2B"),
+            to.replace('+', "%2B")
+        ),
+    )
+    .await;
+    assert_eq!(r["totals"]["revenue"], 8000, "{r}");
+    assert_eq!(r["totals"]["refunds"], 8000, "{r}");
+    assert_eq!(r["totals"]["net_revenue"], 0, "{r}");
 }

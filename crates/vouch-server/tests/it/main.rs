@@ -11,6 +11,7 @@ mod events;
 mod famous_programs;
 mod fraud;
 mod fraud_cases;
+mod holdout;
 mod hooks;
 mod hooks_independent;
 mod hostile;

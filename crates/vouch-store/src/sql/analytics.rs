@@ -82,6 +82,16 @@ const STANDING: &str = "('approved', 'fulfilled', 'redeemed')";
 
 #[async_trait]
 impl AnalyticsStore for SqlStore {
+    async fn holdout_outcomes(
+        &self,
+        program: &vouch_domain::ids::ProgramId,
+        from: vouch_domain::Millis,
+        to: vouch_domain::Millis,
+        currency: &str,
+    ) -> Result<Vec<crate::analytics::HoldoutRow>> {
+        self.holdout_rows(program.as_str(), from, to, currency)
+            .await
+    }
     async fn social_proof(
         &self,
         program: &vouch_domain::ids::ProgramId,

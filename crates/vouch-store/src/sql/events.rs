@@ -159,6 +159,36 @@ impl EventTx for SqlTx {
             sqlx::Row::try_get(&r, "total")?
         })
     }
+    async fn fill_refund_amount(
+        &mut self,
+        event: &EventId,
+        program: &ProgramId,
+        order_id: &str,
+        order: vouch_domain::money::Money,
+    ) -> Result<()> {
+        let earlier = match self
+            .opt(
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM events \
+                 WHERE program_id = ? AND type = 'refund' AND order_id = ? AND id <> ? \
+                 AND amount IS NOT NULL"
+                    .into(),
+                &[program.as_str(), order_id, event.as_str()],
+            )
+            .await?
+        {
+            Some(r) => rows::i(&r, "total")?,
+            None => 0,
+        };
+        let left = order.amount.saturating_sub(earlier).max(0);
+        let sql = self
+            .backend
+            .sql("UPDATE events SET amount = ?, currency = ? WHERE id = ?");
+        let args = Args::default()
+            .arg(left)
+            .arg(order.currency.as_str())
+            .arg(event.as_str());
+        self.write(&sql, args).await
+    }
     async fn find_customer(
         &mut self,
         program: &ProgramId,

@@ -13,6 +13,7 @@ mod emails;
 mod events;
 mod fraud;
 mod fraud_counts;
+mod holdout;
 mod integrations;
 mod jobs;
 mod outbox;

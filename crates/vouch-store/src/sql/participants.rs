@@ -233,6 +233,18 @@ impl ParticipantTx for SqlTx {
         .map(|r| rows::participant(&r))
         .transpose()
     }
+    async fn workspace_hash_key(&mut self, ws: &WorkspaceId) -> Result<Option<String>> {
+        match self
+            .opt(
+                "SELECT hash_key FROM workspaces WHERE id = ?".into(),
+                &[ws.as_str()],
+            )
+            .await?
+        {
+            Some(r) => Ok(Some(rows::s(&r, "hash_key")?)),
+            None => Ok(None),
+        }
+    }
     async fn find_code_owner(
         &mut self,
         program: &ProgramId,
