@@ -43,10 +43,17 @@ pub async fn group_for(
         });
     };
     let key = workspace_key(store, fraud, &program.workspace_id).await?;
-    Ok(Standing {
-        group: program.config.holdout_group(&key, program.id.as_str(), &id),
-        holdout,
-    })
+    let mut group = program.config.holdout_group(&key, program.id.as_str(), &id);
+    // An advocate already enrolled (before the holdout, or as a referred friend) has
+    // seen the program and keeps it, as enrolment does.
+    if group == Group::Control
+        && store
+            .is_enrolled(&program.id, email_normalized, external_id)
+            .await?
+    {
+        group = Group::Exposed;
+    }
+    Ok(Standing { group, holdout })
 }
 
 /// Refuses to enrol a control customer, inside the enrolment's transaction. Friends

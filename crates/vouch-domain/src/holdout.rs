@@ -5,8 +5,8 @@
 //!
 //! The lift is estimated per customer, by intention to treat: every exposed customer
 //! counts, whether or not they joined, and is compared with every control customer.
-//! The interval is Welch's (unequal variances, normal approximation; the samples are
-//! large), and the relative lift's comes from the delta method.
+//! The interval is Welch's (unequal variances, normal approximation, from 100
+//! customers per group), and the relative lift's comes from the delta method.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -101,8 +101,9 @@ impl Sample {
 }
 
 /// Fewer customers than this in either group, and no interval is given: the normal
-/// approximation would promise more than the data holds.
-pub const MIN_GROUP: u64 = 30;
+/// approximation would promise more than the data holds. (Traffic with skewed
+/// spending and about 70 control customers was covered only 86% of the time.)
+pub const MIN_GROUP: u64 = 100;
 
 /// The two-sided 95% normal quantile.
 const Z95: f64 = 1.959_963_984_540_054;
@@ -234,7 +235,7 @@ mod tests {
         assert!((half - expected).abs() < 1e-12);
         let few = lift(
             &Sample {
-                n: 5,
+                n: 99,
                 sum: 1.0,
                 sum_sq: 1.0,
             },
@@ -244,7 +245,7 @@ mod tests {
         let zero = lift(
             &e,
             &Sample {
-                n: 50,
+                n: 150,
                 sum: 0.0,
                 sum_sq: 0.0,
             },

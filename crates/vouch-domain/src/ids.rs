@@ -125,6 +125,8 @@ id_type!(/// One webhook message to one endpoint (its `webhook-id`, stable acros
     MessageId, "msg_");
 id_type!(/// One email to one person, from the email outbox.
     EmailId, "eml_");
+id_type!(/// A contest among a program's advocates, with prizes for the top places.
+    ContestId, "con_");
 
 #[cfg(test)]
 mod tests {

@@ -63,10 +63,12 @@ pub enum EventType {
     PayoutLinePaid,
     #[serde(rename = "payout.line_failed")]
     PayoutLineFailed,
+    #[serde(rename = "contest.closed")]
+    ContestClosed,
 }
 
 impl EventType {
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 23] = [
         Self::ParticipantEnrolled,
         Self::ParticipantBlocked,
         Self::ParticipantUnblocked,
@@ -89,6 +91,7 @@ impl EventType {
         Self::PayoutCreated,
         Self::PayoutLinePaid,
         Self::PayoutLineFailed,
+        Self::ContestClosed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,6 +118,7 @@ impl EventType {
             Self::PayoutCreated => "payout.created",
             Self::PayoutLinePaid => "payout.line_paid",
             Self::PayoutLineFailed => "payout.line_failed",
+            Self::ContestClosed => "contest.closed",
         }
     }
 
@@ -155,7 +159,7 @@ pub struct IllegalTransition {
     pub to: &'static str,
 }
 
-fn event(
+pub(crate) fn event(
     kind: EventType,
     workspace_id: &WorkspaceId,
     program_id: Option<&ProgramId>,

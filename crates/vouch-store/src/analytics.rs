@@ -71,16 +71,16 @@ pub struct HoldoutRow {
     pub purchases: i64,
     /// Those purchases' amounts less refunds of them, in the currency asked.
     pub revenue: i64,
-    /// Friends they referred (as an advocate) who converted in the period.
+    /// Friends they referred (as an advocate) who converted after that first purchase.
     pub friend_conversions: i64,
-    /// Those friends' purchases less refunds in the period.
+    /// Those friends' purchases less refunds after it.
     pub friend_revenue: i64,
 }
 
 #[async_trait]
 pub trait AnalyticsStore: Send + Sync {
-    /// Customers of `program` whose first purchase in `[from, to)` came without a
-    /// referral, each with their outcomes until `to` in `currency`.
+    /// Customers of `program` whose first purchase, in `[from, to)`, came without a
+    /// referral, each with their outcomes after it until `to` in `currency`.
     async fn holdout_outcomes(
         &self,
         program: &ProgramId,

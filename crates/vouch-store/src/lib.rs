@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod bulk;
 pub mod clicks;
+pub mod contests;
 pub mod coupons;
 pub mod emails;
 pub mod error;
@@ -52,6 +53,7 @@ pub trait Store:
     + WebhookStore
     + EmailStore
     + AnalyticsStore
+    + ContestStore
     + RollupStore
     + BulkStore
     + Send
@@ -83,6 +85,7 @@ pub trait StoreTx:
     + OutboxTx
     + WebhookTx
     + EmailTx
+    + ContestTx
     + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
@@ -97,6 +100,7 @@ pub mod prelude {
     pub use crate::analytics::AnalyticsStore;
     pub use crate::bulk::BulkStore;
     pub use crate::clicks::{ClickStore, ClickTx};
+    pub use crate::contests::{ContestStore, ContestTx};
     pub use crate::coupons::{CouponStore, CouponTx};
     pub use crate::emails::{EmailStore, EmailTx};
     pub use crate::events::{EventStore, EventTx};

@@ -17,6 +17,13 @@ pub trait ParticipantStore: Send + Sync {
     async fn list_participants(&self, ws: &WorkspaceId, q: &ListQuery)
         -> Result<Page<Participant>>;
     async fn participant_stats(&self, id: &ParticipantId) -> Result<ParticipantStats>;
+    /// Whether someone with this email (normalized) or external id is enrolled.
+    async fn is_enrolled(
+        &self,
+        program: &ProgramId,
+        email_normalized: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<bool>;
 }
 
 /// Participants (advocates) and their enrolment: work inside a transaction.

@@ -271,12 +271,7 @@ async fn two_instances_on_postgresql_send_each_email_once() {
         return;
     }
     let mut sink = sink();
-    let out = Command::new(common::BIN)
-        .args(["workspace", "create", "Shared", "--database-url", &url])
-        .output()
-        .unwrap();
-    let ws: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let sk = ws["secret_key"].as_str().unwrap().to_owned();
+    let sk = common::workspace_key(&url);
     let smtp = sink.url();
     let a = serve(&["--database-url", &url, "--smtp-url", &smtp]);
     let b = serve(&["--database-url", &url, "--smtp-url", &smtp]);

@@ -5,7 +5,6 @@
 //! signatures. Needs Node and `e2e/node_modules` (`scripts/browser-deps.sh`); without
 //! them the test skips loudly, and with `CI` or `VOUCH_REQUIRE_BROWSER` it fails.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -194,12 +193,7 @@ async fn two_instances_send_each_attempt_once() {
         return;
     }
     let hook = receiver();
-    let out = Command::new(common::BIN)
-        .args(["workspace", "create", "Shared", "--database-url", &url])
-        .output()
-        .unwrap();
-    let ws: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let sk = ws["secret_key"].as_str().unwrap().to_owned();
+    let sk = common::workspace_key(&url);
     let a = serve(&["--database-url", &url, "--webhook-allow-private"]);
     let b = serve(&["--database-url", &url, "--webhook-allow-private"]);
     let post = |base: String, path: &str, body: Value| {

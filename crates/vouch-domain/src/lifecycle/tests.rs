@@ -137,7 +137,9 @@ fn event_names_round_trip_and_name_their_subject() {
             serde_json::to_value(t).unwrap(),
             serde_json::Value::String(t.as_str().into())
         );
-        assert!(["participant", "referral", "reward", "payout"].contains(&t.subject_type()));
+        assert!(
+            ["participant", "referral", "reward", "payout", "contest"].contains(&t.subject_type())
+        );
     }
 }
 

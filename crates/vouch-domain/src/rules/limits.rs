@@ -181,16 +181,19 @@ pub enum RewardTrigger {
     /// The program's `milestones[i]`.
     Milestone(u32),
     Welcome,
+    /// A contest's prize for this place.
+    Contest(u32),
 }
 
 impl RewardTrigger {
     /// The name stored on rewards (`arrival`, `signup`, `first_purchase`, `purchase:2`,
-    /// `month:3`, `event:app_installed`, `milestone:0`, `welcome`): with the referral and role, it makes each unique.
+    /// `month:3`, `event:app_installed`, `milestone:0`, `welcome`, `contest:1`): with the referral and role, it makes each unique.
     pub fn key(self) -> String {
         match self {
             Self::Payment(t) => t.key(),
             Self::Milestone(i) => format!("milestone:{i}"),
             Self::Welcome => "welcome".into(),
+            Self::Contest(place) => format!("contest:{place}"),
         }
     }
 
@@ -211,6 +214,7 @@ impl RewardTrigger {
                     "purchase" => Self::Payment(Trigger::Purchase(n)),
                     "month" => Self::Payment(Trigger::SubscriptionPayment(n)),
                     "milestone" => Self::Milestone(n),
+                    "contest" => Self::Contest(n),
                     _ => return None,
                 }
             }

@@ -399,6 +399,15 @@ pub fn welcome_plan(rule: &RewardRule, now: Millis) -> Option<Plan> {
     })
 }
 
+/// A contest's prize for `place`: approved at once, outside caps and the budget (the
+/// merchant set it deliberately).
+pub fn prize_plan(rule: &RewardRule, place: u32, now: Millis) -> Option<Plan> {
+    let mut plan = welcome_plan(rule, now)?;
+    plan.trigger = RewardTrigger::Contest(place);
+    plan.explanation.rule = format!("contest_prize:{place}");
+    Some(plan)
+}
+
 /// The day a coupon issued at `at` expires, if it does.
 pub fn coupon_expiry(spec: &CouponSpec, at: Millis) -> Option<Millis> {
     spec.expires_in_days

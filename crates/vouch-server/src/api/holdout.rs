@@ -167,12 +167,12 @@ pub struct HoldoutOut {
 
 const METHOD: &str = "Customers whose first purchase in the period came without a \
     referral, each in the group a keyed hash of their email (else external id) gives, \
-    followed until the end of the period. Intention to treat: every exposed customer \
-    counts, joined or not. Outcomes per customer: later purchases plus friends they \
-    referred who converted, and the revenue of both, net of refunds. Lift = exposed mean \
-    − control mean, with a 95% Welch interval (normal approximation, given from 30 \
-    customers per group); relative lift = lift / control mean, interval by the delta \
-    method; incremental = lift × exposed customers.";
+    followed from that purchase to the end of the period. Intention to treat: every \
+    exposed customer counts, joined or not. Outcomes per customer: later purchases plus \
+    friends they referred who converted, and the revenue of both, net of refunds. Lift = \
+    exposed mean − control mean, with a 95% Welch interval (normal approximation, given \
+    from 100 customers per group); relative lift = lift / control mean, interval by the \
+    delta method; incremental = lift × exposed customers.";
 
 /// What the program adds: exposed customers against the control group kept away from
 /// the program, with 95% intervals. JSON, or CSV with `Accept: text/csv`.

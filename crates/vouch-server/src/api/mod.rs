@@ -5,6 +5,7 @@ pub mod activity;
 pub mod analytics;
 pub mod audit;
 pub mod common;
+pub mod contests;
 pub mod coupon_pools;
 pub mod docs;
 pub mod email_templates;
@@ -133,7 +134,8 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
                 .merge(audit::router())
                 .merge(activity::router())
                 .merge(analytics::router())
-                .merge(holdout::router()),
+                .merge(holdout::router())
+                .merge(contests::router()),
         )
         .split_for_parts();
     let mut doc = doc;

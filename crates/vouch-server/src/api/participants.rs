@@ -330,7 +330,7 @@ pub fn clean_external_id(field: &str, raw: Option<String>) -> Result<Option<Stri
     responses((status = 201, description = "Enrolled", body = ParticipantOut),
         (status = 200, description = "Already enrolled", body = ParticipantOut),
         (status = 404, description = "No such program in this workspace", body = Problem),
-        (status = 409, description = "The vanity code is taken (`referral_code_taken`)", body = Problem)),
+        (status = 409, description = "The vanity code is taken (`referral_code_taken`), or the customer is in the program's holdout group (`holdout_control`)", body = Problem)),
     security(("secret_key" = [])))]
 async fn create_participant(
     State(state): State<AppState>,

@@ -1,6 +1,7 @@
 //! The background worker each instance runs beside the HTTP server: due jobs
 //! ([`vouch_app::jobs`]), then the outbox's subscribers ([`vouch_app::outbox`]), and
-//! now and then the analytics rollups ([`vouch_app::rollups`]).
+//! now and then the analytics rollups ([`vouch_app::rollups`]) and contests that are due
+//! ([`vouch_app::contests`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +51,11 @@ pub async fn run_worker(
                 vouch_app::rollups::refresh(store.as_ref(), clock.wall(), clock.now()).await;
             if let Err(e) = refreshed {
                 tracing::error!(error = %e, "refreshing the analytics rollups failed");
+            }
+            // Contests whose time has come close here, on whichever instance sees
+            // them first; the others find them closed.
+            if let Err(e) = vouch_app::contests::close_due(store.as_ref(), clock.now()).await {
+                tracing::error!(error = %e, "closing contests failed");
             }
         }
         // A full batch means there may be more: go again at once.

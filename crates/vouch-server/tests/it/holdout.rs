@@ -2,13 +2,14 @@
 //! API, the join form and invitations), and a simulated program whose lift is known by
 //! construction is measured back, exactly and within the reported interval.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::harness::{expect_problem, TestApp};
 
 crate::both!(
     the_control_group_is_kept_away_from_the_program,
-    a_known_lift_is_measured_back
+    a_known_lift_is_measured_back,
+    each_customer_counts_from_their_first_purchase_on
 );
 
 async fn group(app: &TestApp, program: &str, email: &str) -> String {
@@ -129,7 +130,9 @@ async fn the_control_group_is_kept_away_from_the_program(app: TestApp) {
         )
         .await;
     let changed = crate::harness::expect_json(resp, 200).await;
-    assert_eq!(group(&app, &pid, &control).await, "control");
+    // Enrolled already, so the lookup says exposed (a storefront keeps showing them
+    // the program); the hash alone would say control.
+    assert_eq!(group(&app, &pid, &control).await, "exposed");
     let again = app.post_ok(&path, &json!({"email": control}), 200).await;
     assert_eq!(again["id"], early["id"]);
     assert!(changed["holdout_since"].as_str() >= program["holdout_since"].as_str());
@@ -174,7 +177,7 @@ fn mean(v: &[f64]) -> f64 {
 async fn a_known_lift_is_measured_back(app: TestApp) {
     let program = app.program(json!({"holdout_percent": 50})).await;
     let pid = program["id"].as_str().unwrap().to_owned();
-    let n = 240;
+    let n = 300;
     let mut groups = vec![];
     for i in 0..n {
         let email = format!("customer{i}@example.com");
@@ -183,7 +186,7 @@ async fn a_known_lift_is_measured_back(app: TestApp) {
     let control_n = groups.iter().filter(|g| *g == "control").count();
     // Half and half, within five standard deviations of a fair split.
     assert!(
-        (control_n as f64 - 120.0).abs() < 5.0 * 60f64.sqrt(),
+        (control_n as f64 - 150.0).abs() < 5.0 * 75f64.sqrt(),
         "{control_n}"
     );
 
@@ -315,5 +318,79 @@ async fn a_known_lift_is_measured_back(app: TestApp) {
     assert!(
         lines[1].starts_with(&format!("conversions,{},{},", e.customers, c.customers)),
         "{csv}"
+    );
+}
+
+/// Found by independent traffic: a customer who later buys with someone else's code
+/// stays in the measurement (that purchase is their own), and an advocate's friends
+/// count only from the advocate's own first purchase on.
+async fn each_customer_counts_from_their_first_purchase_on(app: TestApp) {
+    let program = app.program(json!({"holdout_percent": 50})).await;
+    let pid = program["id"].as_str().unwrap().to_owned();
+    let x = someone_in(&app, &pid, "x", "exposed").await;
+    let e = someone_in(&app, &pid, "e", "exposed").await;
+    let y = someone_in(&app, &pid, "y", "exposed").await;
+    let c = someone_in(&app, &pid, "c", "control").await;
+    let buy = |who: String, order: &'static str, amount: i64, code: Option<Value>| {
+        let app = &app;
+        let pid = pid.clone();
+        async move {
+            app.after(1);
+            let mut body = json!({"type": "purchase", "program_id": pid, "order_id": order,
+                "amount": amount, "currency": "USD", "customer": {"email": who}});
+            if let Some(code) = code {
+                body["referral_code"] = code;
+            }
+            app.event(body).await;
+        }
+    };
+    // Y joins before buying; a friend of Y's buys before Y does.
+    let y_adv = app.advocate(&program, &y).await;
+    buy(
+        "friend@example.org".into(),
+        "f-1",
+        9000,
+        Some(y_adv["referral_code"].clone()),
+    )
+    .await;
+    buy(y.clone(), "y-1", 2000, None).await;
+    buy(x.clone(), "x-1", 5000, None).await;
+    let x_adv = app.advocate(&program, &x).await;
+    let code = Some(x_adv["referral_code"].clone());
+    buy(e.clone(), "e-1", 4500, None).await;
+    buy(e.clone(), "e-2", 1500, None).await;
+    buy(e.clone(), "e-3", 2500, code.clone()).await;
+    buy(c.clone(), "c-1", 4000, None).await;
+    buy(c.clone(), "c-2", 3000, code).await;
+    let to = app.after(60);
+    let r = app
+        .get_ok(&format!(
+            "/api/v1/analytics/holdout?program_id={pid}&to={}",
+            to.replace('+', "%2B")
+        ))
+        .await;
+    assert_eq!(
+        (
+            &r["exposed"]["customers"],
+            &r["exposed"]["conversions"],
+            &r["exposed"]["revenue"]
+        ),
+        (&json!(3), &json!(2), &json!(4000)),
+        "{r}"
+    );
+    assert_eq!(
+        (
+            &r["control"]["customers"],
+            &r["control"]["conversions"],
+            &r["control"]["revenue"]
+        ),
+        (&json!(1), &json!(1), &json!(3000)),
+        "{r}"
+    );
+    // A report ending before the later purchases does not change afterwards.
+    assert_eq!(
+        r["lift"]["conversions"]["absolute_low"],
+        Value::Null,
+        "too few for an interval"
     );
 }

@@ -1,5 +1,6 @@
-//! The SQL of a holdout measurement: the customers who came without a referral and
-//! what each did afterwards, by their own purchases and through the friends they
+//! The SQL of a holdout measurement: the customers whose first purchase came without a
+//! referral and what each did strictly after it until the end, by their own purchases
+//! (a later one with someone else's code is still theirs) and through the friends they
 //! referred. Groups are decided by the caller (a keyed hash the database cannot run).
 
 use super::rows::{i, os};
@@ -24,9 +25,12 @@ impl SqlStore {
         // its order's first payment, and counts only against a later purchase.
         let sql = format!(
             "WITH pop AS ( \
-               SELECT id, email_normalized, external_id, first_purchase_at FROM customers \
-               WHERE program_id = ? AND referral_id IS NULL \
-               AND first_purchase_at >= CAST(? AS BIGINT) AND first_purchase_at < CAST(? AS BIGINT) \
+               SELECT c.id, c.email_normalized, c.external_id, c.first_purchase_at FROM customers c \
+               WHERE c.program_id = ? \
+               AND c.first_purchase_at >= CAST(? AS BIGINT) AND c.first_purchase_at < CAST(? AS BIGINT) \
+               AND NOT EXISTS (SELECT 1 FROM events f WHERE f.program_id = c.program_id \
+                 AND f.occurred_at = c.first_purchase_at AND f.customer_id = c.id \
+                 AND f.type IN {PAID} AND f.referral_id IS NOT NULL) \
              ), own AS ( \
                SELECT e.customer_id AS cid, CAST(COUNT(*) AS BIGINT) AS n, \
                CAST(SUM(e.amount) AS BIGINT) AS rev \
@@ -49,16 +53,18 @@ impl SqlStore {
                JOIN pop ON pop.id = x.cid WHERE x.paid_at > pop.first_purchase_at \
                GROUP BY x.cid \
              ), adv AS ( \
-               SELECT pop.id AS cid, p.id AS pid FROM pop JOIN participants p \
+               SELECT pop.id AS cid, p.id AS pid, pop.first_purchase_at AS since FROM pop \
+               JOIN participants p \
                ON p.program_id = ? AND p.email_normalized = pop.email_normalized \
                UNION \
-               SELECT pop.id AS cid, p.id AS pid FROM pop JOIN participants p \
+               SELECT pop.id AS cid, p.id AS pid, pop.first_purchase_at AS since FROM pop \
+               JOIN participants p \
                ON p.program_id = ? AND p.external_id = pop.external_id \
                WHERE pop.email_normalized IS NULL \
              ), friends AS ( \
                SELECT adv.cid AS cid, CAST(COUNT(*) AS BIGINT) AS n FROM referrals r \
                JOIN adv ON r.referrer_participant_id = adv.pid \
-               WHERE r.converted_at >= CAST(? AS BIGINT) AND r.converted_at < CAST(? AS BIGINT) \
+               WHERE r.converted_at > adv.since AND r.converted_at < CAST(? AS BIGINT) \
                AND r.status <> 'rejected' GROUP BY adv.cid \
              ), friend_money AS ( \
                SELECT adv.cid AS cid, CAST(SUM(CASE WHEN e.type = 'refund' THEN -e.amount \
@@ -67,7 +73,7 @@ impl SqlStore {
                JOIN adv ON r.referrer_participant_id = adv.pid \
                WHERE e.program_id = ? AND e.type IN {MONEY} AND e.currency = ? \
                AND e.amount IS NOT NULL AND r.converted_at IS NOT NULL AND r.status <> 'rejected' \
-               AND e.occurred_at >= CAST(? AS BIGINT) AND e.occurred_at < CAST(? AS BIGINT) \
+               AND e.occurred_at > adv.since AND e.occurred_at < CAST(? AS BIGINT) \
                GROUP BY adv.cid \
              ) \
              SELECT pop.email_normalized AS email, pop.external_id AS external_id, \
@@ -86,8 +92,8 @@ impl SqlStore {
             program, currency, &to, // own
             program, currency, &from, &to, // refunded
             program, program, // adv
-            &from, &to, // friends
-            program, currency, &from, &to, // friend_money
+            &to,     // friends
+            program, currency, &to, // friend_money
         ];
         self.many(sql, &args)
             .await?

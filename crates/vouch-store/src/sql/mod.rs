@@ -8,6 +8,7 @@
 mod analytics;
 mod bulk;
 mod clicks;
+mod contests;
 mod coupons;
 mod emails;
 mod events;

@@ -14,6 +14,21 @@ use crate::participants::*;
 
 #[async_trait]
 impl ParticipantStore for SqlStore {
+    async fn is_enrolled(
+        &self,
+        program: &ProgramId,
+        email: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<bool> {
+        for (col, v) in [("email_normalized", email), ("external_id", external_id)] {
+            let Some(v) = v else { continue };
+            let sql = format!("SELECT id FROM participants WHERE program_id = ? AND {col} = ?");
+            if !self.many(sql, &[program.as_str(), v]).await?.is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
     async fn get_participant(
         &self,
         ws: &WorkspaceId,

@@ -46,7 +46,7 @@ pub(crate) fn i(row: &AnyRow, col: &str) -> Result<i64> {
     Ok(row.try_get::<i64, _>(col)?)
 }
 
-fn oi(row: &AnyRow, col: &str) -> Result<Option<i64>> {
+pub(crate) fn oi(row: &AnyRow, col: &str) -> Result<Option<i64>> {
     Ok(row.try_get::<Option<i64>, _>(col)?)
 }
 

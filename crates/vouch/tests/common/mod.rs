@@ -23,6 +23,7 @@ impl Drop for Server {
 
 impl Server {
     /// The first-start key with this prefix (`sk_`, `pk_`) the server printed.
+    #[allow(dead_code)] // not every test binary reads it
     pub fn key(&self, prefix: &str) -> String {
         self.stdout
             .iter()
@@ -31,6 +32,17 @@ impl Server {
             .trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_')
             .to_owned()
     }
+}
+
+/// Creates a workspace in the database at `url` with the CLI; returns its secret key.
+#[allow(dead_code)] // not every test binary shares a database
+pub fn workspace_key(url: &str) -> String {
+    let out = Command::new(BIN)
+        .args(["workspace", "create", "Shared", "--database-url", url])
+        .output()
+        .expect("run vouch workspace create");
+    let ws: serde_json::Value = serde_json::from_slice(&out.stdout).expect("workspace JSON");
+    ws["secret_key"].as_str().expect("secret_key").to_owned()
 }
 
 pub fn serve(db_args: &[&str]) -> Server {
