@@ -9,6 +9,7 @@ pub mod approval;
 pub mod blocking;
 pub mod cache;
 pub mod clock;
+pub mod cohorts;
 pub mod contests;
 pub mod coupons;
 pub mod emails;

@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod attribution;
 pub mod click;
 pub mod code;
+pub mod cohorts;
 pub mod contest;
 pub mod crypto;
 pub mod email;

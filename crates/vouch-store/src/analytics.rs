@@ -79,6 +79,22 @@ pub struct HoldoutRow {
 
 #[async_trait]
 pub trait AnalyticsStore: Send + Sync {
+    /// Each customer of `program` whose first purchase fell in `[from, to)`, with their
+    /// value (in `currency`, net of refunds) until `to`.
+    async fn customer_values(
+        &self,
+        program: &ProgramId,
+        from: Millis,
+        to: Millis,
+        currency: &str,
+    ) -> Result<Vec<vouch_domain::cohorts::CustomerValue>>;
+    /// How many customers and advocates `program` has around `[from, to)`.
+    async fn customer_base(
+        &self,
+        program: &ProgramId,
+        from: Millis,
+        to: Millis,
+    ) -> Result<vouch_domain::cohorts::CustomerBase>;
     /// Customers of `program` whose first purchase, in `[from, to)`, came without a
     /// referral, each with their outcomes after it until `to` in `currency`.
     async fn holdout_outcomes(

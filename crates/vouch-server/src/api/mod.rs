@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod analytics;
 pub mod audit;
+pub mod cohorts;
 pub mod common;
 pub mod contests;
 pub mod coupon_pools;
@@ -135,7 +136,8 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
                 .merge(activity::router())
                 .merge(analytics::router())
                 .merge(holdout::router())
-                .merge(contests::router()),
+                .merge(contests::router())
+                .merge(cohorts::router()),
         )
         .split_for_parts();
     let mut doc = doc;

@@ -6,6 +6,7 @@ mod activity;
 mod analytics;
 mod attribution_edges;
 mod clicks;
+mod cohorts;
 mod contests;
 mod emails;
 mod events;

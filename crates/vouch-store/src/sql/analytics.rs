@@ -82,6 +82,23 @@ const STANDING: &str = "('approved', 'fulfilled', 'redeemed')";
 
 #[async_trait]
 impl AnalyticsStore for SqlStore {
+    async fn customer_values(
+        &self,
+        program: &vouch_domain::ids::ProgramId,
+        from: vouch_domain::Millis,
+        to: vouch_domain::Millis,
+        currency: &str,
+    ) -> Result<Vec<vouch_domain::cohorts::CustomerValue>> {
+        self.cohort_rows(program.as_str(), from, to, currency).await
+    }
+    async fn customer_base(
+        &self,
+        program: &vouch_domain::ids::ProgramId,
+        from: vouch_domain::Millis,
+        to: vouch_domain::Millis,
+    ) -> Result<vouch_domain::cohorts::CustomerBase> {
+        self.base_counts(program.as_str(), from, to).await
+    }
     async fn holdout_outcomes(
         &self,
         program: &vouch_domain::ids::ProgramId,

@@ -9,8 +9,29 @@ use crate::analytics::HoldoutRow;
 use crate::error::Result;
 
 /// Paid events, and the same with refunds (which count negative).
-const PAID: &str = "('purchase', 'subscription_payment')";
+pub(super) const PAID: &str = "('purchase', 'subscription_payment')";
 const MONEY: &str = "('purchase', 'subscription_payment', 'refund')";
+
+/// Whether customer `c`'s first purchase came through a referral (a later purchase
+/// with someone's code does not make them referred).
+pub(super) const REFERRED_FIRST: &str = "EXISTS (SELECT 1 FROM events f \
+    WHERE f.program_id = c.program_id AND f.occurred_at = c.first_purchase_at \
+    AND f.customer_id = c.id AND f.type IN ('purchase', 'subscription_payment') \
+    AND f.referral_id IS NOT NULL)";
+
+/// Refunds in a program, currency and period (4 arguments), each with the customer
+/// and time of its order's first payment: refunds carry no customer unless the order
+/// was referred.
+pub(super) const REFUNDED: &str = "SELECT f.amount AS amount, f.occurred_at AS at, \
+    (SELECT p.customer_id FROM events p WHERE p.program_id = f.program_id \
+     AND p.type IN ('purchase', 'subscription_payment') AND p.order_id = f.order_id \
+     ORDER BY p.created_at LIMIT 1) AS cid, \
+    (SELECT p.occurred_at FROM events p WHERE p.program_id = f.program_id \
+     AND p.type IN ('purchase', 'subscription_payment') AND p.order_id = f.order_id \
+     ORDER BY p.created_at LIMIT 1) AS paid_at \
+    FROM events f WHERE f.program_id = ? AND f.type = 'refund' AND f.currency = ? \
+    AND f.amount IS NOT NULL AND f.occurred_at >= CAST(? AS BIGINT) \
+    AND f.occurred_at < CAST(? AS BIGINT)";
 
 impl SqlStore {
     pub(super) async fn holdout_rows(
@@ -21,16 +42,13 @@ impl SqlStore {
         currency: &str,
     ) -> Result<Vec<HoldoutRow>> {
         let (from, to) = (from.to_string(), to.to_string());
-        // Refunds carry no customer unless the order was referred: each is traced to
-        // its order's first payment, and counts only against a later purchase.
+        // A refund counts only against a purchase after the first.
         let sql = format!(
             "WITH pop AS ( \
                SELECT c.id, c.email_normalized, c.external_id, c.first_purchase_at FROM customers c \
                WHERE c.program_id = ? \
                AND c.first_purchase_at >= CAST(? AS BIGINT) AND c.first_purchase_at < CAST(? AS BIGINT) \
-               AND NOT EXISTS (SELECT 1 FROM events f WHERE f.program_id = c.program_id \
-                 AND f.occurred_at = c.first_purchase_at AND f.customer_id = c.id \
-                 AND f.type IN {PAID} AND f.referral_id IS NOT NULL) \
+               AND NOT {REFERRED_FIRST} \
              ), own AS ( \
                SELECT e.customer_id AS cid, CAST(COUNT(*) AS BIGINT) AS n, \
                CAST(SUM(e.amount) AS BIGINT) AS rev \
@@ -39,16 +57,7 @@ impl SqlStore {
                AND e.amount IS NOT NULL AND e.occurred_at > pop.first_purchase_at \
                AND e.occurred_at < CAST(? AS BIGINT) \
                GROUP BY e.customer_id \
-             ), refunded AS ( \
-               SELECT f.amount AS amount, \
-               (SELECT p.customer_id FROM events p WHERE p.program_id = f.program_id \
-                AND p.type IN {PAID} AND p.order_id = f.order_id ORDER BY p.created_at LIMIT 1) AS cid, \
-               (SELECT p.occurred_at FROM events p WHERE p.program_id = f.program_id \
-                AND p.type IN {PAID} AND p.order_id = f.order_id ORDER BY p.created_at LIMIT 1) AS paid_at \
-               FROM events f WHERE f.program_id = ? AND f.type = 'refund' AND f.currency = ? \
-               AND f.amount IS NOT NULL AND f.occurred_at >= CAST(? AS BIGINT) \
-               AND f.occurred_at < CAST(? AS BIGINT) \
-             ), own_refunds AS ( \
+             ), refunded AS ({REFUNDED}), own_refunds AS ( \
                SELECT x.cid AS cid, CAST(SUM(x.amount) AS BIGINT) AS rev FROM refunded x \
                JOIN pop ON pop.id = x.cid WHERE x.paid_at > pop.first_purchase_at \
                GROUP BY x.cid \

@@ -8,6 +8,7 @@
 mod analytics;
 mod bulk;
 mod clicks;
+mod cohorts;
 mod contests;
 mod coupons;
 mod emails;
