@@ -364,6 +364,49 @@ pub async fn delay_histogram(
     Ok(h)
 }
 
+/// The advocates with the highest figures by `by` in `q`'s period (its `by` and
+/// `parts` are set here), at most `limit`, ranked as `vouch_domain::analytics::rank`
+/// ranks. The parts of the period the rollups do not cover are counted from the raw
+/// rows first; then the rollups give their top `limit + k` advocates (k: those the raw
+/// rows named) and the raw rows' advocates themselves. Nobody left out can rank in
+/// the top `limit`: only the k raw advocates' figures change, and `limit` advocates of
+/// the top `limit + k` outrank, or tie ahead of, anyone below them.
+pub async fn leaders(
+    store: &dyn Store,
+    q: &AnalyticsQuery,
+    by: vouch_domain::analytics::RankBy,
+    limit: usize,
+    settled: Millis,
+) -> Result<Vec<(u32, String, vouch_domain::analytics::Metrics)>> {
+    let q = AnalyticsQuery {
+        by: Dimension::Advocate,
+        parts: Parts::Results,
+        ..q.clone()
+    };
+    let (whole, edges) = split(q.from, q.to, settled, DAY_MS);
+    let mut merged: BTreeMap<String, Counts> = BTreeMap::new();
+    for (from, to) in edges {
+        for (k, c) in raw(store, &q, from, to).await? {
+            merged.entry(k).or_default().add(&c);
+        }
+    }
+    if let Some((lo, hi)) = whole {
+        let also: Vec<String> = merged.keys().cloned().collect();
+        let want = i64::try_from(limit + also.len()).unwrap_or(i64::MAX);
+        for (k, c) in store.rollup_leaders(&q, lo, hi, by, want, &also).await? {
+            merged.entry(k).or_default().add(&c);
+        }
+    }
+    let rows = merged
+        .into_iter()
+        .map(|(k, c)| (k, vouch_domain::analytics::derive(c)))
+        .collect();
+    Ok(vouch_domain::analytics::rank(rows, by)
+        .into_iter()
+        .take(limit)
+        .collect())
+}
+
 /// Conversions whose delays are read from raw rows per edge of a period, at most.
 const RAW_DELAYS: i64 = 100_000;
 

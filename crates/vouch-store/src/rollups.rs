@@ -116,4 +116,16 @@ pub trait RollupStore: Send + Sync {
         lo: i64,
         hi: i64,
     ) -> Result<Vec<(String, Counts)>>;
+    /// From the results rollup over UTC days `lo..hi`: the `limit` advocates first by
+    /// `by` (ties to the smaller id), and every advocate in `also`, with their counts.
+    /// A leaderboard reads a handful of rows instead of one per active advocate.
+    async fn rollup_leaders(
+        &self,
+        q: &AnalyticsQuery,
+        lo: i64,
+        hi: i64,
+        by: vouch_domain::analytics::RankBy,
+        limit: i64,
+        also: &[String],
+    ) -> Result<Vec<(String, Counts)>>;
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vouch_domain::analytics::{masked_name, rank, GroupBy, Metrics, RankBy};
+use vouch_domain::analytics::{masked_name, GroupBy, Metrics, RankBy};
 use vouch_domain::ids::ProgramId;
 use vouch_domain::money::Currency;
 use vouch_domain::DAY_MS;
@@ -305,14 +305,12 @@ async fn leaderboard(
         currency: p.currency.clone(),
         group_by: None,
     };
-    let (mut q, currency) = query(&state, &auth, &rp).await?;
-    q.parts = Parts::Results;
+    let (q, currency) = query(&state, &auth, &rp).await?;
     let (from, to) = (q.from, q.to);
-    let r = vouch_app::analytics::report(state.store.as_ref(), q, Some(GroupBy::Advocate), None)
-        .await?;
-    let rows = r.groups.into_iter().map(|g| (g.key, g.metrics)).collect();
+    let settled = state.store.rollup_marks().await?.settled_to;
+    let leaders = vouch_app::rollups::leaders(state.store.as_ref(), &q, by, limit, settled).await?;
     let mut data = vec![];
-    for (rank, id, m) in rank(rows, by).into_iter().take(limit) {
+    for (rank, id, m) in leaders {
         let participant = match vouch_domain::ids::ParticipantId::parse(&id) {
             Some(pid) => {
                 state

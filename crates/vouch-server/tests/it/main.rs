@@ -18,6 +18,7 @@ mod hooks;
 mod hooks_independent;
 mod hostile;
 mod imports;
+mod leaderboard;
 mod links;
 mod money_edges;
 mod ops;

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use vouch_domain::analytics::Counts;
+use vouch_domain::analytics::{Counts, RankBy};
 
 use super::rollups::{COUNTERS, QUARTERS};
 use super::rows::{i, s};
-use super::SqlStore;
+use super::{Backend, SqlStore};
 use crate::analytics::{AnalyticsQuery, Dimension};
 use crate::error::Result;
 use crate::rollups::Grain;
@@ -96,6 +96,70 @@ impl SqlStore {
         let mut out: BTreeMap<String, Counts> = BTreeMap::new();
         for row in self.many(sql, &args).await? {
             out.entry(s(&row, "k")?).or_default().add(&counts_of(&row)?);
+        }
+        Ok(out.into_iter().collect())
+    }
+}
+
+impl SqlStore {
+    pub(super) async fn read_leaders(
+        &self,
+        q: &AnalyticsQuery,
+        lo: i64,
+        hi: i64,
+        by: RankBy,
+        limit: i64,
+        also: &[String],
+    ) -> Result<Vec<(String, Counts)>> {
+        let sums = COUNTERS
+            .split(", ")
+            .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let order = match by {
+            RankBy::Conversions => "SUM(conversions)",
+            RankBy::Revenue => "SUM(revenue) - SUM(refunds)",
+        };
+        let (lo, hi, limit) = (lo.to_string(), hi.to_string(), limit.to_string());
+        let mut base: Vec<&str> = vec![q.workspace_id.as_str()];
+        let pf = match &q.program_id {
+            Some(p) => {
+                base.push(p.as_str());
+                " AND program_id = ?"
+            }
+            None => "",
+        };
+        base.extend([lo.as_str(), hi.as_str(), q.currency.as_str()]);
+        let from = format!(
+            "FROM rollup_results WHERE workspace_id = ?{pf} AND day >= CAST(? AS BIGINT) \
+             AND day < CAST(? AS BIGINT) AND currency IN ('', ?)"
+        );
+        let mut out: BTreeMap<String, Counts> = BTreeMap::new();
+        let top = format!(
+            "SELECT participant_id AS k, {sums} {from} GROUP BY participant_id \
+             ORDER BY {order} DESC, participant_id LIMIT CAST(? AS BIGINT)"
+        );
+        let mut args = base.clone();
+        args.push(&limit);
+        for row in self.many(top, &args).await? {
+            out.insert(s(&row, "k")?, counts_of(&row)?);
+        }
+        if !also.is_empty() {
+            // One parameter for any number of ids: a JSON array.
+            let list = serde_json::to_string(also).unwrap_or_else(|_| "[]".into());
+            let member = match self.backend {
+                Backend::Postgres => "SELECT jsonb_array_elements_text(CAST(? AS jsonb))",
+                Backend::Sqlite => "SELECT value FROM json_each(?)",
+            };
+            let sql = format!(
+                "SELECT participant_id AS k, {sums} {from} AND participant_id IN ({member}) \
+                 GROUP BY participant_id"
+            );
+            let mut args = base;
+            args.push(&list);
+            for row in self.many(sql, &args).await? {
+                out.insert(s(&row, "k")?, counts_of(&row)?);
+            }
         }
         Ok(out.into_iter().collect())
     }

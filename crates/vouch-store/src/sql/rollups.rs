@@ -306,4 +306,16 @@ impl RollupStore for SqlStore {
     ) -> Result<Vec<(String, Counts)>> {
         self.read_rollups(q, grain, lo, hi).await
     }
+
+    async fn rollup_leaders(
+        &self,
+        q: &AnalyticsQuery,
+        lo: i64,
+        hi: i64,
+        by: vouch_domain::analytics::RankBy,
+        limit: i64,
+        also: &[String],
+    ) -> Result<Vec<(String, Counts)>> {
+        self.read_leaders(q, lo, hi, by, limit, also).await
+    }
 }
