@@ -223,7 +223,7 @@ impl Zone {
     }
 
     /// The instant local day `day` starts.
-    fn start(&self, day: i64) -> Millis {
+    pub fn start(&self, day: i64) -> Millis {
         let (y, m, d) = vouch_domain::analytics::date(day);
         jiff::civil::date(y as i16, m as i8, d as i8)
             .to_zoned(self.tz.clone())

@@ -162,6 +162,12 @@ pub fn bucket(group: GroupBy, day: i64) -> String {
     }
 }
 
+/// The day number of the first day of `day`'s month.
+pub fn month_start(day: i64) -> i64 {
+    let (_, _, d) = date(day);
+    day - i64::from(d) + 1
+}
+
 /// The day number of an instant.
 pub fn day_of(at: Millis) -> i64 {
     at.div_euclid(DAY_MS)

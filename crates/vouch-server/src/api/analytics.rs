@@ -258,6 +258,9 @@ pub struct LeaderboardParams {
     pub limit: Option<usize>,
     /// `true`: full names (for the merchant's own use); masked (`Sara A.`) by default.
     pub full_names: Option<bool>,
+    /// Instead of `from` and `to`: `this_month` (from the first of the month in the
+    /// program's time zone until now) or `all_time` (everything until now).
+    pub period: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -305,7 +308,16 @@ async fn leaderboard(
         currency: p.currency.clone(),
         group_by: None,
     };
-    let (q, currency) = query(&state, &auth, &rp).await?;
+    let (mut q, currency) = query(&state, &auth, &rp).await?;
+    if let Some(period) = p.period.as_deref() {
+        if p.from.is_some() || p.to.is_some() {
+            return Err(ApiError::invalid(
+                "period",
+                "give a period or from and to, not both",
+            ));
+        }
+        q.from = period_start(&state, &auth, &p.program_id, period, q.to).await?;
+    }
     let (from, to) = (q.from, q.to);
     let settled = state.store.rollup_marks().await?.settled_to;
     let leaders = vouch_app::rollups::leaders(state.store.as_ref(), &q, by, limit, settled).await?;
@@ -356,6 +368,42 @@ async fn leaderboard(
         data,
     })
     .into_response())
+}
+
+/// Where `this_month` or `all_time` starts for a program, until `now`.
+async fn period_start(
+    state: &AppState,
+    auth: &crate::auth::Auth,
+    program: &str,
+    period: &str,
+    now: vouch_domain::Millis,
+) -> Result<vouch_domain::Millis> {
+    let id = ProgramId::parse(program)
+        .ok_or_else(|| ApiError::invalid("program_id", "is not a program id"))?;
+    let program = super::programs::find_program(state, auth, &id).await?;
+    match period {
+        // Everything, backdated history included (`from` reads 1970-01-01).
+        "all_time" => Ok(0),
+        "this_month" => {
+            let zone = program
+                .config
+                .time_zone
+                .as_deref()
+                .and_then(vouch_app::analytics::Zone::get);
+            Ok(match zone {
+                Some(z) => {
+                    let today = vouch_domain::analytics::local_day(&z.tz, now);
+                    z.start(vouch_domain::analytics::month_start(today))
+                }
+                None => vouch_domain::analytics::month_start(now.div_euclid(DAY_MS)) * DAY_MS,
+            }
+            .min(now - 1))
+        }
+        _ => Err(ApiError::invalid(
+            "period",
+            "must be this_month or all_time",
+        )),
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

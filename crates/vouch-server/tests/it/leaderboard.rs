@@ -119,4 +119,48 @@ async fn the_leaderboard_merges_rollups_with_todays_rows(app: TestApp) {
         .await;
     assert_eq!(by_revenue["data"][0]["net_revenue"], 8000, "{by_revenue}");
     assert_eq!(by_revenue["data"][1]["net_revenue"], 6000, "{by_revenue}");
+
+    // All time: the same here; this month: the rolled-up day only if it is this month.
+    let all_time = app
+        .get_ok(&format!(
+            "/api/v1/analytics/leaderboard?program_id={pid}&period=all_time"
+        ))
+        .await;
+    assert_eq!(all_time["data"], all["data"]);
+    let month = app
+        .get_ok(&format!(
+            "/api/v1/analytics/leaderboard?program_id={pid}&period=this_month"
+        ))
+        .await;
+    let now_day = app.clock.now().div_euclid(86_400_000);
+    let past_day = now_day - 5;
+    let same_month = vouch_domain::analytics::month_start(now_day) <= past_day;
+    let bob = if same_month { 4 } else { 3 };
+    assert_eq!(month["data"][0]["participant_id"], ids[1], "{month}");
+    assert_eq!(month["data"][0]["conversions"], bob, "{month}");
+    assert_eq!(
+        month["data"].as_array().unwrap().len(),
+        if same_month { 3 } else { 1 },
+        "{month}"
+    );
+    crate::harness::expect_problem(
+        app.get(&format!(
+            "/api/v1/analytics/leaderboard?program_id={pid}&period=this_month&from=2026-01-01T00:00:00Z"
+        ))
+        .await,
+        422,
+        "validation_failed",
+        Some("period"),
+    )
+    .await;
+    crate::harness::expect_problem(
+        app.get(&format!(
+            "/api/v1/analytics/leaderboard?program_id={pid}&period=forever"
+        ))
+        .await,
+        422,
+        "validation_failed",
+        Some("period"),
+    )
+    .await;
 }
