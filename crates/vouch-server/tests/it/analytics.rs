@@ -382,17 +382,7 @@ async fn check_leaders(app: &TestApp, pid: &str, a: &Value, b: &Value) {
         .await;
     assert_eq!(l["data"].as_array().unwrap().len(), 1);
     assert_eq!(l["data"][0]["name"], "Ann Lee");
-    let csv = app
-        .client
-        .get(app.url(&path))
-        .bearer_auth(&app.sk)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.get_csv(&path).await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],

@@ -164,18 +164,10 @@ async fn cohorts_and_reach_add_up_by_hand(app: TestApp) {
     );
 
     let csv = app
-        .client
-        .get(app.url(&format!(
+        .get_csv(&format!(
             "/api/v1/analytics/customers?program_id={pid}&from=2025-01-01T00:00:00Z"
-        )))
-        .bearer_auth(&app.sk)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        ))
+        .await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 5, "{csv}");
     assert!(lines[0].starts_with("month,group,customers,revenue_per_customer"));

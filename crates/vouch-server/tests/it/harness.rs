@@ -180,6 +180,20 @@ impl TestApp {
         expect_json(resp, status).await
     }
 
+    /// GET with `Accept: text/csv`; the body.
+    pub async fn get_csv(&self, path: &str) -> String {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(&self.sk)
+            .header("accept", "text/csv")
+            .send()
+            .await
+            .expect("GET csv");
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        resp.text().await.expect("csv body")
+    }
+
     pub async fn get_ok(&self, path: &str) -> Value {
         expect_json(self.get(path).await, 200).await
     }

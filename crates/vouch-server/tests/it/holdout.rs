@@ -302,16 +302,8 @@ async fn a_known_lift_is_measured_back(app: TestApp) {
     assert!(r["method"].as_str().unwrap().contains("Welch"));
 
     let csv = app
-        .client
-        .get(app.url(&format!("/api/v1/analytics/holdout?program_id={pid}")))
-        .bearer_auth(&app.sk)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_csv(&format!("/api/v1/analytics/holdout?program_id={pid}"))
+        .await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 5, "{csv}");
     assert!(lines[0].starts_with("metric,exposed_customers,control_customers,exposed_mean"));
