@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use vouch_domain::analytics::{rank, GroupBy, Metrics, RankBy};
+use vouch_domain::analytics::{rank, GroupBy, Metrics};
 use vouch_domain::contest::{winners, Contest, NewContest};
 use vouch_domain::entities::ParticipantStatus;
 use vouch_domain::ids::{ContestId, ParticipantId};
@@ -50,13 +50,6 @@ pub async fn standings(store: &dyn Store, c: &Contest) -> Result<Vec<(String, Me
     Ok(r.groups.into_iter().map(|g| (g.key, g.metrics)).collect())
 }
 
-fn figure(m: &Metrics, by: RankBy) -> i64 {
-    match by {
-        RankBy::Conversions => m.counts.conversions,
-        RankBy::Revenue => m.net_revenue,
-    }
-}
-
 /// Closes every contest whose time has come; returns how many this call closed.
 pub async fn close_due(store: &dyn Store, now: Millis) -> Result<usize> {
     let mut closed = 0;
@@ -82,7 +75,7 @@ pub async fn close(store: &dyn Store, mut c: Contest, now: Millis) -> Result<boo
     let mut blocked = HashSet::new();
     let mut placed = 0;
     for (_, id, m) in rank(standings.clone(), c.rank_by) {
-        if placed == c.prizes.len() || figure(&m, c.rank_by) <= 0 {
+        if placed == c.prizes.len() || c.rank_by.of(&m) <= 0 {
             break;
         }
         let Some(pid) = ParticipantId::parse(&id) else {

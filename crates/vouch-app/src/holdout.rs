@@ -2,22 +2,11 @@
 //! away from the program, and the lift report (see `vouch_domain::holdout`).
 
 use vouch_domain::holdout::{identity, lift, Group, Lift, Sample};
-use vouch_domain::ids::WorkspaceId;
 use vouch_domain::Millis;
 use vouch_store::{Program, Store, StoreTx};
 
 use crate::error::{AppError, Result};
 use crate::fraud::FraudData;
-
-/// The workspace's key the groups are hashed with. Not the server's secret: rotating
-/// that must not move customers between groups.
-pub async fn workspace_key(
-    store: &dyn Store,
-    fraud: &FraudData,
-    ws: &WorkspaceId,
-) -> Result<String> {
-    crate::fraud::workspace_key(store, fraud, ws).await
-}
 
 /// Where a customer stands in a program's holdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,14 +25,19 @@ pub async fn group_for(
     external_id: Option<&str>,
 ) -> Result<Standing> {
     let holdout = program.config.holdout_percent > 0;
-    let Some(id) = identity(email_normalized, external_id).filter(|_| holdout) else {
+    if !holdout {
         return Ok(Standing {
             group: Group::Exposed,
             holdout,
         });
-    };
-    let key = workspace_key(store, fraud, &program.workspace_id).await?;
-    let mut group = program.config.holdout_group(&key, program.id.as_str(), &id);
+    }
+    // The workspace's key, not the server's secret: rotating that must not move
+    // customers between groups.
+    let key = crate::fraud::workspace_key(store, fraud, &program.workspace_id).await?;
+    let mut group = program
+        .config
+        .holdout_group(&key, program.id.as_str(), email_normalized, external_id)
+        .unwrap_or(Group::Exposed);
     // An advocate already enrolled (before the holdout, or as a referred friend) has
     // seen the program and keeps it, as enrolment does.
     if group == Group::Control
@@ -65,17 +59,18 @@ pub(crate) async fn check_enrolment(
     email_normalized: Option<&str>,
     external_id: Option<&str>,
 ) -> Result<Option<vouch_store::Participant>> {
-    if program.config.holdout_percent == 0 {
+    if program.config.holdout_percent == 0 || identity(email_normalized, external_id).is_none() {
         return Ok(None);
     }
-    let Some(id) = identity(email_normalized, external_id) else {
-        return Ok(None);
-    };
     let key = tx
         .workspace_hash_key(&program.workspace_id)
         .await?
         .unwrap_or_default();
-    if program.config.holdout_group(&key, program.id.as_str(), &id) == Group::Exposed {
+    let group =
+        program
+            .config
+            .holdout_group(&key, program.id.as_str(), email_normalized, external_id);
+    if group != Some(Group::Control) {
         return Ok(None);
     }
     if let Some(p) = tx
@@ -143,7 +138,7 @@ pub async fn lift_report(
         ));
     }
     let from = from.max(program.config.holdout_since.unwrap_or(from));
-    let key = workspace_key(store, fraud, &program.workspace_id).await?;
+    let key = crate::fraud::workspace_key(store, fraud, &program.workspace_id).await?;
     let mut exposed = GroupOutcome::default();
     let mut control = GroupOutcome::default();
     if from < to {
@@ -151,13 +146,15 @@ pub async fn lift_report(
             .holdout_outcomes(&program.id, from, to, currency)
             .await?
         {
-            let Some(id) = identity(row.email_normalized.as_deref(), row.external_id.as_deref())
-            else {
-                continue;
-            };
-            let g = match program.config.holdout_group(&key, program.id.as_str(), &id) {
-                Group::Exposed => &mut exposed,
-                Group::Control => &mut control,
+            let g = match program.config.holdout_group(
+                &key,
+                program.id.as_str(),
+                row.email_normalized.as_deref(),
+                row.external_id.as_deref(),
+            ) {
+                Some(Group::Exposed) => &mut exposed,
+                Some(Group::Control) => &mut control,
+                None => continue,
             };
             let conversions = row.purchases + row.friend_conversions;
             g.customers += 1;

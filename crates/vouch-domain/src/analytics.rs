@@ -259,13 +259,20 @@ pub enum RankBy {
     Revenue,
 }
 
+impl RankBy {
+    /// The figure an advocate is ranked by.
+    pub fn of(self, m: &Metrics) -> i64 {
+        match self {
+            Self::Conversions => m.counts.conversions,
+            Self::Revenue => m.net_revenue,
+        }
+    }
+}
+
 /// Ranks advocates' figures: highest first; a tie goes to the advocate who joined
 /// first (ids are time-ordered). Equal figures share a rank (1, 2, 2, 4).
 pub fn rank(mut rows: Vec<(String, Metrics)>, by: RankBy) -> Vec<(u32, String, Metrics)> {
-    let value = |m: &Metrics| match by {
-        RankBy::Conversions => m.counts.conversions,
-        RankBy::Revenue => m.net_revenue,
-    };
+    let value = |m: &Metrics| by.of(m);
     rows.sort_by(|a, b| value(&b.1).cmp(&value(&a.1)).then_with(|| a.0.cmp(&b.0)));
     let mut out: Vec<(u32, String, Metrics)> = Vec::with_capacity(rows.len());
     for (i, (id, m)) in rows.into_iter().enumerate() {

@@ -232,11 +232,7 @@ pub fn winners(
         if out.len() == prizes {
             break;
         }
-        let figure = match by {
-            RankBy::Conversions => m.counts.conversions,
-            RankBy::Revenue => m.net_revenue,
-        };
-        if figure <= 0 || ParticipantId::parse(&id).is_none() || !eligible(&id) {
+        if by.of(&m) <= 0 || ParticipantId::parse(&id).is_none() || !eligible(&id) {
             continue;
         }
         out.push(Winner {

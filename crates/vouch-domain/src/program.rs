@@ -139,19 +139,22 @@ fn default_unique_window() -> i64 {
 }
 
 impl ProgramConfig {
-    /// The group of a customer known by `identity` (see [`crate::holdout::identity`])
-    /// under the workspace's `key`; everyone is exposed without a holdout.
+    /// The group of the customer with this normalized email or external id under the
+    /// workspace's `key`: everyone is exposed without a holdout; `None` when neither
+    /// identity is known.
     pub fn holdout_group(
         &self,
         key: &str,
         program_id: &str,
-        identity: &str,
-    ) -> crate::holdout::Group {
+        email_normalized: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Option<crate::holdout::Group> {
+        let who = crate::holdout::identity(email_normalized, external_id)?;
         if self.holdout_percent == 0 {
-            return crate::holdout::Group::Exposed;
+            return Some(crate::holdout::Group::Exposed);
         }
-        let b = crate::holdout::bucket(key, program_id, identity);
-        crate::holdout::group_of(b, self.holdout_percent)
+        let b = crate::holdout::bucket(key, program_id, &who);
+        Some(crate::holdout::group_of(b, self.holdout_percent))
     }
 
     /// Whether a qualifying event at `at` falls inside the program's schedule.

@@ -269,8 +269,9 @@ pub async fn invite(
             continue;
         }
         if let Some((g, key)) = &holdout {
-            let who = vouch_domain::holdout::identity(Some(e.normalized()), None);
-            let group = who.map(|w| g.config.holdout_group(key, g.id.as_str(), &w));
+            let group = g
+                .config
+                .holdout_group(key, g.id.as_str(), Some(e.normalized()), None);
             if group == Some(vouch_domain::holdout::Group::Control) {
                 out.push((original, Invited::HeldOut));
                 continue;

@@ -10,10 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vouch_domain::analytics::{masked_name, GroupBy, Metrics, RankBy};
-use vouch_domain::ids::ProgramId;
 use vouch_domain::money::Currency;
 use vouch_domain::DAY_MS;
 use vouch_store::analytics::{AnalyticsQuery, Dimension, Parts};
+use vouch_store::Program;
 
 use super::common::{parse_time, rfc3339};
 use super::export::{csv_line, csv_table, neutralize, wanted, Format};
@@ -86,16 +86,9 @@ async fn report(
     ApiQuery(p): ApiQuery<ReportParams>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let (q, currency) = query(&state, &auth, &p).await?;
+    let (q, currency, program) = query(&state, &auth, &p).await?;
     let (from, to) = (q.from, q.to);
-    let zone_name = match &q.program_id {
-        Some(id) => state
-            .store
-            .get_program(&auth.workspace_id, id)
-            .await?
-            .and_then(|p| p.config.time_zone),
-        None => None,
-    };
+    let zone_name = program.and_then(|p| p.config.time_zone);
     let zone = zone_name
         .as_deref()
         .and_then(vouch_app::analytics::Zone::get);
@@ -138,15 +131,21 @@ pub(super) async fn query(
     state: &AppState,
     auth: &crate::auth::Auth,
     p: &ReportParams,
-) -> Result<(AnalyticsQuery, Currency)> {
+) -> Result<(AnalyticsQuery, Currency, Option<Program>)> {
     let program = match &p.program_id {
-        Some(raw) => {
-            let id = ProgramId::parse(raw)
-                .ok_or_else(|| ApiError::invalid("program_id", "is not a program id"))?;
-            Some(super::programs::find_program(state, auth, &id).await?)
-        }
+        Some(raw) => Some(super::programs::program_field(state, auth, raw).await?),
         None => None,
     };
+    query_with(state, auth, p, program)
+}
+
+/// [`query`] for a program the caller has read already.
+pub(super) fn query_with(
+    state: &AppState,
+    auth: &crate::auth::Auth,
+    p: &ReportParams,
+    program: Option<Program>,
+) -> Result<(AnalyticsQuery, Currency, Option<Program>)> {
     let to = match &p.to {
         Some(t) => parse_time("to", t)?,
         None => state.clock.now(),
@@ -161,26 +160,31 @@ pub(super) async fn query(
             "must be before `to`, at most three years earlier",
         ));
     }
-    let currency = match (&p.currency, &program) {
-        (Some(c), _) => Currency::parse("currency", c)?,
-        (None, Some(prog)) => prog
-            .config
-            .referrer_reward
-            .as_ref()
-            .and_then(|r| r.currency)
-            .ok_or_else(|| ApiError::invalid("currency", "is required for this program"))?,
-        (None, None) => return Err(ApiError::invalid("currency", "is required")),
-    };
+    let currency = money_currency(p.currency.as_deref(), program.as_ref())?;
     let q = AnalyticsQuery {
         workspace_id: auth.workspace_id.clone(),
-        program_id: program.map(|p| p.id),
+        program_id: program.as_ref().map(|p| p.id.clone()),
         from,
         to,
         currency: currency.to_string(),
         by: Dimension::Total,
         parts: Parts::All,
     };
-    Ok((q, currency))
+    Ok((q, currency, program))
+}
+
+/// The currency asked for, else the program's referrer reward's.
+pub(super) fn money_currency(given: Option<&str>, program: Option<&Program>) -> Result<Currency> {
+    match (given, program) {
+        (Some(c), _) => Ok(Currency::parse("currency", c)?),
+        (None, Some(prog)) => prog
+            .config
+            .referrer_reward
+            .as_ref()
+            .and_then(|r| r.currency)
+            .ok_or_else(|| ApiError::invalid("currency", "is required for this program")),
+        (None, None) => Err(ApiError::invalid("currency", "is required")),
+    }
 }
 
 const COLUMNS: [&str; 17] = [
@@ -308,7 +312,7 @@ async fn leaderboard(
         currency: p.currency.clone(),
         group_by: None,
     };
-    let (mut q, currency) = query(&state, &auth, &rp).await?;
+    let (mut q, currency, program) = query(&state, &auth, &rp).await?;
     if let Some(period) = p.period.as_deref() {
         if p.from.is_some() || p.to.is_some() {
             return Err(ApiError::invalid(
@@ -316,7 +320,9 @@ async fn leaderboard(
                 "give a period or from and to, not both",
             ));
         }
-        q.from = period_start(&state, &auth, &p.program_id, period, q.to).await?;
+        if let Some(program) = &program {
+            q.from = period_start(program, period, q.to)?;
+        }
     }
     let (from, to) = (q.from, q.to);
     let settled = state.store.rollup_marks().await?.settled_to;
@@ -371,16 +377,11 @@ async fn leaderboard(
 }
 
 /// Where `this_month` or `all_time` starts for a program, until `now`.
-async fn period_start(
-    state: &AppState,
-    auth: &crate::auth::Auth,
-    program: &str,
+fn period_start(
+    program: &Program,
     period: &str,
     now: vouch_domain::Millis,
 ) -> Result<vouch_domain::Millis> {
-    let id = ProgramId::parse(program)
-        .ok_or_else(|| ApiError::invalid("program_id", "is not a program id"))?;
-    let program = super::programs::find_program(state, auth, &id).await?;
     match period {
         // Everything, backdated history included (`from` reads 1970-01-01).
         "all_time" => Ok(0),

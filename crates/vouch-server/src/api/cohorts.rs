@@ -11,15 +11,14 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vouch_domain::cohorts::{Cohort, Reach};
-use vouch_domain::ids::ProgramId;
 use vouch_domain::DAY_MS;
 
-use super::analytics::{csv_download, query, ReportParams};
+use super::analytics::{csv_download, query_with, ReportParams};
 use super::common::rfc3339;
 use super::export::{csv_table, wanted, Format};
-use super::programs::find_program;
+use super::programs::program_field;
 use crate::auth::SecretAuth;
-use crate::error::{ApiError, Problem, Result};
+use crate::error::{Problem, Result};
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 
@@ -67,9 +66,7 @@ async fn customers(
     ApiQuery(p): ApiQuery<CustomerParams>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let id = ProgramId::parse(&p.program_id)
-        .ok_or_else(|| ApiError::invalid("program_id", "is not a program id"))?;
-    let program = find_program(&state, &auth, &id).await?;
+    let program = program_field(&state, &auth, &p.program_id).await?;
     let to = match &p.to {
         Some(t) => super::common::parse_time("to", t)?,
         None => state.clock.now(),
@@ -81,7 +78,7 @@ async fn customers(
         currency: p.currency.clone(),
         group_by: None,
     };
-    let (q, currency) = query(&state, &auth, &rp).await?;
+    let (q, currency, _) = query_with(&state, &auth, &rp, Some(program.clone()))?;
     let r = vouch_app::cohorts::report(
         state.store.as_ref(),
         &program,

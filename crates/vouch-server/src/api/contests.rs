@@ -11,11 +11,11 @@ use utoipa_axum::routes;
 use vouch_domain::analytics::{masked_name, rank, RankBy};
 use vouch_domain::contest::{Contest, ContestStatus, NewContest, Winner};
 use vouch_domain::ids::{ContestId, ParticipantId, ProgramId};
-use vouch_domain::money::Currency;
 use vouch_domain::program::RewardRule;
 
+use super::analytics::money_currency;
 use super::common::{parse_time, path_id, rfc3339};
-use super::programs::find_program;
+use super::programs::program_field;
 use crate::auth::SecretAuth;
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::{ApiJson, ApiQuery};
@@ -170,18 +170,8 @@ async fn create_contest(
     SecretAuth(auth): SecretAuth,
     ApiJson(input): ApiJson<ContestIn>,
 ) -> Result<(StatusCode, Json<ContestOut>)> {
-    let pid = ProgramId::parse(&input.program_id)
-        .ok_or_else(|| ApiError::invalid("program_id", "is not a program id"))?;
-    let program = find_program(&state, &auth, &pid).await?;
-    let currency = match &input.currency {
-        Some(c) => Currency::parse("currency", c)?,
-        None => program
-            .config
-            .referrer_reward
-            .as_ref()
-            .and_then(|r| r.currency)
-            .ok_or_else(|| ApiError::invalid("currency", "is required for this program"))?,
-    };
+    let program = program_field(&state, &auth, &input.program_id).await?;
+    let currency = money_currency(input.currency.as_deref(), Some(&program))?;
     let new = NewContest {
         name: input.name,
         starts_at: parse_time("starts_at", &input.starts_at)?,

@@ -15,10 +15,10 @@ use vouch_domain::email::Email;
 use vouch_domain::holdout::{Group, Lift};
 use vouch_domain::ids::ProgramId;
 
-use super::analytics::{csv_download, query, ReportParams};
+use super::analytics::{csv_download, query_with, ReportParams};
 use super::common::{path_id, rfc3339};
 use super::export::{csv_table, wanted, Format};
-use super::programs::find_program;
+use super::programs::{find_program, program_field};
 use crate::auth::{Auth, SecretAuth};
 use crate::error::{ApiError, Problem, Result};
 use crate::extract::ApiQuery;
@@ -188,9 +188,7 @@ async fn holdout_report(
     ApiQuery(p): ApiQuery<HoldoutParams>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let id = ProgramId::parse(&p.program_id)
-        .ok_or_else(|| ApiError::invalid("program_id", "is not a program id"))?;
-    let program = find_program(&state, &auth, &id).await?;
+    let program = program_field(&state, &auth, &p.program_id).await?;
     let since = program.config.holdout_since.map(rfc3339);
     let rp = ReportParams {
         program_id: Some(p.program_id.clone()),
@@ -199,7 +197,7 @@ async fn holdout_report(
         currency: p.currency.clone(),
         group_by: None,
     };
-    let (q, currency) = query(&state, &auth, &rp).await?;
+    let (q, currency, _) = query_with(&state, &auth, &rp, Some(program.clone()))?;
     let r = vouch_app::holdout::lift_report(
         state.store.as_ref(),
         &state.fraud,

@@ -36,6 +36,17 @@ pub async fn find_program(
         .ok_or(ApiError::NotFound { what: "program" })
 }
 
+/// The program a `program_id` field or parameter names, in this workspace.
+pub async fn program_field(
+    state: &AppState,
+    auth: &crate::auth::Auth,
+    raw: &str,
+) -> Result<Program> {
+    let id = ProgramId::parse(raw)
+        .ok_or_else(|| ApiError::invalid("program_id", "is not a program id"))?;
+    find_program(state, auth, &id).await
+}
+
 /// A reward check must name one of this workspace's endpoints.
 async fn check_endpoint(
     state: &AppState,
