@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use vouch_domain::analytics::{rank, GroupBy, Metrics};
-use vouch_domain::contest::{winners, Contest, NewContest};
+use vouch_domain::contest::{winners, Contest, NewContest, Winner};
 use vouch_domain::entities::ParticipantStatus;
 use vouch_domain::ids::{ContestId, ParticipantId};
 use vouch_domain::{rules, Millis};
@@ -50,6 +50,32 @@ pub async fn standings(store: &dyn Store, c: &Contest) -> Result<Vec<(String, Me
     Ok(r.groups.into_iter().map(|g| (g.key, g.metrics)).collect())
 }
 
+/// Who holds each prize now: the winners if it closed now, and the standings shown
+/// while it runs. Blocked advocates win nothing: the leaders are checked until the
+/// prizes are placed.
+pub async fn places(store: &dyn Store, c: &Contest) -> Result<Vec<Winner>> {
+    let standings = standings(store, c).await?;
+    let mut blocked = HashSet::new();
+    let mut placed = 0;
+    for (_, id, m) in rank(standings.clone(), c.rank_by) {
+        if placed == c.prizes.len() || c.rank_by.of(&m) <= 0 {
+            break;
+        }
+        let Some(pid) = ParticipantId::parse(&id) else {
+            continue;
+        };
+        match store.get_participant(&c.workspace_id, &pid).await? {
+            Some(p) if p.status == ParticipantStatus::Active => placed += 1,
+            _ => {
+                blocked.insert(id);
+            }
+        }
+    }
+    Ok(winners(standings, c.rank_by, c.prizes.len(), |id| {
+        !blocked.contains(id)
+    }))
+}
+
 /// Closes every contest whose time has come; returns how many this call closed.
 pub async fn close_due(store: &dyn Store, now: Millis) -> Result<usize> {
     let mut closed = 0;
@@ -70,27 +96,7 @@ pub async fn close(store: &dyn Store, mut c: Contest, now: Millis) -> Result<boo
         .get_program(&c.workspace_id, &c.program_id)
         .await?
         .ok_or(AppError::NotFound { what: "program" })?;
-    let standings = standings(store, &c).await?;
-    // Blocked advocates win nothing: check the leaders until the prizes are placed.
-    let mut blocked = HashSet::new();
-    let mut placed = 0;
-    for (_, id, m) in rank(standings.clone(), c.rank_by) {
-        if placed == c.prizes.len() || c.rank_by.of(&m) <= 0 {
-            break;
-        }
-        let Some(pid) = ParticipantId::parse(&id) else {
-            continue;
-        };
-        match store.get_participant(&c.workspace_id, &pid).await? {
-            Some(p) if p.status == ParticipantStatus::Active => placed += 1,
-            _ => {
-                blocked.insert(id);
-            }
-        }
-    }
-    let won = winners(standings, c.rank_by, c.prizes.len(), |id| {
-        !blocked.contains(id)
-    });
+    let won = places(store, &c).await?;
     if !c.close(won, now) {
         return Ok(false);
     }

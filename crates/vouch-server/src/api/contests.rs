@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vouch_domain::analytics::{masked_name, rank, RankBy};
+use vouch_domain::analytics::{masked_name, RankBy};
 use vouch_domain::contest::{Contest, ContestStatus, NewContest, Winner};
 use vouch_domain::ids::{ContestId, ParticipantId, ProgramId};
 use vouch_domain::program::RewardRule;
@@ -121,19 +121,9 @@ async fn names(
 
 async fn out(state: &AppState, c: Contest, standings: bool, full: bool) -> Result<ContestOut> {
     let current = if standings && c.status == ContestStatus::Open {
-        let rows = vouch_app::contests::standings(state.store.as_ref(), &c).await?;
-        let leaders = rank(rows, c.rank_by)
-            .into_iter()
-            .take(c.prizes.len())
-            .enumerate()
-            .map(|(i, (_, id, m))| Winner {
-                place: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                participant_id: id,
-                conversions: m.counts.conversions,
-                net_revenue: m.net_revenue,
-                reward_id: None,
-            })
-            .collect();
+        // The same places closing would fix now: blocked advocates and those with
+        // nothing are left out.
+        let leaders = vouch_app::contests::places(state.store.as_ref(), &c).await?;
         Some(names(state, &c, leaders, full).await?)
     } else {
         None

@@ -115,6 +115,23 @@ async fn a_contest_pays_its_winners_once(app: TestApp) {
             .await;
         }
     }
+    // Eve brings four, then is blocked: she leads nowhere, open or closed.
+    let eve = app
+        .post_ok(
+            &path,
+            &json!({"email": "eve@example.com", "name": "Eve Stone"}),
+            201,
+        )
+        .await;
+    for i in 0..4 {
+        buy(&app, &pid, &eve["referral_code"], &format!("eve-{i}")).await;
+    }
+    app.post_ok(
+        &format!("/api/v1/participants/{}/block", eve["id"].as_str().unwrap()),
+        &json!({}),
+        200,
+    )
+    .await;
     let open = app.get_ok(&format!("/api/v1/contests/{cid}")).await;
     let leaders: Vec<_> = open["standings"]
         .as_array()
