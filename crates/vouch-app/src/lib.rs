@@ -23,6 +23,7 @@ pub mod holdout;
 pub mod imports;
 pub mod integrations;
 pub mod jobs;
+pub mod likely;
 pub mod outbox;
 pub mod payouts;
 pub mod redemptions;

@@ -20,6 +20,7 @@ pub mod ids;
 pub mod integration;
 pub mod ledger;
 pub mod lifecycle;
+pub mod likely;
 pub mod money;
 pub mod notification;
 pub mod program;

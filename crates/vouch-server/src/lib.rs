@@ -56,6 +56,7 @@ pub fn build(store: Arc<dyn Store>, config: Config) -> anyhow::Result<(AppState,
     let state = AppState {
         fraud,
         clock: config.clock.clone(),
+        likely: vouch_app::likely::LikelyCache::default(),
         store,
         config: Arc::new(config),
         clicks,

@@ -28,4 +28,5 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     pub fraud: Arc<FraudData>,
     pub clock: vouch_app::clock::Clock,
+    pub likely: vouch_app::likely::LikelyCache,
 }

@@ -105,6 +105,29 @@ pub trait AnalyticsStore: Send + Sync {
         currency: &str,
     ) -> Result<Vec<HoldoutRow>>;
     async fn social_proof(&self, program: &ProgramId, since: Millis) -> Result<SocialProof>;
+    /// For each of `cuts`, the customers of `program` who bought before it, with their
+    /// purchases before it (spend in `currency`).
+    async fn likely_customers(
+        &self,
+        program: &ProgramId,
+        cuts: &[Millis],
+        currency: &str,
+    ) -> Result<Vec<Vec<vouch_domain::likely::CustomerFacts>>>;
+    /// How many advocates and customers `program` has.
+    async fn likely_fingerprint(&self, program: &ProgramId) -> Result<(i64, i64)>;
+    /// Every advocate of `program`, whenever they enrolled.
+    async fn likely_participants(
+        &self,
+        program: &ProgramId,
+    ) -> Result<Vec<vouch_domain::likely::Participant>>;
+    /// For each of `cuts`, each advocate's activity before it and friends who bought
+    /// in the `horizon` after it, keyed by participant id.
+    async fn likely_activity(
+        &self,
+        program: &ProgramId,
+        cuts: &[Millis],
+        horizon: Millis,
+    ) -> Result<Vec<std::collections::HashMap<String, vouch_domain::likely::Activity>>>;
     /// The counts of each key with any activity in the period.
     async fn analytics(&self, q: &AnalyticsQuery) -> Result<Vec<(String, Counts)>>;
     /// For referrals converted in the period: milliseconds from the friend's click (or

@@ -15,6 +15,7 @@ pub mod events;
 pub mod export;
 pub mod holdout;
 pub mod integrations;
+pub mod likely;
 pub mod participant_import;
 pub mod participants;
 pub mod payouts;
@@ -137,7 +138,8 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
                 .merge(analytics::router())
                 .merge(holdout::router())
                 .merge(contests::router())
-                .merge(cohorts::router()),
+                .merge(cohorts::router())
+                .merge(likely::router()),
         )
         .split_for_parts();
     let mut doc = doc;

@@ -19,6 +19,7 @@ mod hooks_independent;
 mod hostile;
 mod imports;
 mod leaderboard;
+mod likely;
 mod links;
 mod money_edges;
 mod ops;

@@ -109,6 +109,36 @@ impl AnalyticsStore for SqlStore {
         self.holdout_rows(program.as_str(), from, to, currency)
             .await
     }
+    async fn likely_customers(
+        &self,
+        program: &vouch_domain::ids::ProgramId,
+        cuts: &[vouch_domain::Millis],
+        currency: &str,
+    ) -> Result<Vec<Vec<vouch_domain::likely::CustomerFacts>>> {
+        self.likely_customer_rows(program.as_str(), cuts, currency)
+            .await
+    }
+    async fn likely_fingerprint(
+        &self,
+        program: &vouch_domain::ids::ProgramId,
+    ) -> Result<(i64, i64)> {
+        self.likely_fingerprint_row(program.as_str()).await
+    }
+    async fn likely_participants(
+        &self,
+        program: &vouch_domain::ids::ProgramId,
+    ) -> Result<Vec<vouch_domain::likely::Participant>> {
+        self.likely_participant_rows(program.as_str()).await
+    }
+    async fn likely_activity(
+        &self,
+        program: &vouch_domain::ids::ProgramId,
+        cuts: &[vouch_domain::Millis],
+        horizon: vouch_domain::Millis,
+    ) -> Result<Vec<std::collections::HashMap<String, vouch_domain::likely::Activity>>> {
+        self.likely_activity_rows(program.as_str(), cuts, horizon)
+            .await
+    }
     async fn social_proof(
         &self,
         program: &vouch_domain::ids::ProgramId,

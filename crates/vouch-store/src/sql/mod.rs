@@ -18,6 +18,7 @@ mod fraud_counts;
 mod holdout;
 mod integrations;
 mod jobs;
+mod likely;
 mod outbox;
 mod participants;
 mod payouts;

@@ -1,0 +1,591 @@
+//! Likely advocates: who is likely to bring a friend who buys, learned from a program's
+//! own history with a logistic regression over a few plain facts about each person, each
+//! score with the facts that raised it most.
+//!
+//! A model is fitted on the people known at a cut (what each had done before it) and
+//! what each did in the following `horizon` (brought at least one friend who bought, not
+//! refunded). Scoring applies it to what everyone has done until now.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use linfa::prelude::*;
+use linfa_logistic::LogisticRegression;
+use ndarray::{Array1, Array2};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{Millis, DAY_MS};
+
+/// The facts a score is made of, in the order of a feature row.
+pub const FEATURES: [&str; 11] = [
+    "purchases",
+    "spend",
+    "days_since_purchase",
+    "customer_days",
+    "referred",
+    "enrolled",
+    "clicks",
+    "friends",
+    "friends_bought",
+    "recent_friends_bought",
+    "invitations",
+];
+const N: usize = FEATURES.len();
+
+/// Recency and tenure are capped: beyond two years they say nothing more.
+const CAP_DAYS: f64 = 730.0;
+
+/// The fewest people with each outcome a model is fitted on.
+pub const MIN_POSITIVES: usize = 10;
+
+/// A customer as known at a cut: their purchases before it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerFacts {
+    pub customer_id: String,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+    pub first_purchase_at: Millis,
+    pub last_purchase_at: Millis,
+    pub purchases: i64,
+    /// In the program's currency, minor units.
+    pub spend: i64,
+    /// A friend's link brought them.
+    pub referred: bool,
+}
+
+/// An advocate of the program (enrolled at any time; `enrolled_at` says when).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Participant {
+    pub participant_id: String,
+    pub email: Option<String>,
+    /// Normalized, to match customers.
+    pub email_normalized: Option<String>,
+    pub external_id: Option<String>,
+    pub name: Option<String>,
+    pub locale: String,
+    pub enrolled_at: Millis,
+    pub referred: bool,
+    pub blocked: bool,
+}
+
+/// What an advocate did before a cut, and whether a friend bought in the horizon after.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Activity {
+    pub clicks: i64,
+    pub friends: i64,
+    pub friends_bought: i64,
+    /// Friends who bought in the horizon before the cut.
+    pub recent_friends_bought: i64,
+    pub invitations: i64,
+    /// Friends who bought in the horizon after the cut (the outcome).
+    pub bought_after: i64,
+}
+
+/// One person known to the program at a cut: a customer, an advocate, or both (matched
+/// by normalized email, else external id).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Person {
+    pub customer: Option<CustomerFacts>,
+    pub participant: Option<Participant>,
+    pub activity: Activity,
+    pub row: [f64; N],
+}
+
+impl Person {
+    /// Whether they brought a friend who bought in the horizon after the cut.
+    pub fn outcome(&self) -> bool {
+        self.activity.bought_after > 0
+    }
+
+    pub fn purchases(&self) -> i64 {
+        self.customer.as_ref().map_or(0, |c| c.purchases)
+    }
+}
+
+fn ln1p(v: i64) -> f64 {
+    (v.max(0) as f64).ln_1p()
+}
+
+fn days(ms: Millis) -> f64 {
+    (ms.max(0) as f64 / DAY_MS as f64).min(CAP_DAYS)
+}
+
+/// The people known at `cut`: customers who had bought before it and advocates enrolled
+/// before it, one row each. Blocked advocates are left out. `activity` is keyed by
+/// participant id.
+pub fn people(
+    cut: Millis,
+    customers: Vec<CustomerFacts>,
+    participants: &[Participant],
+    activity: &HashMap<String, Activity>,
+) -> Vec<Person> {
+    let mut by_email: HashMap<&str, usize> = HashMap::new();
+    let mut by_ext: HashMap<&str, usize> = HashMap::new();
+    for (i, p) in participants.iter().enumerate() {
+        if let Some(e) = p.email_normalized.as_deref() {
+            by_email.insert(e, i);
+        }
+        if let Some(x) = p.external_id.as_deref() {
+            by_ext.insert(x, i);
+        }
+    }
+    let mut matched: HashSet<usize> = HashSet::new();
+    let mut out = vec![];
+    for c in customers {
+        let found = c
+            .email
+            .as_deref()
+            .and_then(|e| by_email.get(e))
+            .or_else(|| c.external_id.as_deref().and_then(|x| by_ext.get(x)))
+            .copied()
+            .filter(|i| !matched.contains(i));
+        if let Some(i) = found {
+            matched.insert(i);
+        }
+        let p = found.map(|i| participants[i].clone());
+        if p.as_ref().is_some_and(|p| p.blocked) {
+            continue;
+        }
+        out.push(person(cut, Some(c), p, activity));
+    }
+    for (i, p) in participants.iter().enumerate() {
+        if !matched.contains(&i) && !p.blocked && p.enrolled_at < cut {
+            out.push(person(cut, None, Some(p.clone()), activity));
+        }
+    }
+    out
+}
+
+fn person(
+    cut: Millis,
+    customer: Option<CustomerFacts>,
+    participant: Option<Participant>,
+    activity: &HashMap<String, Activity>,
+) -> Person {
+    let a = participant
+        .as_ref()
+        .and_then(|p| activity.get(&p.participant_id))
+        .copied()
+        .unwrap_or_default();
+    let (purchases, spend, since, tenure) = match &customer {
+        Some(c) => (
+            c.purchases,
+            c.spend,
+            days(cut - c.last_purchase_at),
+            days(cut - c.first_purchase_at),
+        ),
+        None => (0, 0, CAP_DAYS, 0.0),
+    };
+    let referred = customer.as_ref().is_some_and(|c| c.referred)
+        || participant.as_ref().is_some_and(|p| p.referred);
+    let enrolled = participant.as_ref().is_some_and(|p| p.enrolled_at < cut);
+    let row = [
+        ln1p(purchases),
+        ln1p(spend / 100),
+        since,
+        tenure,
+        f64::from(u8::from(referred)),
+        f64::from(u8::from(enrolled)),
+        ln1p(a.clicks),
+        ln1p(a.friends),
+        ln1p(a.friends_bought),
+        ln1p(a.recent_friends_bought),
+        ln1p(a.invitations),
+    ];
+    Person {
+        customer,
+        participant,
+        activity: a,
+        row,
+    }
+}
+
+/// Why a model could not be fitted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unfit {
+    #[error(
+        "needs at least {MIN_POSITIVES} people who brought a friend who bought in the \
+         horizon, and {MIN_POSITIVES} who did not; the history has {positives} and {negatives}"
+    )]
+    TooFew { positives: usize, negatives: usize },
+    #[error("the regression did not converge: {0}")]
+    Solver(String),
+}
+
+/// A fitted model: weights over standardized features.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub intercept: f64,
+    pub weights: [f64; N],
+    mean: [f64; N],
+    scale: [f64; N],
+    pub examples: usize,
+    pub positives: usize,
+}
+
+/// One fact that raised a score, in words.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Reason {
+    /// One of the model's features (`friends_bought`, `purchases`, …).
+    pub feature: &'static str,
+    /// The fact in plain words (English; the feature names it for translation).
+    pub text: String,
+}
+
+/// L2 penalty: keeps weights of rare or correlated facts small and the fit stable.
+const ALPHA: f64 = 1.0;
+
+/// The most people a model is fitted on: eleven weights are well determined by far
+/// fewer, and the solver's time grows with the rows. Larger histories are sampled
+/// evenly (every k-th person), which keeps the rate of outcomes and so the scores'
+/// scale.
+pub const MAX_FIT: usize = 20_000;
+
+/// Fits a model on `people` and their outcomes.
+pub fn fit(all: &[Person]) -> Result<Model, Unfit> {
+    let positives = all.iter().filter(|p| p.outcome()).count();
+    let negatives = all.len() - positives;
+    if positives < MIN_POSITIVES || negatives < MIN_POSITIVES {
+        return Err(Unfit::TooFew {
+            positives,
+            negatives,
+        });
+    }
+    let stride = all.len().div_ceil(MAX_FIT).max(1);
+    let people: Vec<&Person> = all.iter().step_by(stride).collect();
+    let n = people.len() as f64;
+    let mut mean = [0.0; N];
+    let mut scale = [1.0; N];
+    for j in 0..N {
+        mean[j] = people.iter().map(|p| p.row[j]).sum::<f64>() / n;
+        let var = people
+            .iter()
+            .map(|p| (p.row[j] - mean[j]).powi(2))
+            .sum::<f64>()
+            / n;
+        // A fact nobody varies on gets weight zero rather than a division by zero.
+        scale[j] = if var > 1e-12 { var.sqrt() } else { 0.0 };
+    }
+    let z = |p: &&Person| {
+        let mut row = [0.0; N];
+        for j in 0..N {
+            if scale[j] > 0.0 {
+                row[j] = (p.row[j] - mean[j]) / scale[j];
+            }
+        }
+        row
+    };
+    let records = Array2::from_shape_vec(
+        (people.len(), N),
+        people.iter().flat_map(z).collect::<Vec<_>>(),
+    )
+    .map_err(|e| Unfit::Solver(e.to_string()))?;
+    let targets: Array1<bool> = people.iter().map(|p| p.outcome()).collect();
+    let fitted = LogisticRegression::default()
+        .alpha(ALPHA)
+        .max_iterations(200)
+        .fit(&Dataset::new(records, targets))
+        .map_err(|e| Unfit::Solver(e.to_string()))?;
+    // linfa's weights predict the more frequent outcome: turn them to predict `true`.
+    let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+    let mut weights = [0.0; N];
+    for (w, v) in weights.iter_mut().zip(fitted.params().iter()) {
+        *w = sign * *v;
+    }
+    Ok(Model {
+        intercept: sign * fitted.intercept(),
+        weights,
+        mean,
+        scale,
+        examples: all.len(),
+        positives,
+    })
+}
+
+impl Model {
+    fn contributions(&self, p: &Person) -> [f64; N] {
+        let mut c = [0.0; N];
+        for (j, v) in c.iter_mut().enumerate() {
+            if self.scale[j] > 0.0 {
+                *v = self.weights[j] * (p.row[j] - self.mean[j]) / self.scale[j];
+            }
+        }
+        c
+    }
+
+    /// The predicted chance that `p` brings a friend who buys within the horizon.
+    pub fn score(&self, p: &Person) -> f64 {
+        let logit = self.intercept + self.contributions(p).iter().sum::<f64>();
+        1.0 / (1.0 + (-logit).exp())
+    }
+
+    /// Up to three facts that raised `p`'s score most above an average person's.
+    pub fn reasons(&self, p: &Person) -> Vec<Reason> {
+        let mut c: Vec<(usize, f64)> = self.contributions(p).into_iter().enumerate().collect();
+        c.sort_by(|a, b| b.1.total_cmp(&a.1));
+        c.into_iter()
+            .filter(|(_, v)| *v > 0.05)
+            .take(3)
+            .map(|(j, _)| Reason {
+                feature: FEATURES[j],
+                text: words(j, p),
+            })
+            .collect()
+    }
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn words(j: usize, p: &Person) -> String {
+    let a = &p.activity;
+    let c = p.customer.clone().unwrap_or_default();
+    match FEATURES[j] {
+        "purchases" => format!("bought {}", plural(c.purchases, "time", "times")),
+        "spend" => format!("spent {}.{:02}", c.spend / 100, (c.spend % 100).abs()),
+        "days_since_purchase" if p.customer.is_none() => "has not bought yet".into(),
+        "days_since_purchase" => {
+            format!("last bought {} ago", plural(p.row[2] as i64, "day", "days"))
+        }
+        "customer_days" => format!("a customer for {}", plural(p.row[3] as i64, "day", "days")),
+        "referred" if p.row[4] > 0.0 => "came through a friend's link".into(),
+        "referred" => "found the shop on their own".into(),
+        "enrolled" if p.row[5] > 0.0 => "joined the program".into(),
+        "enrolled" => "has not joined the program yet".into(),
+        "clicks" => format!(
+            "their link was opened {}",
+            plural(a.clicks, "time", "times")
+        ),
+        "friends" => format!("referred {}", plural(a.friends, "friend", "friends")),
+        "friends_bought" => format!("{} bought", plural(a.friends_bought, "friend", "friends")),
+        "recent_friends_bought" => format!(
+            "{} bought recently",
+            plural(a.recent_friends_bought, "friend", "friends")
+        ),
+        "invitations" => format!(
+            "sent {}",
+            plural(a.invitations, "invitation", "invitations")
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The area under the ROC curve of `scores` against `outcomes` (Mann–Whitney, ties
+/// counted half); `None` when either outcome is missing.
+pub fn auc(scores: &[f64], outcomes: &[bool]) -> Option<f64> {
+    let mut by: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    for (s, o) in scores.iter().zip(outcomes) {
+        let e = by.entry(order_key(*s)).or_default();
+        if *o {
+            e.0 += 1;
+        } else {
+            e.1 += 1;
+        }
+    }
+    let pos: u64 = by.values().map(|v| v.0).sum();
+    let neg: u64 = by.values().map(|v| v.1).sum();
+    if pos == 0 || neg == 0 {
+        return None;
+    }
+    // Walk scores upwards: each positive beats the negatives below it, ties half.
+    let (mut below, mut wins) = (0u64, 0.0f64);
+    for (p, n) in by.values() {
+        wins += *p as f64 * (below as f64 + *n as f64 / 2.0);
+        below += n;
+    }
+    Some(wins / (pos as f64 * neg as f64))
+}
+
+/// A total order on finite floats as integers (for grouping ties).
+fn order_key(v: f64) -> u64 {
+    let b = v.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | (1 << 63)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auc_counts_pairs_and_half_ties() {
+        assert_eq!(auc(&[0.1, 0.2, 0.9], &[false, false, true]), Some(1.0));
+        assert_eq!(auc(&[0.9, 0.2, 0.1], &[false, false, true]), Some(0.0));
+        assert_eq!(auc(&[0.5, 0.5], &[false, true]), Some(0.5));
+        // 2 positives × 2 negatives: (1 + 0.5) + (1 + 1) of 4 pairs.
+        assert_eq!(
+            auc(&[0.1, 0.4, 0.4, 0.8], &[false, true, false, true]),
+            Some(3.5 / 4.0)
+        );
+        assert_eq!(auc(&[0.1], &[true]), None);
+        assert_eq!(auc(&[-1.0, 0.0, 2.0], &[false, true, true]), Some(1.0));
+    }
+
+    fn customer(id: &str, email: &str, purchases: i64) -> CustomerFacts {
+        CustomerFacts {
+            customer_id: id.into(),
+            email: Some(email.into()),
+            external_id: None,
+            first_purchase_at: 0,
+            last_purchase_at: 10 * DAY_MS,
+            purchases,
+            spend: purchases * 5_000,
+            referred: false,
+        }
+    }
+
+    fn advocate(id: &str, email: Option<&str>, ext: Option<&str>, at: Millis) -> Participant {
+        Participant {
+            participant_id: id.into(),
+            email: email.map(str::to_owned),
+            email_normalized: email.map(str::to_owned),
+            external_id: ext.map(str::to_owned),
+            locale: "en".into(),
+            enrolled_at: at,
+            ..Participant::default()
+        }
+    }
+
+    #[test]
+    fn people_match_customers_to_advocates_once_and_leave_out_the_blocked() {
+        let cut = 100 * DAY_MS;
+        let mut blocked = advocate("par_b", Some("b@x.io"), None, 0);
+        blocked.blocked = true;
+        let advocates = vec![
+            advocate("par_a", Some("a@x.io"), None, 0),
+            advocate("par_e", None, Some("E-1"), 0),
+            blocked,
+            // Enrolled after the cut and never bought: not known at the cut.
+            advocate("par_late", Some("late@x.io"), None, cut + 1),
+            advocate("par_lone", Some("lone@x.io"), None, cut - 1),
+        ];
+        let mut by_ext = customer("cus_e", "other@x.io", 1);
+        by_ext.external_id = Some("E-1".into());
+        let customers = vec![
+            customer("cus_a", "a@x.io", 3),
+            by_ext,
+            customer("cus_b", "b@x.io", 1),
+            customer("cus_c", "c@x.io", 1),
+        ];
+        let mut activity = HashMap::new();
+        activity.insert(
+            "par_a".to_owned(),
+            Activity {
+                friends_bought: 2,
+                bought_after: 1,
+                ..Activity::default()
+            },
+        );
+        let got = people(cut, customers, &advocates, &activity);
+        let ids: Vec<(Option<&str>, Option<&str>)> = got
+            .iter()
+            .map(|p| {
+                (
+                    p.customer.as_ref().map(|c| c.customer_id.as_str()),
+                    p.participant.as_ref().map(|a| a.participant_id.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                (Some("cus_a"), Some("par_a")),
+                (Some("cus_e"), Some("par_e")),
+                (Some("cus_c"), None),
+                (None, Some("par_lone")),
+            ]
+        );
+        assert!(got[0].outcome());
+        assert_eq!(got[0].row[8], 2f64.ln_1p());
+        assert_eq!(got[0].row[5], 1.0);
+        // Ten days since the last purchase, a hundred as a customer.
+        assert_eq!((got[0].row[2], got[0].row[3]), (90.0, 100.0));
+        assert_eq!(got[3].row[2], CAP_DAYS);
+    }
+
+    fn population(n: usize, rate: usize) -> Vec<Person> {
+        // Habitual referrers (every `rate`-th) bring friends again; buyers of many
+        // orders who never referred do not.
+        (0..n)
+            .map(|i| {
+                let habitual = i % rate == 0;
+                let mut c = customer(&format!("cus_{i:04}"), &format!("{i}@x.io"), 1);
+                c.purchases = if habitual { 1 } else { 1 + (i % 7) as i64 };
+                let a = advocate(&format!("par_{i:04}"), c.email.as_deref(), None, 0);
+                let mut act = HashMap::new();
+                act.insert(
+                    a.participant_id.clone(),
+                    Activity {
+                        friends_bought: i64::from(habitual) * (1 + (i % 3) as i64),
+                        bought_after: i64::from(habitual && i % (rate * 4) != 0),
+                        clicks: (i % 11) as i64,
+                        ..Activity::default()
+                    },
+                );
+                people(50 * DAY_MS, vec![c], &[a], &act).remove(0)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_fitted_model_ranks_habitual_referrers_first_and_says_why() {
+        let train = population(400, 8);
+        let model = fit(&train).unwrap();
+        assert_eq!(model.examples, 400);
+        assert!(
+            model.weights[8] > 0.5,
+            "friends_bought: {:?}",
+            model.weights
+        );
+        let test = population(200, 8);
+        let outcomes: Vec<bool> = test.iter().map(Person::outcome).collect();
+        let scores: Vec<f64> = test.iter().map(|p| model.score(p)).collect();
+        let baseline: Vec<f64> = test.iter().map(|p| p.purchases() as f64).collect();
+        let (m, b) = (
+            auc(&scores, &outcomes).unwrap(),
+            auc(&baseline, &outcomes).unwrap(),
+        );
+        assert!(m > 0.85 && m > b + 0.3, "model {m}, baseline {b}");
+        assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)));
+        let top = &test[0];
+        let reasons = model.reasons(top);
+        assert_eq!(reasons[0].feature, "friends_bought");
+        assert_eq!(reasons[0].text, "1 friend bought");
+        assert!(model
+            .reasons(&test[1])
+            .iter()
+            .all(|r| r.feature != "friends_bought"));
+    }
+
+    #[test]
+    fn a_long_history_is_sampled_evenly_and_keeps_its_counts() {
+        let many = population(45_000, 8);
+        let model = fit(&many).unwrap();
+        assert_eq!((model.examples, model.positives), (45_000, 4_218));
+        assert!(model.weights[8] > 0.5);
+        let rate = model.positives as f64 / model.examples as f64;
+        let mean = many.iter().map(|p| model.score(p)).sum::<f64>() / 45_000.0;
+        // Close to the rate, not equal: the penalty shrinks the weights.
+        assert!((mean - rate).abs() < 0.03, "mean score {mean}, rate {rate}");
+    }
+
+    #[test]
+    fn too_little_history_is_refused_with_the_counts() {
+        let few = population(40, 8);
+        assert_eq!(
+            fit(&few),
+            Err(Unfit::TooFew {
+                positives: 3,
+                negatives: 37
+            })
+        );
+    }
+}
