@@ -5,16 +5,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use vouch_domain::likely::{auc, fit, people, Model, Person, Reason};
+use vouch_domain::likely::{auc, fit, people, rule_order, rule_reasons, Model, Person, Reason};
 use vouch_domain::{Millis, DAY_MS};
 use vouch_store::{Program, Store};
 
 use crate::error::Result;
 
-/// One person with their score.
+/// One person with their score (none without a model).
 pub struct Scored {
     pub person: Person,
-    pub score: f64,
+    pub score: Option<f64>,
     pub reasons: Vec<Reason>,
 }
 
@@ -30,7 +30,8 @@ pub struct LikelyReport {
     pub horizon_days: i64,
     pub model: std::result::Result<Model, String>,
     pub evaluation: Option<Evaluation>,
-    /// Everyone known to the program now, best score first (empty without a model).
+    /// Everyone known to the program now, best score first; without a model, by
+    /// `vouch_domain::likely::rule_order`.
     pub people: Vec<Scored>,
 }
 
@@ -42,12 +43,11 @@ pub async fn report(
     program: &Program,
     now: Millis,
     horizon_days: i64,
-    currency: &str,
 ) -> Result<LikelyReport> {
     let horizon = horizon_days.saturating_mul(DAY_MS);
     let cuts = [now - 2 * horizon, now - horizon, now];
     let participants = store.likely_participants(&program.id).await?;
-    let customers = store.likely_customers(&program.id, &cuts, currency).await?;
+    let customers = store.likely_customers(&program.id, &cuts).await?;
     let activity = store.likely_activity(&program.id, &cuts, horizon).await?;
     let mut known = cuts
         .iter()
@@ -61,12 +61,22 @@ pub async fn report(
     let model = match fit(&recent) {
         Ok(m) => m,
         Err(e) => {
+            let mut current = current;
+            current.sort_by(rule_order);
+            let people = current
+                .into_iter()
+                .map(|person| Scored {
+                    score: None,
+                    reasons: rule_reasons(&person),
+                    person,
+                })
+                .collect();
             return Ok(LikelyReport {
                 horizon_days,
                 model: Err(e.to_string()),
                 evaluation: None,
-                people: vec![],
-            })
+                people,
+            });
         }
     };
     let evaluation = fit(&earlier).ok().and_then(|old| {
@@ -83,15 +93,14 @@ pub async fn report(
     let mut scored: Vec<Scored> = current
         .into_iter()
         .map(|person| Scored {
-            score: model.score(&person),
+            score: Some(model.score(&person)),
             reasons: model.reasons(&person),
             person,
         })
         .collect();
     scored.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| key(a).cmp(&key(b)))
+        let s = |x: &Scored| x.score.unwrap_or(0.0);
+        s(b).total_cmp(&s(a)).then_with(|| key(a).cmp(&key(b)))
     });
     Ok(LikelyReport {
         horizon_days,
@@ -101,9 +110,9 @@ pub async fn report(
     })
 }
 
-type Key = (String, i64, String, (i64, i64));
+type Key = (String, i64, (i64, i64));
 
-/// Reports by program, horizon and currency, kept for ten minutes unless the number of
+/// Reports by program and horizon, kept for ten minutes unless the number of
 /// advocates or customers changes (an import, a first purchase): a large history takes
 /// seconds to learn from, and a list that ignored a just-imported segment would mislead.
 #[derive(Clone)]
@@ -122,18 +131,12 @@ impl LikelyCache {
         program: &Program,
         now: Millis,
         horizon_days: i64,
-        currency: &str,
     ) -> Result<Arc<LikelyReport>> {
         let seen = store.likely_fingerprint(&program.id).await?;
-        let key = (
-            program.id.to_string(),
-            horizon_days,
-            currency.to_owned(),
-            seen,
-        );
+        let key = (program.id.to_string(), horizon_days, seen);
         self.0
             .get_or_load(&key, async {
-                report(store, program, now, horizon_days, currency)
+                report(store, program, now, horizon_days)
                     .await
                     .map(Arc::new)
             })

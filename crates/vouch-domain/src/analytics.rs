@@ -65,6 +65,21 @@ pub struct Counts {
 
 impl Counts {
     /// Adds another key's counts (saturating: a sum this large is already wrong input).
+    /// The same counts taken away (for differences: a day's new rows less its old).
+    pub fn negated(&self) -> Counts {
+        Counts {
+            clicks: self.clicks.saturating_neg(),
+            unique_clicks: self.unique_clicks.saturating_neg(),
+            signups: self.signups.saturating_neg(),
+            conversions: self.conversions.saturating_neg(),
+            revenue: self.revenue.saturating_neg(),
+            refunds: self.refunds.saturating_neg(),
+            reward_pending: self.reward_pending.saturating_neg(),
+            reward_approved: self.reward_approved.saturating_neg(),
+            reward_reversed: self.reward_reversed.saturating_neg(),
+        }
+    }
+
     pub fn add(&mut self, o: &Counts) {
         self.clicks = self.clicks.saturating_add(o.clicks);
         self.unique_clicks = self.unique_clicks.saturating_add(o.unique_clicks);

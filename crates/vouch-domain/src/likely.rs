@@ -47,8 +47,10 @@ pub struct CustomerFacts {
     pub first_purchase_at: Millis,
     pub last_purchase_at: Millis,
     pub purchases: i64,
-    /// In the program's currency, minor units.
+    /// In `currency`, minor units: the currency they paid in most often (amounts in
+    /// different currencies are never added together).
     pub spend: i64,
+    pub currency: String,
     /// A friend's link brought them.
     pub referred: bool,
 }
@@ -129,6 +131,21 @@ pub fn people(
             by_ext.insert(x, i);
         }
     }
+    // Spend is compared within a currency: its share of customers who spent less.
+    let mut spends: HashMap<String, Vec<i64>> = HashMap::new();
+    for c in &customers {
+        spends.entry(c.currency.clone()).or_default().push(c.spend);
+    }
+    for v in spends.values_mut() {
+        v.sort_unstable();
+    }
+    let rank = |c: &CustomerFacts| {
+        spends.get(&c.currency).map_or(0.0, |v| {
+            let below = v.partition_point(|x| *x < c.spend);
+            let ties = v.partition_point(|x| *x <= c.spend) - below;
+            (below as f64 + ties as f64 / 2.0) / v.len() as f64
+        })
+    };
     let mut matched: HashSet<usize> = HashSet::new();
     let mut out = vec![];
     for c in customers {
@@ -146,11 +163,12 @@ pub fn people(
         if p.as_ref().is_some_and(|p| p.blocked) {
             continue;
         }
-        out.push(person(cut, Some(c), p, activity));
+        let spend = rank(&c);
+        out.push(person(cut, Some(c), spend, p, activity));
     }
     for (i, p) in participants.iter().enumerate() {
         if !matched.contains(&i) && !p.blocked && p.enrolled_at < cut {
-            out.push(person(cut, None, Some(p.clone()), activity));
+            out.push(person(cut, None, 0.0, Some(p.clone()), activity));
         }
     }
     out
@@ -159,6 +177,7 @@ pub fn people(
 fn person(
     cut: Millis,
     customer: Option<CustomerFacts>,
+    spend: f64,
     participant: Option<Participant>,
     activity: &HashMap<String, Activity>,
 ) -> Person {
@@ -167,21 +186,20 @@ fn person(
         .and_then(|p| activity.get(&p.participant_id))
         .copied()
         .unwrap_or_default();
-    let (purchases, spend, since, tenure) = match &customer {
+    let (purchases, since, tenure) = match &customer {
         Some(c) => (
             c.purchases,
-            c.spend,
             days(cut - c.last_purchase_at),
             days(cut - c.first_purchase_at),
         ),
-        None => (0, 0, CAP_DAYS, 0.0),
+        None => (0, CAP_DAYS, 0.0),
     };
     let referred = customer.as_ref().is_some_and(|c| c.referred)
         || participant.as_ref().is_some_and(|p| p.referred);
     let enrolled = participant.as_ref().is_some_and(|p| p.enrolled_at < cut);
     let row = [
         ln1p(purchases),
-        ln1p(spend / 100),
+        spend,
         since,
         tenure,
         f64::from(u8::from(referred)),
@@ -347,7 +365,12 @@ fn words(j: usize, p: &Person) -> String {
     let c = p.customer.clone().unwrap_or_default();
     match FEATURES[j] {
         "purchases" => format!("bought {}", plural(c.purchases, "time", "times")),
-        "spend" => format!("spent {}.{:02}", c.spend / 100, (c.spend % 100).abs()),
+        "spend" => format!(
+            "spent {}.{:02} {}",
+            c.spend / 100,
+            (c.spend % 100).abs(),
+            c.currency
+        ),
         "days_since_purchase" if p.customer.is_none() => "has not bought yet".into(),
         "days_since_purchase" => {
             format!("last bought {} ago", plural(p.row[2] as i64, "day", "days"))
@@ -373,6 +396,41 @@ fn words(j: usize, p: &Person) -> String {
         ),
         _ => String::new(),
     }
+}
+
+/// Without a model (too little history): the facts that say most about bringing a
+/// friend who buys, in that order: friends who bought, friends referred, link clicks,
+/// purchases, then the most recent buyer.
+pub fn rule_order(a: &Person, b: &Person) -> std::cmp::Ordering {
+    let key = |p: &Person| {
+        (
+            p.activity.friends_bought,
+            p.activity.friends,
+            p.activity.clicks,
+            p.purchases(),
+            p.customer.as_ref().map_or(0, |c| c.last_purchase_at),
+        )
+    };
+    key(b).cmp(&key(a))
+}
+
+/// Without a model: up to three of a person's facts that order them, in words.
+pub fn rule_reasons(p: &Person) -> Vec<Reason> {
+    let a = &p.activity;
+    [
+        (8, a.friends_bought),
+        (7, a.friends),
+        (6, a.clicks),
+        (0, p.purchases()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| *v > 0)
+    .take(3)
+    .map(|(j, _)| Reason {
+        feature: FEATURES[j],
+        text: words(j, p),
+    })
+    .collect()
 }
 
 /// The area under the ROC curve of `scores` against `outcomes` (Mann–Whitney, ties
@@ -438,6 +496,7 @@ mod tests {
             last_purchase_at: 10 * DAY_MS,
             purchases,
             spend: purchases * 5_000,
+            currency: "USD".into(),
             referred: false,
         }
     }
@@ -575,6 +634,42 @@ mod tests {
         let mean = many.iter().map(|p| model.score(p)).sum::<f64>() / 45_000.0;
         // Close to the rate, not equal: the penalty shrinks the weights.
         assert!((mean - rate).abs() < 0.03, "mean score {mean}, rate {rate}");
+    }
+
+    #[test]
+    fn spend_is_compared_within_its_currency() {
+        let mut eur = customer("cus_e", "e@x.io", 1);
+        (eur.spend, eur.currency) = (58_101, "EUR".into());
+        let mut small_eur = customer("cus_f", "f@x.io", 1);
+        (small_eur.spend, small_eur.currency) = (1_000, "EUR".into());
+        let usd = customer("cus_u", "u@x.io", 1);
+        let got = people(DAY_MS * 50, vec![eur, small_eur, usd], &[], &HashMap::new());
+        // Half the ties count: the top of two is 0.75, the only one 0.5.
+        assert_eq!(
+            got.iter().map(|p| p.row[1]).collect::<Vec<_>>(),
+            vec![0.75, 0.25, 0.5]
+        );
+        let model = Model {
+            intercept: 0.0,
+            weights: [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            mean: [0.0; N],
+            scale: [1.0; N],
+            examples: 3,
+            positives: 1,
+        };
+        assert_eq!(model.reasons(&got[0])[0].text, "spent 581.01 EUR");
+    }
+
+    #[test]
+    fn without_a_model_friends_who_bought_come_first() {
+        let mut pop = population(16, 8);
+        pop.sort_by(rule_order);
+        assert_eq!(pop[0].activity.friends_bought, 3);
+        assert_eq!(pop[1].activity.friends_bought, 1);
+        assert_eq!(pop[2].activity.friends_bought, 0);
+        let reasons = rule_reasons(&pop[0]);
+        assert_eq!(reasons[0].text, "3 friends bought");
+        assert_eq!(reasons.last().map(|r| r.feature), Some("purchases"));
     }
 
     #[test]

@@ -106,12 +106,11 @@ pub trait AnalyticsStore: Send + Sync {
     ) -> Result<Vec<HoldoutRow>>;
     async fn social_proof(&self, program: &ProgramId, since: Millis) -> Result<SocialProof>;
     /// For each of `cuts`, the customers of `program` who bought before it, with their
-    /// purchases before it (spend in `currency`).
+    /// purchases before it.
     async fn likely_customers(
         &self,
         program: &ProgramId,
         cuts: &[Millis],
-        currency: &str,
     ) -> Result<Vec<Vec<vouch_domain::likely::CustomerFacts>>>;
     /// How many advocates and customers `program` has.
     async fn likely_fingerprint(&self, program: &ProgramId) -> Result<(i64, i64)>;

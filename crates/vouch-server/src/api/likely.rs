@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use vouch_app::likely::Scored;
 use vouch_domain::likely::{Reason, FEATURES};
 
-use super::analytics::{csv_download, money_currency};
+use super::analytics::csv_download;
 use super::export::{csv_table, wanted, Format};
 use super::programs::program_field;
 use crate::auth::SecretAuth;
@@ -40,13 +40,12 @@ pub struct LikelyParams {
     /// `false`: only customers not yet enrolled (a segment to invite); `true`: only
     /// advocates. Both when absent.
     pub enrolled: Option<bool>,
-    /// The currency spend is counted in (default: the program's reward currency).
-    pub currency: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Weight {
-    /// `purchases`, `spend`, `days_since_purchase`, `customer_days`, `referred`,
+    /// `purchases`, `spend` (the share of customers paying in the same currency who
+    /// spent less), `days_since_purchase`, `customer_days`, `referred`,
     /// `enrolled`, `clicks`, `friends`, `friends_bought`, `recent_friends_bought`,
     /// `invitations`.
     pub feature: &'static str,
@@ -91,8 +90,9 @@ pub struct LikelyAdvocate {
     pub external_id: Option<String>,
     pub locale: Option<String>,
     pub enrolled: bool,
-    /// The predicted chance (0–1) to bring a friend who buys within the horizon.
-    pub score: f64,
+    /// The predicted chance (0–1) to bring a friend who buys within the horizon; null
+    /// without a model.
+    pub score: Option<f64>,
     pub purchases: i64,
     pub friends_bought: i64,
     /// Up to three facts that raised the score most.
@@ -103,8 +103,11 @@ pub struct LikelyAdvocate {
 pub struct LikelyOut {
     pub program_id: String,
     pub horizon_days: i64,
-    pub currency: String,
-    /// Null when the history is too short to learn from; `reason` says why.
+    /// `model`: by the model's score. `rule`: the history is too short to learn from
+    /// (`reason` says why), so people are ordered by friends who bought, friends
+    /// referred, link clicks, purchases, then the latest purchase.
+    pub ranking: &'static str,
+    /// Null when the history is too short to learn from.
     pub model: Option<ModelOut>,
     pub reason: Option<String>,
     /// How many people the program knows (customers who bought, and advocates).
@@ -154,10 +157,14 @@ struct CsvRow {
 /// The people most likely to bring a friend who buys.
 ///
 /// Learned from the program's own history: a logistic regression over what each person
-/// had done one horizon ago (purchases, spend, recency, whether a friend's link brought
+/// had done one horizon ago (purchases, spend against other customers paying in the
+/// same currency, recency, whether a friend's link brought
 /// them, whether and since when they advocate, their link's clicks, friends referred
-/// and friends who bought, invitations sent), fitted on whether each then brought a
-/// friend who bought. Scores are for the next horizon from now. `model.evaluation`
+/// (not refused or refunded) and friends who bought, invitations sent), fitted on
+/// whether each then brought a friend who bought. Scores are for the next horizon from
+/// now. A history too short to learn from (fewer than ten people who brought a buying
+/// friend in the last horizon, or ten who did not) is ranked by a stated rule instead
+/// (`ranking: rule`). `model.evaluation`
 /// reports how a model fitted one horizon earlier ranked the last horizon, against
 /// ranking by purchases. With `Accept: text/csv`, the list has the columns the
 /// participant import reads (`email`, `name`, `locale`, `external_id`), so the
@@ -184,7 +191,6 @@ async fn likely_advocates(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be from 1 to 1000"));
     }
-    let currency = money_currency(p.currency.as_deref(), Some(&program))?;
     let r = state
         .likely
         .report(
@@ -192,7 +198,6 @@ async fn likely_advocates(
             &program,
             state.clock.now(),
             horizon_days,
-            currency.as_str(),
         )
         .await?;
     let people = r.people.len();
@@ -214,7 +219,7 @@ async fn likely_advocates(
                 name: d.name,
                 locale: d.locale,
                 external_id: d.external_id,
-                score: format!("{:.4}", d.score),
+                score: d.score.map(|v| format!("{v:.4}")).unwrap_or_default(),
                 reasons: d
                     .reasons
                     .iter()
@@ -272,7 +277,7 @@ async fn likely_advocates(
     Ok(Json(LikelyOut {
         program_id: program.id.to_string(),
         horizon_days,
-        currency: currency.to_string(),
+        ranking: if model.is_some() { "model" } else { "rule" },
         model,
         reason,
         people,

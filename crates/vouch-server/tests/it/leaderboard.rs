@@ -8,7 +8,10 @@ use serde_json::{json, Value};
 
 use crate::harness::TestApp;
 
-crate::both!(the_leaderboard_merges_rollups_with_todays_rows);
+crate::both!(
+    the_leaderboard_merges_rollups_with_todays_rows,
+    a_month_leaderboard_leaves_out_the_days_before_its_start
+);
 
 async fn the_leaderboard_merges_rollups_with_todays_rows(app: TestApp) {
     let program = app
@@ -163,4 +166,125 @@ async fn the_leaderboard_merges_rollups_with_todays_rows(app: TestApp) {
         Some("period"),
     )
     .await;
+
+    // A refund of one of Ann's orders, dated on the rolled-up day: that day is
+    // recomputed and the all-time totals follow it. Once today is rolled up too (and
+    // not yet settled), all time still counts it once: the same as the last 30 days.
+    app.event(
+        json!({"type": "refund", "program_id": pid, "order_id": "o-1",
+        "refund_id": "r-1", "amount": 2000, "currency": "USD",
+        "occurred_at": vouch_domain::views::rfc3339(today - 5 * 86_400_000 + 3_600_000)}),
+    )
+    .await;
+    let leaders = |period: &'static str| {
+        let app = &app;
+        let pid = pid.clone();
+        async move {
+            app.get_ok(&format!(
+                "/api/v1/analytics/leaderboard?program_id={pid}&by=revenue{period}"
+            ))
+            .await
+        }
+    };
+    let mut caught_up = false;
+    for _ in 0..100 {
+        let s = app.get_ok("/api/v1/analytics/status").await;
+        let all_time = leaders("&period=all_time").await;
+        if s["pending_days"] == 0 && all_time["data"][2]["net_revenue"] == 4000 {
+            caught_up = true;
+            assert_eq!(all_time["data"], leaders("").await["data"], "{all_time}");
+            let order: Vec<_> = all_time["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["participant_id"].clone(), r["net_revenue"].clone()))
+                .collect();
+            assert_eq!(
+                order,
+                vec![
+                    (ids[1].clone(), json!(8000)),
+                    (ids[2].clone(), json!(6000)),
+                    (ids[0].clone(), json!(4000)),
+                ]
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        caught_up,
+        "the refund never reached the all-time leaderboard"
+    );
+}
+
+/// October 2026 from its second day: the month's totals less the first day.
+async fn a_month_leaderboard_leaves_out_the_days_before_its_start(app: TestApp) {
+    let program = app
+        .program(json!({"fraud": {"max_referrals_per_hour": 1000, "max_referrals_per_day": 1000}}))
+        .await;
+    let pid = program["id"].as_str().unwrap().to_owned();
+    let ann = app.advocate(&program, "ann@example.com").await;
+    let bob = app.advocate(&program, "bob@example.com").await;
+    for (n, (who, at)) in [
+        (&ann, "2026-10-01T10:00:00Z"),
+        (&ann, "2026-10-01T11:00:00Z"),
+        (&bob, "2026-10-03T10:00:00Z"),
+        (&ann, "2026-11-02T10:00:00Z"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        app.event(
+            json!({"type": "purchase", "program_id": pid, "order_id": format!("o-{n}"),
+            "amount": 2000, "currency": "USD", "referral_code": who["referral_code"],
+            "occurred_at": at, "customer": {"email": format!("f{n}@example.net")}}),
+        )
+        .await;
+    }
+    let board = |from: &'static str| {
+        let app = &app;
+        let pid = pid.clone();
+        async move {
+            let r = app
+                .get_ok(&format!(
+                    "/api/v1/analytics/leaderboard?program_id={pid}&from={from}&to=2026-11-01T00:00:00Z"
+                ))
+                .await;
+            r["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["participant_id"].clone(), r["conversions"].clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut done = false;
+    for _ in 0..100 {
+        let s = app.get_ok("/api/v1/analytics/status").await;
+        if s["pending_days"] == 0 && board("2026-10-01T00:00:00Z").await.len() == 2 {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(done, "the rollups never caught up");
+    assert_eq!(
+        board("2026-10-01T00:00:00Z").await,
+        vec![(ann["id"].clone(), json!(2)), (bob["id"].clone(), json!(1))]
+    );
+    assert_eq!(
+        board("2026-10-02T00:00:00Z").await,
+        vec![(bob["id"].clone(), json!(1))]
+    );
+    // From 10:30 on the first: that day less its first ten and a half hours, which
+    // take away one of Ann's two.
+    let mut got = board("2026-10-01T10:30:00Z").await;
+    got.sort_by_key(|(id, _)| id.as_str().map(str::to_owned));
+    let mut want = vec![(ann["id"].clone(), json!(1)), (bob["id"].clone(), json!(1))];
+    want.sort_by_key(|(id, _)| id.as_str().map(str::to_owned));
+    assert_eq!(got, want);
+    assert_eq!(
+        board("2026-10-01T03:00:00Z").await,
+        vec![(ann["id"].clone(), json!(2)), (bob["id"].clone(), json!(1))]
+    );
 }

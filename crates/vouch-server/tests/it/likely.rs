@@ -28,6 +28,7 @@ async fn habitual_referrers_rank_first_and_the_segment_imports(app: TestApp) {
         ))
         .await;
     assert_eq!(empty["model"], Value::Null);
+    assert_eq!(empty["ranking"], "rule");
     assert!(empty["reason"].as_str().unwrap().contains("needs at least"));
     assert_eq!(empty["data"], json!([]));
 
@@ -86,6 +87,7 @@ async fn habitual_referrers_rank_first_and_the_segment_imports(app: TestApp) {
     }
 
     let r = app.get_ok(&format!("{q}&limit=1000")).await;
+    assert_eq!(r["ranking"], "model");
     let model = &r["model"];
     // Known a horizon ago: 40 advocates, 20 customers, 32 friends who had bought.
     assert_eq!(

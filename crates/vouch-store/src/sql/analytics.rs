@@ -113,10 +113,8 @@ impl AnalyticsStore for SqlStore {
         &self,
         program: &vouch_domain::ids::ProgramId,
         cuts: &[vouch_domain::Millis],
-        currency: &str,
     ) -> Result<Vec<Vec<vouch_domain::likely::CustomerFacts>>> {
-        self.likely_customer_rows(program.as_str(), cuts, currency)
-            .await
+        self.likely_customer_rows(program.as_str(), cuts).await
     }
     async fn likely_fingerprint(
         &self,

@@ -11,17 +11,20 @@ use super::rows::{i, oi, os, s};
 use super::SqlStore;
 use crate::error::Result;
 
+/// A referral not refused and not reversed by a refund: a friend who counts.
+const KEPT: &str = "r.status NOT IN ('rejected', 'reversed')";
+
 /// A referral whose friend bought and was not refunded or refused.
 const BOUGHT: &str = "r.converted_at IS NOT NULL AND r.status IN ('converted', 'rewarded')";
 
 impl SqlStore {
     /// For each of `cuts`, the customers who had bought before it: one scan of the
-    /// program's payments, summed per cut.
+    /// program's payments, summed per cut and currency; each customer's spend is in the
+    /// currency they paid in most often before the cut.
     pub(super) async fn likely_customer_rows(
         &self,
         program: &str,
         cuts: &[Millis],
-        currency: &str,
     ) -> Result<Vec<Vec<CustomerFacts>>> {
         let cut_args: Vec<String> = cuts.iter().map(i64::to_string).collect();
         let last = cuts.iter().copied().max().unwrap_or(0).to_string();
@@ -32,43 +35,72 @@ impl SqlStore {
             sums.push(format!(
                 "SUM(CASE WHEN {before} THEN 1 ELSE 0 END) AS n{k}, \
                  MAX(CASE WHEN {before} THEN occurred_at END) AS l{k}, \
-                 CAST(COALESCE(SUM(CASE WHEN {before} AND currency = ? THEN amount ELSE 0 END), 0) \
-                 AS BIGINT) AS s{k}"
+                 CAST(COALESCE(SUM(CASE WHEN {before} THEN amount ELSE 0 END), 0) AS BIGINT) AS s{k}"
             ));
-            args.extend([c.as_str(), c.as_str(), c.as_str(), currency]);
+            args.extend([c.as_str(), c.as_str(), c.as_str()]);
         }
         let sql = format!(
             "SELECT c.id AS id, c.email_normalized AS email, c.external_id AS ext, \
              c.referral_id AS referral, c.attributed_at AS attributed_at, e.* \
              FROM customers c JOIN ( \
-               SELECT customer_id AS cid, MIN(occurred_at) AS first_at, {} \
+               SELECT customer_id AS cid, COALESCE(currency, '') AS cur, \
+               MIN(occurred_at) AS first_at, {} \
                FROM events WHERE program_id = ? AND type IN {PAID} \
                AND occurred_at < CAST(? AS BIGINT) AND customer_id IS NOT NULL \
-               GROUP BY customer_id \
+               GROUP BY customer_id, COALESCE(currency, '') \
              ) e ON e.cid = c.id WHERE c.program_id = ?",
             sums.join(", ")
         );
         args.extend([program, last.as_str(), program]);
-        let mut out: Vec<Vec<CustomerFacts>> = vec![vec![]; cuts.len()];
+        // Per customer and cut, the facts so far and the spend per currency.
+        let mut acc: HashMap<String, Vec<(CustomerFacts, i64)>> = HashMap::new();
         for r in self.many(sql, &args).await? {
+            let id = s(&r, "id")?;
             let first = i(&r, "first_at")?;
-            let attributed = oi(&r, "attributed_at")?;
+            let cur = s(&r, "cur")?;
             let referral = os(&r, "referral")?.is_some();
-            for (k, cut) in cuts.iter().enumerate() {
-                if first >= *cut {
+            let attributed = oi(&r, "attributed_at")?;
+            let entry = acc.entry(id.clone()).or_insert_with(|| {
+                cuts.iter()
+                    .map(|cut| {
+                        let facts = CustomerFacts {
+                            customer_id: id.clone(),
+                            first_purchase_at: i64::MAX,
+                            referred: referral && attributed.is_some_and(|a| a < *cut),
+                            ..CustomerFacts::default()
+                        };
+                        (facts, 0)
+                    })
+                    .collect()
+            });
+            for (k, (f, most)) in entry.iter_mut().enumerate() {
+                let n = oi(&r, &format!("n{k}"))?.unwrap_or(0);
+                if n == 0 {
                     continue;
                 }
-                out[k].push(CustomerFacts {
-                    customer_id: s(&r, "id")?,
-                    email: os(&r, "email")?,
-                    external_id: os(&r, "ext")?,
-                    first_purchase_at: first,
-                    last_purchase_at: oi(&r, &format!("l{k}"))?.unwrap_or(first),
-                    purchases: oi(&r, &format!("n{k}"))?.unwrap_or(0),
-                    spend: oi(&r, &format!("s{k}"))?.unwrap_or(0),
-                    referred: referral && attributed.is_some_and(|a| a < *cut),
-                });
+                f.email = os(&r, "email")?;
+                f.external_id = os(&r, "ext")?;
+                f.purchases += n;
+                f.first_purchase_at = f.first_purchase_at.min(first);
+                let l = oi(&r, &format!("l{k}"))?.unwrap_or(first);
+                f.last_purchase_at = f.last_purchase_at.max(l);
+                let spend = oi(&r, &format!("s{k}"))?.unwrap_or(0);
+                if (n, spend) > (*most, f.spend) {
+                    (*most, f.spend, f.currency) = (n, spend, cur.clone());
+                }
             }
+        }
+        let mut out: Vec<Vec<CustomerFacts>> = vec![vec![]; cuts.len()];
+        for (_, per_cut) in acc {
+            for (k, (f, _)) in per_cut.into_iter().enumerate() {
+                if f.purchases > 0 {
+                    out[k].push(f);
+                }
+            }
+        }
+        // A stable order: the model's sample and ties must not depend on hashing.
+        for v in &mut out {
+            v.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
         }
         Ok(out)
     }
@@ -88,7 +120,7 @@ impl SqlStore {
 
     pub(super) async fn likely_participant_rows(&self, program: &str) -> Result<Vec<Participant>> {
         let sql = "SELECT id, email, email_normalized, external_id, name, locale, status, \
-                   created_at, referred_by_referral_id FROM participants WHERE program_id = ?"
+                   created_at, referred_by_referral_id FROM participants WHERE program_id = ? ORDER BY id"
             .to_owned();
         self.many(sql, &[program])
             .await?
@@ -131,7 +163,7 @@ impl SqlStore {
         let (mut sums, mut args) = (vec![], vec![]);
         for (k, [c, lo, hi]) in bounds.iter().enumerate() {
             sums.push(format!(
-                "SUM(CASE WHEN r.touched_at < CAST(? AS BIGINT) THEN 1 ELSE 0 END) AS friends{k}, \
+                "SUM(CASE WHEN r.touched_at < CAST(? AS BIGINT) AND {KEPT} THEN 1 ELSE 0 END) AS friends{k}, \
                  SUM(CASE WHEN {BOUGHT} AND r.converted_at < CAST(? AS BIGINT) THEN 1 ELSE 0 END) AS bought{k}, \
                  SUM(CASE WHEN {BOUGHT} AND r.converted_at >= CAST(? AS BIGINT) \
                      AND r.converted_at < CAST(? AS BIGINT) THEN 1 ELSE 0 END) AS recent{k}, \

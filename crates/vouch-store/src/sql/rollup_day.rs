@@ -1,9 +1,13 @@
 //! Writing one (program, UTC day) of rollups: every grain replaced in one transaction,
 //! and the day's dirty mark cleared unless it was marked again meanwhile.
 
+use std::collections::BTreeMap;
+
 use vouch_domain::analytics::Counts;
 
+use super::rollup_reads::counts_of;
 use super::rollups::{COUNTERS, QUARTERS};
+use super::rows::s;
 use super::{insert_values, SqlStore};
 use crate::error::Result;
 use crate::rollups::{DayRollup, DirtyDay};
@@ -21,12 +25,23 @@ impl SqlStore {
             .bind(q0 + QUARTERS)
             .execute(&mut *tx)
             .await?;
-        for table in [
-            "rollup_days",
-            "rollup_advocates",
-            "rollup_results",
-            "rollup_delays",
-        ] {
+        // The day's old results, to take out of the advocates' totals.
+        let sql = self.backend.sql_owned(format!(
+            "DELETE FROM rollup_results WHERE program_id = ? AND day = ? \
+             RETURNING participant_id, currency, {COUNTERS}"
+        ));
+        let old = sqlx::query(&sql)
+            .bind(d.program_id.as_str())
+            .bind(d.day)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut totals: BTreeMap<(String, String), Counts> = BTreeMap::new();
+        for r in &old {
+            let key = (s(r, "participant_id")?, s(r, "currency")?);
+            let c = totals.entry(key).or_default();
+            c.add(&counts_of(r)?.negated());
+        }
+        for table in ["rollup_days", "rollup_advocates", "rollup_delays"] {
             let sql = self.backend.sql_owned(format!(
                 "DELETE FROM {table} WHERE program_id = ? AND day = ?"
             ));
@@ -104,6 +119,11 @@ impl SqlStore {
                 q.execute(&mut *tx).await?;
             }
         }
+        for r in &results {
+            let key = (r.key.clone(), r.currency.clone());
+            totals.entry(key).or_default().add(&r.counts);
+        }
+        self.add_to_totals(&mut tx, d, totals).await?;
         for chunk in rollup.delays.chunks(1000) {
             let sql = self.backend.sql_owned(insert_values(
                 "INSERT INTO rollup_delays (workspace_id, program_id, day, bucket, conversions)",
@@ -131,6 +151,68 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl SqlStore {
+    /// Adds each advocate's change (new rows minus old) to their all-time totals and
+    /// to their totals of the day's month.
+    async fn add_to_totals(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        d: &DirtyDay,
+        totals: BTreeMap<(String, String), Counts>,
+    ) -> Result<()> {
+        let changed: Vec<_> = totals
+            .into_iter()
+            .filter(|(_, c)| *c != Counts::default())
+            .collect();
+        let month = vouch_domain::analytics::month_start(d.day);
+        for (table, key, at) in [
+            ("rollup_totals", "", None),
+            ("rollup_months", "month, ", Some(month)),
+        ] {
+            let update = COUNTERS
+                .split(", ")
+                .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let head = format!(
+                "INSERT INTO {table} (workspace_id, program_id, {key}participant_id, currency, \
+                 {COUNTERS})"
+            );
+            let width = 13 + usize::from(at.is_some());
+            for chunk in changed.chunks(400) {
+                let sql = format!(
+                    "{} ON CONFLICT (program_id, {key}participant_id, currency) DO UPDATE SET {update}",
+                    insert_values(&head, chunk.len(), width)
+                );
+                let sql = self.backend.sql_owned(sql);
+                let mut q = sqlx::query(&sql);
+                for ((participant, currency), c) in chunk {
+                    q = q.bind(d.workspace_id.as_str()).bind(d.program_id.as_str());
+                    if let Some(m) = at {
+                        q = q.bind(m);
+                    }
+                    q = q.bind(participant.as_str()).bind(currency.as_str());
+                    for v in [
+                        c.clicks,
+                        c.unique_clicks,
+                        c.signups,
+                        c.conversions,
+                        c.revenue,
+                        c.refunds,
+                        c.reward_pending,
+                        c.reward_approved,
+                        c.reward_reversed,
+                    ] {
+                        q = q.bind(v);
+                    }
+                }
+                q.execute(&mut **tx).await?;
+            }
+        }
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use vouch_domain::analytics::{Counts, RankBy};
+use vouch_domain::analytics::{month_start, Counts, RankBy};
 
 use super::rollups::{COUNTERS, QUARTERS};
 use super::rows::{i, s};
@@ -79,11 +79,7 @@ impl SqlStore {
             Dimension::Total => String::new(),
             _ => "GROUP BY k".to_owned(),
         };
-        let sums = COUNTERS
-            .split(", ")
-            .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let sums = sums();
         let total_key = if q.by == Dimension::Total {
             "'' AS k"
         } else {
@@ -111,11 +107,24 @@ impl SqlStore {
         limit: i64,
         also: &[String],
     ) -> Result<Vec<(String, Counts)>> {
-        let sums = COUNTERS
-            .split(", ")
-            .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        if let Some(program) = &q.program_id {
+            let m0 = month_start(lo);
+            let m1 = month_start(m0 + 31);
+            let base = if lo <= 0 {
+                Some(Base::Totals)
+            } else if hi <= m1 && lo - m0 <= 3 {
+                Some(Base::Month(m0, m1))
+            } else {
+                None
+            };
+            if let Some(base) = base {
+                let span = (lo, hi);
+                return self
+                    .read_leaders_from(q, program.as_str(), base, span, by, limit, also)
+                    .await;
+            }
+        }
+        let sums = sums();
         let order = match by {
             RankBy::Conversions => "SUM(conversions)",
             RankBy::Revenue => "SUM(revenue) - SUM(refunds)",
@@ -145,12 +154,8 @@ impl SqlStore {
             out.insert(s(&row, "k")?, counts_of(&row)?);
         }
         if !also.is_empty() {
-            // One parameter for any number of ids: a JSON array.
             let list = serde_json::to_string(also).unwrap_or_else(|_| "[]".into());
-            let member = match self.backend {
-                Backend::Postgres => "SELECT jsonb_array_elements_text(CAST(? AS jsonb))",
-                Backend::Sqlite => "SELECT value FROM json_each(?)",
-            };
+            let member = self.json_members();
             let sql = format!(
                 "SELECT participant_id AS k, {sums} {from} AND participant_id IN ({member}) \
                  GROUP BY participant_id"
@@ -165,7 +170,125 @@ impl SqlStore {
     }
 }
 
-fn counts_of(row: &sqlx::any::AnyRow) -> Result<Counts> {
+impl SqlStore {
+    /// `SELECT …` of the members of a JSON array of strings given as one parameter: any
+    /// number of ids in one statement.
+    fn json_members(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => "SELECT jsonb_array_elements_text(CAST(? AS jsonb))",
+            Backend::Sqlite => "SELECT value FROM json_each(?)",
+        }
+    }
+
+    /// Days `lo..hi` from an advocate total that covers them (all time, or their
+    /// month): the top of the total's index by `by`, then the figures of those
+    /// advocates, of `also` and of anyone with results on the total's days outside
+    /// `lo..hi`, less those results. As with the days, only those named advocates'
+    /// figures differ from the totals, so nobody below the top `limit` + their number
+    /// can rank in the top `limit`.
+    #[allow(clippy::too_many_arguments)]
+    async fn read_leaders_from(
+        &self,
+        q: &AnalyticsQuery,
+        program: &str,
+        base: Base,
+        (lo, hi): (i64, i64),
+        by: RankBy,
+        limit: i64,
+        also: &[String],
+    ) -> Result<Vec<(String, Counts)>> {
+        let ws = q.workspace_id.as_str();
+        let cur = q.currency.as_str();
+        let (table, month, b_lo, b_hi) = match base {
+            Base::Totals => ("rollup_totals", String::new(), lo, i64::MAX),
+            Base::Month(m0, m1) => ("rollup_months", m0.to_string(), m0, m1),
+        };
+        let mf = if month.is_empty() {
+            ""
+        } else {
+            " AND month = CAST(? AS BIGINT)"
+        };
+        let outside = [b_lo, lo, hi, b_hi].map(|d| d.to_string());
+        let sql = format!(
+            "SELECT participant_id AS k, {} FROM rollup_results WHERE workspace_id = ? \
+             AND program_id = ? AND currency IN ('', ?) \
+             AND ((day >= CAST(? AS BIGINT) AND day < CAST(? AS BIGINT)) \
+               OR (day >= CAST(? AS BIGINT) AND day < CAST(? AS BIGINT))) \
+             GROUP BY participant_id",
+            sums()
+        );
+        let mut args = vec![ws, program, cur];
+        args.extend(outside.iter().map(String::as_str));
+        let mut outside_rows: BTreeMap<String, Counts> = BTreeMap::new();
+        for row in self.many(sql, &args).await? {
+            outside_rows.insert(s(&row, "k")?, counts_of(&row)?);
+        }
+        let (order, currency) = match by {
+            RankBy::Conversions => ("conversions", ""),
+            RankBy::Revenue => ("revenue - refunds", cur),
+        };
+        let named_n = also.len() + outside_rows.len();
+        let want = limit
+            .saturating_add(i64::try_from(named_n).unwrap_or(i64::MAX))
+            .to_string();
+        let sql = format!(
+            "SELECT participant_id AS k FROM {table} WHERE program_id = ?{mf} \
+             AND currency = ? AND workspace_id = ? \
+             ORDER BY {order} DESC, participant_id LIMIT CAST(? AS BIGINT)"
+        );
+        let mut args = vec![program];
+        if !month.is_empty() {
+            args.push(&month);
+        }
+        args.extend([currency, ws, &want]);
+        let mut named: Vec<String> = also.to_vec();
+        named.extend(outside_rows.keys().cloned());
+        for row in self.many(sql, &args).await? {
+            named.push(s(&row, "k")?);
+        }
+        let list = serde_json::to_string(&named).unwrap_or_else(|_| "[]".into());
+        let sql = format!(
+            "SELECT participant_id AS k, {} FROM {table} WHERE program_id = ?{mf} \
+             AND workspace_id = ? AND currency IN ('', ?) AND participant_id IN ({}) \
+             GROUP BY participant_id",
+            sums(),
+            self.json_members()
+        );
+        let mut args = vec![program];
+        if !month.is_empty() {
+            args.push(&month);
+        }
+        args.extend([ws, cur, &list]);
+        let mut out: BTreeMap<String, Counts> = BTreeMap::new();
+        for row in self.many(sql, &args).await? {
+            out.insert(s(&row, "k")?, counts_of(&row)?);
+        }
+        for (k, c) in outside_rows {
+            out.entry(k).or_default().add(&c.negated());
+        }
+        // Someone whose results all fell outside the period is not in it.
+        out.retain(|_, c| *c != Counts::default());
+        Ok(out.into_iter().collect())
+    }
+}
+
+/// An advocate total that covers a period: all time, or a month (its first day and
+/// the next month's).
+#[derive(Debug, Clone, Copy)]
+enum Base {
+    Totals,
+    Month(i64, i64),
+}
+
+fn sums() -> String {
+    COUNTERS
+        .split(", ")
+        .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn counts_of(row: &sqlx::any::AnyRow) -> Result<Counts> {
     Ok(Counts {
         clicks: i(row, "clicks")?,
         unique_clicks: i(row, "unique_clicks")?,

@@ -180,6 +180,8 @@ impl RollupStore for SqlStore {
             "DELETE FROM rollup_advocates".to_owned(),
             "DELETE FROM rollup_days".to_owned(),
             "DELETE FROM rollup_results".to_owned(),
+            "DELETE FROM rollup_totals".to_owned(),
+            "DELETE FROM rollup_months".to_owned(),
             "DELETE FROM rollup_delays".to_owned(),
             "UPDATE rollup_state SET settled_to = 0 WHERE id = 1".to_owned(),
             mark(&format!(
