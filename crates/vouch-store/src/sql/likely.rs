@@ -54,6 +54,9 @@ impl SqlStore {
         args.extend([program, last.as_str(), program]);
         // Per customer and cut, the facts so far and the spend per currency.
         let mut acc: HashMap<String, Vec<(CustomerFacts, i64)>> = HashMap::new();
+        let cols: Vec<[String; 3]> = (0..cuts.len())
+            .map(|k| [format!("n{k}"), format!("l{k}"), format!("s{k}")])
+            .collect();
         for r in self.many(sql, &args).await? {
             let id = s(&r, "id")?;
             let first = i(&r, "first_at")?;
@@ -73,8 +76,8 @@ impl SqlStore {
                     })
                     .collect()
             });
-            for (k, (f, most)) in entry.iter_mut().enumerate() {
-                let n = oi(&r, &format!("n{k}"))?.unwrap_or(0);
+            for ((f, most), [nc, lc, sc]) in entry.iter_mut().zip(&cols) {
+                let n = oi(&r, nc)?.unwrap_or(0);
                 if n == 0 {
                     continue;
                 }
@@ -82,9 +85,9 @@ impl SqlStore {
                 f.external_id = os(&r, "ext")?;
                 f.purchases += n;
                 f.first_purchase_at = f.first_purchase_at.min(first);
-                let l = oi(&r, &format!("l{k}"))?.unwrap_or(first);
+                let l = oi(&r, lc)?.unwrap_or(first);
                 f.last_purchase_at = f.last_purchase_at.max(l);
-                let spend = oi(&r, &format!("s{k}"))?.unwrap_or(0);
+                let spend = oi(&r, sc)?.unwrap_or(0);
                 if (n, spend) > (*most, f.spend) {
                     (*most, f.spend, f.currency) = (n, spend, cur.clone());
                 }
