@@ -75,7 +75,9 @@ pub fn build(store: Arc<dyn Store>, config: Config) -> anyhow::Result<(AppState,
 /// benchmark mounts its baseline handler this way).
 pub fn router(state: AppState, extra: Router<AppState>) -> Router {
     let (api, doc) = api::router();
-    let api = api.layer(axum::middleware::map_response(api::problems));
+    let api = api
+        .layer(axum::middleware::from_fn(api::export::format_param))
+        .layer(axum::middleware::map_response(api::problems));
     // Browsers on the merchant's site call the API with a publishable key (signups).
     // Authentication is a bearer header, never a cookie, so any origin may call.
     let api = api.layer(

@@ -40,6 +40,34 @@ pub fn wanted(headers: &HeaderMap) -> Format {
     }
 }
 
+/// `?format=csv` (or `json`, `jsonl`) asks for what the `Accept` header would: a link
+/// on a page or in a browser's address bar cannot set a header. Any other value is a
+/// 422 naming `format`.
+pub async fn format_param(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let asked = req.uri().query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "format")
+            .map(|(_, v)| v.into_owned())
+    });
+    if let Some(asked) = asked {
+        let accept = match asked.as_str() {
+            "csv" => "text/csv",
+            "json" => "application/json",
+            "jsonl" | "ndjson" => "application/x-ndjson",
+            _ => {
+                return crate::error::ApiError::invalid("format", "must be csv, json or jsonl")
+                    .into_response()
+            }
+        };
+        req.headers_mut()
+            .insert(header::ACCEPT, HeaderValue::from_static(accept));
+    }
+    next.run(req).await
+}
+
 /// A text cell a spreadsheet would run as a formula, made inert.
 pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.chars().next() {

@@ -80,6 +80,17 @@ impl Modify for Conventions {
             ),
         ];
         for item in doc.paths.paths.values_mut() {
+            // Every GET whose answer can be a file can be asked for by a link, too.
+            if let Some(get) = item.get.as_mut() {
+                let files = get.responses.responses.get("200").is_some_and(|r| {
+                    serde_json::to_string(r).is_ok_and(|t| t.contains("text/csv"))
+                });
+                if files {
+                    get.parameters
+                        .get_or_insert_with(Vec::new)
+                        .push(format_parameter());
+                }
+            }
             for op in [
                 &mut item.get,
                 &mut item.post,
@@ -110,6 +121,25 @@ impl Modify for Conventions {
             }
         }
     }
+}
+
+/// `format`, the query parameter `export::format_param` reads.
+fn format_parameter() -> utoipa::openapi::path::Parameter {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ParameterBuilder::new()
+        .name("format")
+        .parameter_in(ParameterIn::Query)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(
+            "`csv`, `json` or `jsonl`: the same as asking with `Accept` (for links)",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["csv", "json", "jsonl"])),
+        ))
+        .build()
 }
 
 /// The API routes and the OpenAPI document describing them.

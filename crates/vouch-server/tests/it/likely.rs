@@ -145,6 +145,14 @@ async fn habitual_referrers_rank_first_and_the_segment_imports(app: TestApp) {
         Some("email,name,locale,external_id,score,reasons,enrolled,vouch_participant_id,vouch_customer_id")
     );
     assert_eq!(lines.count(), 5);
+    // The same file by a link (no header): `format=csv`; any other format is refused.
+    let linked = app
+        .get(&format!("{q}&enrolled=false&limit=5&format=csv"))
+        .await;
+    assert_eq!(linked.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(linked.text().await.unwrap(), csv);
+    let resp = app.get(&format!("{q}&format=xml")).await;
+    expect_problem(resp, 422, "validation_failed", Some("format")).await;
     let imported = app
         .client
         .post(app.url(&format!("/api/v1/programs/{pid}/participants/import")))
