@@ -1,15 +1,21 @@
 //! The SQL of cohorts and reach: each customer's value over time, and how many
 //! customers advocate.
 
+use std::collections::HashMap;
+
 use vouch_domain::cohorts::{CustomerBase, CustomerValue};
 use vouch_domain::DAY_MS;
 
 use super::holdout::{PAID, REFERRED_FIRST, REFUNDED};
-use super::rows::i;
+use super::rows::{i, s};
 use super::SqlStore;
 use crate::error::Result;
 
 impl SqlStore {
+    /// Each customer whose first purchase fell in `[from, to)` with their value until
+    /// `to`. Three flat reads (the customers, their payments, the refunds of their
+    /// orders) summed here: joining every customer to every payment in SQL made the
+    /// database compare the two lists pairwise, minutes on a large history.
     pub(super) async fn cohort_rows(
         &self,
         program: &str,
@@ -17,57 +23,55 @@ impl SqlStore {
         to: i64,
         currency: &str,
     ) -> Result<Vec<CustomerValue>> {
-        let (from, to) = (from.to_string(), to.to_string());
-        let within = |days: i64| {
-            format!(
-                "CAST(COALESCE(SUM(CASE WHEN m.at < pop.fp + {} THEN m.amount ELSE 0 END), 0) AS BIGINT)",
-                days * DAY_MS
-            )
-        };
+        let (from_s, to_s) = (from.to_string(), to.to_string());
         let sql = format!(
-            "WITH pop AS ( \
-               SELECT c.id, c.first_purchase_at AS fp, \
-               CASE WHEN {REFERRED_FIRST} THEN 1 ELSE 0 END AS referred FROM customers c \
-               WHERE c.program_id = ? \
-               AND c.first_purchase_at >= CAST(? AS BIGINT) AND c.first_purchase_at < CAST(? AS BIGINT) \
-             ), moves AS ( \
-               SELECT e.customer_id AS cid, e.occurred_at AS at, e.amount AS amount, 1 AS n \
-               FROM events e WHERE e.program_id = ? AND e.type IN {PAID} AND e.currency = ? \
-               AND e.amount IS NOT NULL AND e.occurred_at >= CAST(? AS BIGINT) \
-               AND e.occurred_at < CAST(? AS BIGINT) \
-               UNION ALL \
-               SELECT x.cid AS cid, x.at AS at, -x.amount AS amount, 0 AS n FROM ({REFUNDED}) x \
-             ) \
-             SELECT pop.fp AS fp, pop.referred AS referred, \
-             CAST(COALESCE(SUM(m.n), 0) AS BIGINT) AS purchases, \
-             {} AS v30, {} AS v90, {} AS v365, \
-             CAST(COALESCE(SUM(m.amount), 0) AS BIGINT) AS total \
-             FROM pop LEFT JOIN moves m ON m.cid = pop.id \
-             GROUP BY pop.id, pop.fp, pop.referred",
-            within(30),
-            within(90),
-            within(365)
+            "SELECT c.id AS id, c.first_purchase_at AS fp, \
+             CASE WHEN {REFERRED_FIRST} THEN 1 ELSE 0 END AS referred FROM customers c \
+             WHERE c.program_id = ? \
+             AND c.first_purchase_at >= CAST(? AS BIGINT) AND c.first_purchase_at < CAST(? AS BIGINT)"
         );
-        let args = [
-            program, &from, &to, // pop
-            program, currency, &from, &to, // payments
-            program, currency, &from, &to, // refunds
-        ];
-        self.many(sql, &args)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(CustomerValue {
-                    first_purchase_at: i(r, "fp")?,
-                    referred: i(r, "referred")? == 1,
-                    purchases: i(r, "purchases")?,
-                    value_30: i(r, "v30")?,
-                    value_90: i(r, "v90")?,
-                    value_365: i(r, "v365")?,
-                    value: i(r, "total")?,
-                })
-            })
-            .collect()
+        let mut values: HashMap<String, CustomerValue> = HashMap::new();
+        for r in self.many(sql, &[program, &from_s, &to_s]).await? {
+            values.insert(
+                s(&r, "id")?,
+                CustomerValue {
+                    first_purchase_at: i(&r, "fp")?,
+                    referred: i(&r, "referred")? == 1,
+                    ..CustomerValue::default()
+                },
+            );
+        }
+        let payments = format!(
+            "SELECT customer_id AS cid, occurred_at AS at, amount, 1 AS n FROM events \
+             WHERE program_id = ? AND type IN {PAID} AND currency = ? AND amount IS NOT NULL \
+             AND customer_id IS NOT NULL \
+             AND occurred_at >= CAST(? AS BIGINT) AND occurred_at < CAST(? AS BIGINT)"
+        );
+        let refunds = format!(
+            "SELECT x.cid AS cid, x.at AS at, 0 - x.amount AS amount, 0 AS n FROM ({REFUNDED}) x \
+             WHERE x.cid IS NOT NULL"
+        );
+        let args = [program, currency, &from_s, &to_s];
+        for sql in [payments, refunds] {
+            for r in self.many(sql, &args).await? {
+                let Some(v) = values.get_mut(&s(&r, "cid")?) else {
+                    continue;
+                };
+                let (at, amount) = (i(&r, "at")?, i(&r, "amount")?);
+                v.purchases += i(&r, "n")?;
+                v.value = v.value.saturating_add(amount);
+                for (days, sum) in [
+                    (30, &mut v.value_30),
+                    (90, &mut v.value_90),
+                    (365, &mut v.value_365),
+                ] {
+                    if at < v.first_purchase_at.saturating_add(days * DAY_MS) {
+                        *sum = sum.saturating_add(amount);
+                    }
+                }
+            }
+        }
+        Ok(values.into_values().collect())
     }
 
     pub(super) async fn base_counts(
