@@ -65,6 +65,21 @@ pub struct Counts {
 
 impl Counts {
     /// Adds another key's counts (saturating: a sum this large is already wrong input).
+    /// The counts in the order of the rollup tables' columns.
+    pub fn values(&self) -> [i64; 9] {
+        [
+            self.clicks,
+            self.unique_clicks,
+            self.signups,
+            self.conversions,
+            self.revenue,
+            self.refunds,
+            self.reward_pending,
+            self.reward_approved,
+            self.reward_reversed,
+        ]
+    }
+
     /// The same counts taken away (for differences: a day's new rows less its old).
     pub fn negated(&self) -> Counts {
         Counts {

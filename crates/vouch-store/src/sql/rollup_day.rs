@@ -102,17 +102,7 @@ impl SqlStore {
                     };
                     q = q.bind(r.currency.as_str());
                     let c = &r.counts;
-                    for v in [
-                        c.clicks,
-                        c.unique_clicks,
-                        c.signups,
-                        c.conversions,
-                        c.revenue,
-                        c.refunds,
-                        c.reward_pending,
-                        c.reward_approved,
-                        c.reward_reversed,
-                    ] {
+                    for v in c.values() {
                         q = q.bind(v);
                     }
                 }
@@ -196,17 +186,7 @@ impl SqlStore {
                         q = q.bind(m);
                     }
                     q = q.bind(participant.as_str()).bind(currency.as_str());
-                    for v in [
-                        c.clicks,
-                        c.unique_clicks,
-                        c.signups,
-                        c.conversions,
-                        c.revenue,
-                        c.refunds,
-                        c.reward_pending,
-                        c.reward_approved,
-                        c.reward_reversed,
-                    ] {
+                    for v in c.values() {
                         q = q.bind(v);
                     }
                 }
